@@ -1,0 +1,11 @@
+/* SPDX-License-Identifier: MIT */
+#include "cmds.h"
+#include "err.h"
+
+int cmd_trace(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	fm_warn("trace: not available in this build");
+	return EXIT_BAD;
+}

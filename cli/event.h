@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The event model: one maintenance step on one CPU, whether it came from a
+ * trace file (trace_text.c), the agent's rings (ring.c) or anywhere else. The
+ * checker (bbm.c) and every printer consume only this.
+ */
+#ifndef FIXMAP_EVENT_H
+#define FIXMAP_EVENT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum fm_ev_type {
+	FM_EV_PTE = 1, /* store to a translation-table entry */
+	FM_EV_DSB,
+	FM_EV_DMB,
+	FM_EV_ISB,
+	FM_EV_TLBI,
+	FM_EV_ACCESS, /* the CPU uses a translation */
+	FM_EV_FREE,   /* a page is freed or reused */
+};
+
+/* fm_event.flags */
+#define FM_EVF_EXEC 0x01  /* access: instruction fetch */
+#define FM_EVF_PTEP 0x02  /* pte: ptep is known */
+#define FM_EVF_VMID 0x04  /* tlbi: vmid given */
+#define FM_EVF_ASID 0x08  /* tlbi: asid given (also encoded in arg) */
+
+struct fm_event {
+	uint8_t type;  /* enum fm_ev_type */
+	uint8_t level; /* pte: 0..3 */
+	uint8_t bar;   /* dsb/dmb: CRm option, include/arm64/barrier.h */
+	uint8_t flags; /* FM_EVF_* */
+	uint16_t cpu;
+	uint16_t table; /* pte: index into fm_trace_ctx.tables */
+	uint16_t tlbi;  /* tlbi: enum tlbi_op, include/arm64/tlbi.h */
+	uint16_t vmid;
+	uint32_t line;  /* line in the trace file; 0 when live */
+	uint64_t seq;   /* global order (live); line order for files */
+	uint64_t pc;    /* PC of the instruction (live); 0 if unknown */
+	uint64_t va;    /* pte/access: VA (IPA for s2); tlbi: address decoded from arg */
+	uint64_t old;   /* pte: previous descriptor */
+	uint64_t new;   /* pte: stored descriptor */
+	uint64_t ptep;  /* pte: PA of the entry; free: PA of the page */
+	uint64_t arg;   /* tlbi: raw Xt operand (va=/ttl=/asid= are encoded into it) */
+};
+
+enum fm_regime { FM_REGIME_EL2 = 0, FM_REGIME_EL1 = 1, FM_REGIME_S2 = 2 };
+
+#define FM_MAX_CPUS 256
+#define FM_MAX_TABLES 64
+
+struct fm_table_decl {
+	char name[64];
+	uint8_t regime;    /* enum fm_regime */
+	bool shared;       /* walked by every CPU in cpus */
+	uint64_t cpus[FM_MAX_CPUS / 64]; /* bitmap of CPUs that walk it */
+};
+
+/* feature flags */
+#define FM_FEAT_TTL 0x01
+#define FM_FEAT_ETS2 0x02
+#define FM_FEAT_CNP 0x04
+
+/* Everything declared before the first event. */
+struct fm_trace_ctx {
+	unsigned ncpus;
+	unsigned ntables; /* >= 1: the parser adds the implicit "default" table */
+	struct fm_table_decl tables[FM_MAX_TABLES];
+	unsigned features; /* FM_FEAT_* */
+	unsigned bbm_level; /* FEAT_BBM level 0..2 */
+};
+
+#endif

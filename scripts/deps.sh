@@ -1,0 +1,23 @@
+#!/bin/sh
+# Installs the Debian packages fixmap needs that are missing (when run as root),
+# or says which are missing and how to install them.
+set -e
+PKGS="make gcc pkg-config clang lld libclang-rt-14-dev gcc-aarch64-linux-gnu
+binutils-aarch64-linux-gnu qemu-system-arm libelf-dev libcapstone-dev libncurses-dev
+mandoc groff-base tmux valgrind"
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" != 0 ]; then
+	echo "fixmap: missing Debian packages:$missing" >&2
+	echo "fixmap: install them with: sudo apt-get install$missing" >&2
+	exit 1
+fi
+echo "  DEPS   installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >/dev/null
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >/dev/null

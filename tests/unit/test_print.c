@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: MIT */
+#include <stdlib.h>
+
+#include "print.h"
+#include "unit.h"
+
+static char *render(int json, void (*fn)(void))
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	print_init(f, json);
+	fn();
+	print_finish();
+	fclose(f);
+	return buf;
+}
+
+static void finding(void)
+{
+	print_obj_begin(NULL);
+	print_str("rule", "%s ", "bbm-local-tlbi");
+	print_uint("cpu", "cpu%" PRIu64 " ", 1);
+	print_hex("va", "va=%#" PRIx64, 0x80001000);
+	print_text(" (text only)");
+	print_arr_begin("steps");
+	print_str(NULL, NULL, "dsb \"nsh\"\n");
+	print_uint(NULL, NULL, 7);
+	print_arr_end();
+	print_obj_end();
+}
+
+static void text_and_json_from_one_call(void)
+{
+	char *t = render(0, finding), *j = render(1, finding);
+
+	CHECK_STR(t, "bbm-local-tlbi cpu1 va=0x80001000 (text only)\n");
+	CHECK_STR(j, "{\"rule\":\"bbm-local-tlbi\",\"cpu\":1,\"va\":\"0x80001000\","
+		     "\"steps\":[\"dsb \\\"nsh\\\"\\n\",7]}\n");
+	free(t);
+	free(j);
+}
+
+static void ctrl(void)
+{
+	print_obj_begin(NULL);
+	print_str("s", NULL, "\x01\x7f");
+	print_obj_end();
+}
+
+static void json_escapes_control_characters(void)
+{
+	char *j = render(1, ctrl);
+
+	CHECK_STR(j, "{\"s\":\"\\u0001\\u007f\"}\n");
+	free(j);
+}
+
+int main(void)
+{
+	RUN(text_and_json_from_one_call);
+	RUN(json_escapes_control_characters);
+	return UNIT_EXIT();
+}
