@@ -1,5 +1,10 @@
 #!/bin/sh
-# make bench: prints performance figures.
-set -e
-cd "$(dirname "$0")/.."
-echo "no benchmarks yet"
+# make bench: runs every bench/*.sh; each prints its own figures.
+cd "$(dirname "$0")/.." || exit 1
+rc=0
+for b in bench/*.sh; do
+	[ -e "$b" ] || continue
+	echo "== $(basename "$b" .sh)"
+	BUILD=${BUILD:-build} sh "$b" || rc=1
+done
+exit $rc
