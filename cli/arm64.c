@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: MIT */
+#include "arm64.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "event.h"
+
+struct tlbi_desc {
+	const char *name;
+	uint8_t op1, crm, op2;
+	unsigned flags;
+};
+
+static const struct tlbi_desc tlbi_ops[TLBI_NR_OPS] = {
+#define TLBI_DESC(n, o1, cm, o2, f) [TLBI_##n] = {#n, o1, cm, o2, f},
+    TLBI_OPS(TLBI_DESC)
+#undef TLBI_DESC
+};
+
+const char *arm64_tlbi_name(unsigned op) { return op < TLBI_NR_OPS ? tlbi_ops[op].name : "?"; }
+
+int arm64_tlbi_lookup(const char *name)
+{
+	for (unsigned i = 0; i < TLBI_NR_OPS; i++)
+		if (!strcmp(tlbi_ops[i].name, name))
+			return (int)i;
+	return -1;
+}
+
+unsigned arm64_tlbi_flags(unsigned op) { return op < TLBI_NR_OPS ? tlbi_ops[op].flags : 0; }
+
+int arm64_tlbi_from_sys(unsigned op1, unsigned crm, unsigned op2)
+{
+	for (unsigned i = 0; i < TLBI_NR_OPS; i++)
+		if (tlbi_ops[i].op1 == op1 && tlbi_ops[i].crm == crm && tlbi_ops[i].op2 == op2)
+			return (int)i;
+	return -1;
+}
+
+uint32_t arm64_tlbi_insn(unsigned op, unsigned rt)
+{
+	if (op >= TLBI_NR_OPS)
+		return 0;
+	return INSN_TLBI(tlbi_ops[op].op1, tlbi_ops[op].crm, tlbi_ops[op].op2, rt & 31);
+}
+
+static const struct {
+	const char *name;
+	unsigned crm;
+} bar_opts[] = {
+#define BAR_DESC(n, v) {#n, v},
+    BAR_OPTIONS(BAR_DESC)
+#undef BAR_DESC
+};
+
+const char *arm64_bar_name(unsigned crm, char buf[8])
+{
+	for (size_t i = 0; i < sizeof(bar_opts) / sizeof(bar_opts[0]); i++)
+		if (bar_opts[i].crm == crm)
+			return bar_opts[i].name;
+	snprintf(buf, 8, "#%u", crm & 0xffu);
+	return buf;
+}
+
+int arm64_bar_lookup(const char *name)
+{
+	for (size_t i = 0; i < sizeof(bar_opts) / sizeof(bar_opts[0]); i++)
+		if (!strcmp(bar_opts[i].name, name))
+			return (int)bar_opts[i].crm;
+	return -1;
+}
+
+int arm64_decode_maint(uint32_t insn, unsigned *opt, unsigned *rt)
+{
+	/* Barriers: C6.2.82 DSB, C6.2.80 DMB, C6.2.113 ISB (CRm in [11:8]). */
+	if ((insn & 0xfffff0ffu) == INSN_DSB(0)) {
+		*opt = (insn >> 8) & 0xf;
+		*rt = 31;
+		return FM_EV_DSB;
+	}
+	if ((insn & 0xfffff0ffu) == INSN_DMB(0)) {
+		*opt = (insn >> 8) & 0xf;
+		*rt = 31;
+		return FM_EV_DMB;
+	}
+	if ((insn & 0xfffff0ffu) == (INSN_ISB & 0xfffff0ffu)) {
+		*opt = (insn >> 8) & 0xf;
+		*rt = 31;
+		return FM_EV_ISB;
+	}
+	/* SYS #op1, C8, Cm, #op2, Xt: 1101 0101 0000 1 op1 CRn CRm op2 Rt (C5.5). */
+	if ((insn & 0xfff8f000u) == 0xd5088000u) {
+		int op = arm64_tlbi_from_sys((insn >> 16) & 7, (insn >> 8) & 0xf, (insn >> 5) & 7);
+		if (op < 0)
+			return 0;
+		*opt = (unsigned)op;
+		*rt = insn & 31;
+		return FM_EV_TLBI;
+	}
+	return 0;
+}

@@ -1,0 +1,443 @@
+/* SPDX-License-Identifier: MIT */
+#include "desc.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "print.h"
+
+uint64_t desc_level_size(unsigned level)
+{
+	/* 4K granule: each level resolves 9 bits above the 12-bit page offset (D8.2). */
+	return level > 3 ? 0 : 1ull << (12 + 9 * (3 - level));
+}
+
+bool desc_is_valid(uint64_t raw, unsigned level)
+{
+	if (!(raw & DESC_VALID) || level > 3)
+		return false;
+	/* 0b01 is a block only at L1/L2 (no LPA2); reserved at L0 and L3 (D8.3.1). */
+	if (!(raw & DESC_TYPE_TABLE) && (level == 0 || level == 3))
+		return false;
+	return true;
+}
+
+const char *desc_kind_name(enum desc_kind k)
+{
+	switch (k) {
+	case DESC_TABLE:
+		return "table";
+	case DESC_BLOCK:
+		return "block";
+	case DESC_PAGE:
+		return "page";
+	case DESC_RESERVED:
+		return "reserved";
+	case DESC_INVALID:
+		break;
+	}
+	return "invalid";
+}
+
+const char *desc_regime_name(enum fm_regime r)
+{
+	switch (r) {
+	case FM_REGIME_EL1:
+		return "el1";
+	case FM_REGIME_S2:
+		return "s2";
+	case FM_REGIME_EL2:
+		break;
+	}
+	return "el2";
+}
+
+int desc_decode(uint64_t raw, unsigned level, enum fm_regime regime, struct desc *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->raw = raw;
+	d->level = level;
+	d->regime = regime;
+	if (level > 3 ||
+	    (regime != FM_REGIME_EL2 && regime != FM_REGIME_EL1 && regime != FM_REGIME_S2))
+		return -1;
+	d->size = desc_level_size(level);
+	if (!(raw & DESC_VALID)) {
+		d->kind = DESC_INVALID;
+		return 0;
+	}
+	if (!desc_is_valid(raw, level)) {
+		d->kind = DESC_RESERVED;
+		return 0;
+	}
+	if (raw & DESC_TYPE_TABLE) {
+		if (level < 3) {
+			/* Table descriptor (D8.3.1): next-level address and hierarchical
+			 * attributes. */
+			d->kind = DESC_TABLE;
+			d->oa = raw & DESC_OA_MASK;
+			if (regime != FM_REGIME_S2) {
+				d->pxntable = regime == FM_REGIME_EL1 && (raw & DESC_PXNTABLE);
+				d->xntable = !!(raw & DESC_XNTABLE);
+				d->aptable = (unsigned)DESC_APTABLE(raw);
+				d->nstable = !!(raw & DESC_NSTABLE);
+			}
+			return 0;
+		}
+		d->kind = DESC_PAGE;
+	} else {
+		d->kind = DESC_BLOCK;
+		d->nt = !!(raw & DESC_NT);
+	}
+	d->oa = raw & DESC_OA_MASK & ~(d->size - 1);
+	d->sh = (unsigned)DESC_SH(raw);
+	d->af = !!(raw & DESC_AF);
+	d->gp = regime != FM_REGIME_S2 && (raw & DESC_GP);
+	d->dbm = !!(raw & DESC_DBM);
+	d->contig = !!(raw & DESC_CONT);
+	d->sw = (unsigned)((raw & DESC_SW_MASK) >> 55);
+	d->ap = (unsigned)((raw >> 6) & 3);
+	switch (regime) {
+	case FM_REGIME_EL2:
+		/* One privilege level (D8.4.1.1): AP[1] RES1, AP[2] read-only; PXN RES0, XN at 54.
+		 */
+		d->attrindx = (unsigned)DESC_ATTRINDX(raw);
+		d->ns = !!(raw & DESC_NS);
+		d->ng = !!(raw & DESC_NG);
+		d->uxn = !!(raw & DESC_XN);
+		d->rd = true;
+		d->wr = !(raw & DESC_AP2);
+		d->x = !d->uxn;
+		break;
+	case FM_REGIME_EL1:
+		/* Two privilege levels: AP[2:1] (D8.4.1.2), PXN and UXN (D8.4.2). */
+		d->attrindx = (unsigned)DESC_ATTRINDX(raw);
+		d->ns = !!(raw & DESC_NS);
+		d->ng = !!(raw & DESC_NG);
+		d->pxn = !!(raw & DESC_PXN);
+		d->uxn = !!(raw & DESC_XN);
+		d->rd = true;
+		d->wr = !(raw & DESC_AP2);
+		d->el0_rd = !!(raw & DESC_AP1);
+		d->el0_wr = d->ap == 1;
+		/* Memory writable at EL0 is never executable at EL1 (D8.4.2.1). */
+		d->x = !d->pxn && !d->el0_wr;
+		d->el0_x = !d->uxn;
+		break;
+	case FM_REGIME_S2:
+		/* Stage 2 (D8.3.2, D8.4.3): MemAttr[5:2], S2AP[7:6] = {W, R}, XN[54:53]. */
+		d->memattr = (unsigned)DESC_S2_MEMATTR(raw);
+		d->ng = !!(raw & DESC_NG); /* FnXS (FEAT_XS) */
+		d->xn = (unsigned)((raw >> 53) & 3);
+		d->rd = d->el0_rd = !!(d->ap & 1);
+		d->wr = d->el0_wr = !!(d->ap & 2);
+		/* XN[1:0] with FEAT_XNX: 00 both, 01 EL0 only, 10 none, 11 EL1 only. */
+		d->x = d->xn == 0 || d->xn == 3;
+		d->el0_x = d->xn == 0 || d->xn == 1;
+		break;
+	}
+	return 0;
+}
+
+/* Append to a bounded buffer; *len keeps counting past n like snprintf. */
+static void add(char *buf, size_t n, size_t *len, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void add(char *buf, size_t n, size_t *len, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vsnprintf(*len < n ? buf + *len : NULL, *len < n ? n - *len : 0, fmt, ap);
+	va_end(ap);
+	if (r > 0)
+		*len += (size_t)r;
+}
+
+static const char *cache_name(unsigned c)
+{
+	/* Normal memory cacheability of a MAIR nibble (D19 MAIR_EL2.Attr<n>). */
+	if (c == 4)
+		return "NC";
+	if (c >= 8)
+		return c >= 12 ? "WB" : "WT";
+	return c & 4 ? "WBt" : "WTt"; /* 00RW / 01RW, RW != 00: transient */
+}
+
+size_t desc_mair_attr(unsigned attr, char *buf, size_t n)
+{
+	size_t len = 0;
+	unsigned hi = (attr >> 4) & 0xf, lo = attr & 0xf;
+
+	if (n)
+		buf[0] = '\0';
+	if (hi == 0) {
+		/* Device memory: Attr[3:2] selects G/R/E; Attr[1:0] must be 0 (XS variants aside).
+		 */
+		static const char *const dev[] = {"nGnRnE", "nGnRE", "nGRE", "GRE"};
+		if (lo & 3)
+			add(buf, n, &len, "Device-%s (0x%02x)", dev[lo >> 2], attr & 0xffu);
+		else
+			add(buf, n, &len, "Device-%s", dev[lo >> 2]);
+		return len;
+	}
+	if (attr == 0xf0)
+		return (add(buf, n, &len, "Normal-Tagged WB"), len); /* FEAT_MTE2 */
+	if (lo == 0) {
+		/* 0x40 and 0xa0 are Normal with XS = 0 (FEAT_XS); others UNPREDICTABLE. */
+		if (attr == 0x40 || attr == 0xa0)
+			add(buf, n, &len, "Normal %s XS0", hi == 4 ? "NC" : "WT");
+		else
+			add(buf, n, &len, "Reserved (0x%02x)", attr & 0xffu);
+		return len;
+	}
+	if (!strcmp(cache_name(hi), cache_name(lo)))
+		add(buf, n, &len, "Normal %s", cache_name(hi));
+	else
+		add(buf, n, &len, "Normal o%s i%s", cache_name(hi), cache_name(lo));
+	return len;
+}
+
+size_t desc_memtype(uint64_t mair, unsigned attrindx, char *buf, size_t n)
+{
+	size_t len = 0;
+
+	if (n)
+		buf[0] = '\0';
+	if (!mair) {
+		add(buf, n, &len, "AttrIndx %u", attrindx & 7);
+		return len;
+	}
+	return desc_mair_attr((unsigned)(mair >> (8 * (attrindx & 7))) & 0xff, buf, n);
+}
+
+/* Stage-2 MemAttr[3:0] with FWB off (D8.5.5) as a MAIR-style byte, then the same names. */
+static unsigned s2_as_mair(unsigned m)
+{
+	static const unsigned cache[4] = {0, 4, 0xa, 0xf}; /* -, NC, WT, WB (non-transient) */
+
+	if ((m >> 2) == 0)
+		return (m & 3) << 2; /* Device: MemAttr[1:0] = nGnRnE, nGnRE, nGRE, GRE */
+	if ((m & 3) == 0)
+		return 0x100; /* reserved combination */
+	return cache[m >> 2] << 4 | cache[m & 3];
+}
+
+size_t desc_leaf_memtype(const struct desc *d, uint64_t mair, char *buf, size_t n)
+{
+	size_t len = 0;
+
+	if (d->regime == FM_REGIME_S2) {
+		unsigned a = s2_as_mair(d->memattr);
+		if (a == 0x100) {
+			if (n)
+				buf[0] = '\0';
+			add(buf, n, &len, "Reserved (MemAttr 0x%x)", d->memattr);
+			return len;
+		}
+		return desc_mair_attr(a, buf, n);
+	}
+	return desc_memtype(mair, d->attrindx, buf, n);
+}
+
+/* ptdump word for a memory type: "MEM/NORMAL", "MEM/NORMAL-NC", "DEVICE/nGnRE". */
+static void memtype_word(const struct desc *d, uint64_t mair, char *buf, size_t n, size_t *len)
+{
+	char mt[48];
+
+	if (d->regime != FM_REGIME_S2 && !mair) {
+		add(buf, n, len, " ATTR%u", d->attrindx);
+		return;
+	}
+	desc_leaf_memtype(d, mair, mt, sizeof(mt));
+	if (!strncmp(mt, "Device-", 7))
+		add(buf, n, len, " DEVICE/%s", mt + 7);
+	else if (!strcmp(mt, "Normal WB"))
+		add(buf, n, len, " MEM/NORMAL");
+	else if (!strcmp(mt, "Normal-Tagged WB"))
+		add(buf, n, len, " MEM/NORMAL-TAGGED");
+	else if (!strncmp(mt, "Normal ", 7)) {
+		add(buf, n, len, " MEM/NORMAL-");
+		for (const char *p = mt + 7; *p; p++)
+			add(buf, n, len, "%c", *p == ' ' ? '-' : *p);
+	} else if (d->regime == FM_REGIME_S2)
+		add(buf, n, len, " MEMATTR=0x%x", d->memattr);
+	else
+		add(buf, n, len, " ATTR%u=0x%02x", d->attrindx,
+		    (unsigned)(mair >> (8 * d->attrindx)) & 0xffu);
+}
+
+size_t desc_format(const struct desc *d, uint64_t mair, char *buf, size_t n)
+{
+	size_t len = 0;
+
+	if (n)
+		buf[0] = '\0';
+	switch (d->kind) {
+	case DESC_INVALID:
+		add(buf, n, &len, "invalid");
+		return len;
+	case DESC_RESERVED:
+		add(buf, n, &len, "reserved");
+		return len;
+	case DESC_TABLE:
+		add(buf, n, &len, "TBL");
+		if (d->pxntable)
+			add(buf, n, &len, " PXNT");
+		if (d->xntable)
+			add(buf, n, &len, d->regime == FM_REGIME_EL1 ? " UXNT" : " XNT");
+		if (d->aptable)
+			add(buf, n, &len, " APT=%u", d->aptable);
+		if (d->nstable)
+			add(buf, n, &len, " NST");
+		return len;
+	case DESC_BLOCK:
+	case DESC_PAGE:
+		break;
+	}
+	/* Order after Linux ptdump: USR ro/RW NX SHD AF NG CON BLK UXN DBM GP NT NS MEM SW. */
+	if (d->regime == FM_REGIME_S2) {
+		static const char *const s2ap[] = {"NOACC", "ro", "wo", "RW"};
+		static const char *const xn[] = {"", " UXN", " NX", " PXN"};
+		/* XN[1:0] 01: EL1 may not execute (PXN); 11: EL0 may not (UXN); 10: neither. */
+		static const unsigned xnmap[] = {0, 3, 2, 1};
+		add(buf, n, &len, "%s%s", s2ap[d->ap & 3], xn[xnmap[d->xn & 3]]);
+	} else {
+		if (d->regime == FM_REGIME_EL1 && (d->raw & DESC_AP1))
+			add(buf, n, &len, "USR ");
+		add(buf, n, &len, "%s", d->raw & DESC_AP2 ? "ro" : "RW");
+		if (d->regime == FM_REGIME_EL2 ? d->uxn : d->pxn)
+			add(buf, n, &len, " NX");
+	}
+	switch (d->sh) {
+	case DESC_SH_INNER:
+		add(buf, n, &len, " SHD");
+		break;
+	case DESC_SH_OUTER:
+		add(buf, n, &len, " OSH");
+		break;
+	case DESC_SH_RESERVED:
+		add(buf, n, &len, " SH=1");
+		break;
+	default:
+		add(buf, n, &len, " NSH");
+	}
+	if (d->af)
+		add(buf, n, &len, " AF");
+	if (d->ng)
+		add(buf, n, &len, d->regime == FM_REGIME_S2 ? " FNXS" : " NG");
+	if (d->contig)
+		add(buf, n, &len, " CON");
+	if (d->kind == DESC_BLOCK)
+		add(buf, n, &len, " BLK");
+	if (d->regime == FM_REGIME_EL1 && d->uxn)
+		add(buf, n, &len, " UXN");
+	if (d->dbm)
+		add(buf, n, &len, " DBM");
+	if (d->gp)
+		add(buf, n, &len, " GP");
+	if (d->nt)
+		add(buf, n, &len, " NT");
+	if (d->ns)
+		add(buf, n, &len, " NS");
+	memtype_word(d, mair, buf, n, &len);
+	if (d->sw)
+		add(buf, n, &len, " SW=%#x", d->sw);
+	return len;
+}
+
+size_t desc_format_raw(uint64_t raw, unsigned level, enum fm_regime regime, uint64_t mair,
+		       char *buf, size_t n)
+{
+	struct desc d;
+
+	if (desc_decode(raw, level, regime, &d) < 0) {
+		if (n)
+			snprintf(buf, n, "bad level %u", level);
+		return n ? strlen(buf) : 0;
+	}
+	return desc_format(&d, mair, buf, n);
+}
+
+void desc_print(const struct desc *d, uint64_t mair)
+{
+	char attrs[160], mt[48];
+
+	desc_format(d, mair, attrs, sizeof(attrs));
+	print_hex("raw", "%#018" PRIx64, d->raw);
+	print_str("kind", " %-5s", desc_kind_name(d->kind));
+	print_uint("level", NULL, d->level);
+	if (d->kind == DESC_INVALID || d->kind == DESC_RESERVED) {
+		print_str("attrs", NULL, attrs);
+		return;
+	}
+	print_hex("oa", " oa=%#" PRIx64, d->oa);
+	print_uint("size", NULL, d->size);
+	if (d->kind == DESC_TABLE) {
+		print_bool("pxntable", NULL, d->pxntable);
+		print_bool("xntable", NULL, d->xntable);
+		print_uint("aptable", NULL, d->aptable);
+		print_bool("nstable", NULL, d->nstable);
+		print_str("attrs", " %s", attrs);
+		return;
+	}
+	desc_leaf_memtype(d, mair, mt, sizeof(mt));
+	if (d->regime == FM_REGIME_S2)
+		print_uint("memattr", NULL, d->memattr);
+	else
+		print_uint("attrindx", NULL, d->attrindx);
+	print_str("memtype", NULL, mt);
+	print_uint("sh", NULL, d->sh);
+	print_uint(d->regime == FM_REGIME_S2 ? "s2ap" : "ap", NULL, d->ap);
+	print_bool("af", NULL, d->af);
+	print_bool(d->regime == FM_REGIME_S2 ? "fnxs" : "ng", NULL, d->ng);
+	print_bool("contiguous", NULL, d->contig);
+	print_bool("dbm", NULL, d->dbm);
+	print_bool("nt", NULL, d->nt);
+	if (d->regime == FM_REGIME_S2)
+		print_uint("xn", NULL, d->xn);
+	else {
+		print_bool("pxn", NULL, d->pxn);
+		print_bool(d->regime == FM_REGIME_EL1 ? "uxn" : "xn", NULL, d->uxn);
+	}
+	print_uint("sw", NULL, d->sw);
+	print_bool("read", NULL, d->rd);
+	print_bool("write", NULL, d->wr);
+	print_bool("exec", NULL, d->x);
+	print_str("attrs", " %s", attrs);
+}
+
+int desc_check_tcr(enum fm_regime regime, uint64_t tcr, int ttbr1, struct fm_err *err)
+{
+	unsigned tg;
+	bool ds;
+
+	/* TG0 [15:14]: 00 4K, 01 64K, 10 16K; TCR_EL1.TG1 [31:30]: 01 16K, 10 4K, 11 64K. */
+	if (regime == FM_REGIME_EL1 && ttbr1) {
+		tg = (unsigned)(tcr >> 30) & 3;
+		if (tg != 2)
+			return fm_err_set(err,
+					  "TCR_EL1.TG1 selects a %s granule; only 4K is supported",
+					  tg == 1   ? "16K"
+					  : tg == 3 ? "64K"
+						    : "reserved");
+	} else {
+		tg = (unsigned)(tcr >> 14) & 3;
+		if (tg != 0)
+			return fm_err_set(err, "%s.TG0 selects a %s granule; only 4K is supported",
+					  regime == FM_REGIME_EL1  ? "TCR_EL1"
+					  : regime == FM_REGIME_S2 ? "VTCR_EL2"
+								   : "TCR_EL2",
+					  tg == 1   ? "64K"
+					  : tg == 2 ? "16K"
+						    : "reserved");
+	}
+	/* DS (FEAT_LPA2): TCR_EL1 bit 59, TCR_EL2 (E2H = 0) and VTCR_EL2 bit 32. */
+	ds = regime == FM_REGIME_EL1 ? (tcr >> 59) & 1 : (tcr >> 32) & 1;
+	if (ds)
+		return fm_err_set(
+		    err, "DS = 1 selects 52-bit (LPA2) descriptors, which are not supported");
+	return 0;
+}

@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Translation-table descriptors, 4K granule, 48-bit output addresses, levels
+ * 0-3 (Arm ARM D8.3 "Translation table descriptor formats", D8.4 access
+ * permissions, D8.5 memory attributes; MAIR fields per D19 MAIR_EL2).
+ *
+ * Three regimes: EL2 stage 1 without VHE (one privilege level: AP[1] RES1,
+ * no EL0, PXN RES0, bit 54 is XN), EL1&0 stage 1 (AP[2:1] with EL0 access,
+ * PXN and UXN), and EL1&0 stage 2 (MemAttr[5:2] with FEAT_S2FWB off, S2AP,
+ * XN[54:53]). 16K/64K granules and LPA2 (52-bit) layouts are not decoded:
+ * desc_check_tcr() refuses a TCR that selects them.
+ */
+#ifndef FIXMAP_DESC_H
+#define FIXMAP_DESC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "event.h"
+
+enum desc_kind { DESC_INVALID, DESC_TABLE, DESC_BLOCK, DESC_PAGE, DESC_RESERVED };
+
+/* Descriptor bits (D8.3). */
+#define DESC_VALID (1ull << 0)
+#define DESC_TYPE_TABLE (1ull << 1) /* bits[1:0] = 0b11: table (L0-2) or page (L3) */
+#define DESC_ATTRINDX(d) (((d) >> 2) & 7)
+#define DESC_S2_MEMATTR(d) (((d) >> 2) & 0xf)
+#define DESC_NS (1ull << 5)
+#define DESC_AP1 (1ull << 6) /* stage 1: EL0 access; S2AP[0]: read at stage 2 */
+#define DESC_AP2 (1ull << 7) /* stage 1: read-only; S2AP[1]: write at stage 2 */
+#define DESC_SH(d) (((d) >> 8) & 3)
+#define DESC_AF (1ull << 10)
+#define DESC_NG (1ull << 11) /* stage 2: FnXS */
+#define DESC_NT (1ull << 16) /* blocks, FEAT_BBM level 1 */
+#define DESC_GP (1ull << 50)
+#define DESC_DBM (1ull << 51)
+#define DESC_CONT (1ull << 52)
+#define DESC_PXN (1ull << 53) /* stage 2: XN[0] */
+#define DESC_XN (1ull << 54)  /* EL1: UXN; stage 2: XN[1] */
+#define DESC_SW_MASK (0xfull << 55)
+#define DESC_OA_MASK 0x0000fffffffff000ull /* OA[47:12] */
+#define DESC_PXNTABLE (1ull << 59)
+#define DESC_XNTABLE (1ull << 60)
+#define DESC_APTABLE(d) (((d) >> 61) & 3)
+#define DESC_NSTABLE (1ull << 63)
+
+/* Shareability, SH[1:0] (D8.5.2). */
+#define DESC_SH_NON 0
+#define DESC_SH_RESERVED 1
+#define DESC_SH_OUTER 2
+#define DESC_SH_INNER 3
+
+struct desc {
+	uint64_t raw;
+	enum desc_kind kind;
+	enum fm_regime regime;
+	unsigned level;
+	uint64_t oa;   /* output address of a block/page, next-level table of a table */
+	uint64_t size; /* bytes a leaf maps, or the VA range a table entry covers */
+	/* leaf attributes */
+	unsigned attrindx; /* stage 1 */
+	unsigned memattr;  /* stage 2 MemAttr[3:0] */
+	unsigned sh;
+	unsigned ap;					/* stage 1 AP[2:1], stage 2 S2AP[1:0] */
+	unsigned xn;					/* stage 2 XN[1:0] */
+	unsigned sw;					/* software bits [58:55] */
+	bool ns, af, ng, nt, gp, dbm, contig, pxn, uxn; /* uxn: XN at EL2 */
+	/* permissions the leaf grants (before AF and table limits) */
+	bool rd, wr, x;		    /* EL2, EL1 (privileged) or stage-2 read/write/exec */
+	bool el0_rd, el0_wr, el0_x; /* EL1&0 and stage 2 only */
+	/* table attributes (stage 1; RES0 at stage 2) */
+	bool pxntable, xntable, nstable;
+	unsigned aptable;
+};
+
+/*
+ * Decode raw at level (0..3) of a table in regime. Returns 0, or -1 if level
+ * or regime is out of range. Bit patterns reserved at a level (0b01 at L0,
+ * a block without LPA2; 0b01 at L3) decode as DESC_RESERVED.
+ */
+int desc_decode(uint64_t raw, unsigned level, enum fm_regime regime, struct desc *d);
+
+/* True if raw is a valid descriptor at level (bit 0 set and not reserved). */
+bool desc_is_valid(uint64_t raw, unsigned level);
+
+/* Bytes translated by one entry at level: 512G, 1G, 2M, 4K. */
+uint64_t desc_level_size(unsigned level);
+
+/* "table", "block", "page", "invalid", "reserved". */
+const char *desc_kind_name(enum desc_kind k);
+/* "el2", "el1", "s2". */
+const char *desc_regime_name(enum fm_regime r);
+
+/*
+ * A MAIR attribute byte (D19 MAIR_EL2 Attr<n>) as a memory type: "Device-nGnRE",
+ * "Normal WB", "Normal NC", "Normal oWB iNC", "Normal-Tagged WB".
+ */
+size_t desc_mair_attr(unsigned attr, char *buf, size_t n);
+/* Memory type of AttrIndx attrindx through mair; mair == 0 means unknown ("AttrIndx 1"). */
+size_t desc_memtype(uint64_t mair, unsigned attrindx, char *buf, size_t n);
+/* Memory type of a leaf of any regime (stage 2 from MemAttr, stage 1 through mair). */
+size_t desc_leaf_memtype(const struct desc *d, uint64_t mair, char *buf, size_t n);
+
+/*
+ * Linux-ptdump-style attribute words of a descriptor, space separated
+ * (man/fixmap-trace.5 lists them), e.g. "RW NX SHD AF BLK MEM/NORMAL".
+ * mair == 0 means unknown: the memory type word is then "ATTR<n>".
+ * Returns the length (like snprintf, truncated to n).
+ */
+size_t desc_format(const struct desc *d, uint64_t mair, char *buf, size_t n);
+
+/* Convenience: decode and format raw in one call ("invalid" for an invalid entry). */
+size_t desc_format_raw(uint64_t raw, unsigned level, enum fm_regime regime, uint64_t mair,
+		       char *buf, size_t n);
+
+/*
+ * Print the decoded fields as members of the current object (print.h): raw,
+ * kind, level, oa, size, memtype, attrs and the individual fields in JSON.
+ */
+void desc_print(const struct desc *d, uint64_t mair);
+
+/*
+ * Refuse translation-control values this decoder does not handle: a granule
+ * other than 4K, or LPA2 (DS = 1). tcr is TCR_EL2 (non-VHE), TCR_EL1 or
+ * VTCR_EL2 by regime; ttbr1 selects TG1 of TCR_EL1.
+ */
+int desc_check_tcr(enum fm_regime regime, uint64_t tcr, int ttbr1, struct fm_err *err);
+
+#endif

@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: MIT */
+#include <stdlib.h>
+
+#include "desc.h"
+#include "print.h"
+#include "unit.h"
+
+#define MAIR_EL2 0xff00ull /* Attr0 Device-nGnRnE, Attr1 Normal WB (REFERENCE.md) */
+
+static const char *fmt(uint64_t raw, unsigned level, enum fm_regime r, uint64_t mair)
+{
+	static char buf[160];
+
+	desc_format_raw(raw, level, r, mair, buf, sizeof(buf));
+	return buf;
+}
+
+static void el2_page(void)
+{
+	struct desc d;
+
+	/* The seed's slot: 0x41000743 = page, AttrIndx 0, AP[1], SH inner, AF. */
+	CHECK(desc_decode(0x41000743, 3, FM_REGIME_EL2, &d) == 0);
+	CHECK(d.kind == DESC_PAGE);
+	CHECK_EQ_U64(d.oa, 0x41000000);
+	CHECK_EQ_U64(d.size, 4096);
+	CHECK(d.attrindx == 0 && d.sh == DESC_SH_INNER && d.af && d.wr && d.x);
+	CHECK_STR(fmt(0x41000743, 3, FM_REGIME_EL2, MAIR_EL2), "RW SHD AF DEVICE/nGnRnE");
+	CHECK_STR(fmt(0x0040000041000747ull, 3, FM_REGIME_EL2, MAIR_EL2),
+		  "RW NX SHD AF MEM/NORMAL");
+	CHECK_STR(fmt(0x40000041000747ull | DESC_AP2, 3, FM_REGIME_EL2, 0), "ro NX SHD AF ATTR1");
+	CHECK_STR(fmt(0x41000743 | (5ull << 55), 3, FM_REGIME_EL2, MAIR_EL2),
+		  "RW SHD AF DEVICE/nGnRnE SW=0x5");
+}
+
+static void types_per_level(void)
+{
+	struct desc d;
+
+	CHECK(desc_decode(0x40000705, 2, FM_REGIME_EL2, &d) == 0 && d.kind == DESC_BLOCK);
+	CHECK_EQ_U64(d.size, 2 << 20);
+	CHECK_EQ_U64(d.oa, 0x40000000);
+	CHECK_STR(fmt(0x40000705, 2, FM_REGIME_EL2, MAIR_EL2), "RW SHD AF BLK MEM/NORMAL");
+	CHECK(desc_decode(0x40000701, 1, FM_REGIME_EL2, &d) == 0 && d.kind == DESC_BLOCK);
+	CHECK_EQ_U64(d.size, 1 << 30);
+	/* A block at L0 needs LPA2; 0b01 at L3 is reserved (D8.3.1). */
+	CHECK(desc_decode(0x40000701, 0, FM_REGIME_EL2, &d) == 0 && d.kind == DESC_RESERVED);
+	CHECK(desc_decode(0x40000701, 3, FM_REGIME_EL2, &d) == 0 && d.kind == DESC_RESERVED);
+	CHECK(!desc_is_valid(0x40000701, 3));
+	CHECK(desc_is_valid(0x40000703, 3));
+	CHECK(desc_decode(0x40001003, 0, FM_REGIME_EL2, &d) == 0 && d.kind == DESC_TABLE);
+	CHECK_EQ_U64(d.oa, 0x40001000);
+	CHECK_EQ_U64(d.size, 512ull << 30);
+	CHECK(desc_decode(0x40001002, 1, FM_REGIME_EL2, &d) == 0 && d.kind == DESC_INVALID);
+	CHECK_STR(fmt(0x40001002, 1, FM_REGIME_EL2, 0), "invalid");
+	CHECK_STR(fmt(0x40000701, 3, FM_REGIME_EL2, 0), "reserved");
+	CHECK(desc_decode(0x3, 4, FM_REGIME_EL2, &d) == -1);
+	CHECK(desc_decode(0x3, 3, (enum fm_regime)7, &d) == -1);
+}
+
+static void table_attributes(void)
+{
+	struct desc d;
+	uint64_t t = 0x40002003ull | DESC_PXNTABLE | DESC_XNTABLE | (2ull << 61) | DESC_NSTABLE;
+
+	CHECK(desc_decode(t, 1, FM_REGIME_EL1, &d) == 0);
+	CHECK(d.pxntable && d.xntable && d.aptable == 2 && d.nstable);
+	CHECK_STR(fmt(t, 1, FM_REGIME_EL1, 0), "TBL PXNT UXNT APT=2 NST");
+	/* PXNTable is RES0 at EL2 without VHE; stage 2 tables carry no attributes. */
+	CHECK_STR(fmt(t, 1, FM_REGIME_EL2, 0), "TBL XNT APT=2 NST");
+	CHECK_STR(fmt(t, 1, FM_REGIME_S2, 0), "TBL");
+}
+
+static void el1_permissions(void)
+{
+	struct desc d;
+	/* AP[2:1] = 01: EL1 RW, EL0 RW; then EL1 is execute-never implicitly. */
+	uint64_t user = 0x41000743ull | DESC_PXN;
+
+	CHECK(desc_decode(0x41000743, 3, FM_REGIME_EL1, &d) == 0);
+	CHECK(d.el0_rd && d.el0_wr && !d.x && d.el0_x);
+	CHECK_STR(fmt(user | DESC_XN | DESC_NG, 3, FM_REGIME_EL1, MAIR_EL2),
+		  "USR RW NX SHD AF NG UXN DEVICE/nGnRnE");
+	CHECK(desc_decode(0x41000703ull | DESC_AP2, 3, FM_REGIME_EL1, &d) == 0);
+	CHECK(!d.el0_rd && !d.wr && d.x);
+	CHECK_STR(fmt(0x41000707ull | DESC_AP2 | DESC_CONT | DESC_DBM | DESC_GP, 3, FM_REGIME_EL1,
+		      MAIR_EL2),
+		  "ro SHD AF CON DBM GP MEM/NORMAL");
+}
+
+static void stage2(void)
+{
+	struct desc d;
+	/* MemAttr 0b1111 (Normal WB), S2AP RW, SH inner, AF: 0x7ff page. */
+	uint64_t s2 = 0x400007ffull;
+
+	CHECK(desc_decode(s2, 3, FM_REGIME_S2, &d) == 0);
+	CHECK(d.memattr == 0xf && d.rd && d.wr && d.x && d.el0_x);
+	CHECK_STR(fmt(s2, 3, FM_REGIME_S2, 0), "RW SHD AF MEM/NORMAL");
+	CHECK_STR(fmt(0x400007c7ull | (2ull << 53), 3, FM_REGIME_S2, 0),
+		  "RW NX SHD AF DEVICE/nGnRE");
+	CHECK_STR(fmt(0x40000457ull | (1ull << 53), 3, FM_REGIME_S2, 0),
+		  "ro PXN NSH AF MEM/NORMAL-NC");
+	CHECK_STR(fmt(0x400004abull | (3ull << 53), 3, FM_REGIME_S2, 0),
+		  "wo UXN NSH AF MEM/NORMAL-WT");
+	CHECK_STR(fmt(0x40000437ull, 3, FM_REGIME_S2, 0), "NOACC NSH AF MEM/NORMAL-oWB-iNC");
+	CHECK_STR(fmt(0x40000423ull | DESC_NG, 3, FM_REGIME_S2, 0),
+		  "NOACC NSH AF FNXS MEMATTR=0x8");
+}
+
+static void memtypes(void)
+{
+	char b[48];
+
+	desc_mair_attr(0x04, b, sizeof(b));
+	CHECK_STR(b, "Device-nGnRE");
+	desc_mair_attr(0x0c, b, sizeof(b));
+	CHECK_STR(b, "Device-GRE");
+	desc_mair_attr(0x44, b, sizeof(b));
+	CHECK_STR(b, "Normal NC");
+	desc_mair_attr(0xbb, b, sizeof(b));
+	CHECK_STR(b, "Normal WT");
+	desc_mair_attr(0xf4, b, sizeof(b));
+	CHECK_STR(b, "Normal oWB iNC");
+	desc_mair_attr(0xf0, b, sizeof(b));
+	CHECK_STR(b, "Normal-Tagged WB");
+	desc_mair_attr(0x30, b, sizeof(b));
+	CHECK_STR(b, "Reserved (0x30)");
+	desc_memtype(0x44ff04ull, 2, b, sizeof(b));
+	CHECK_STR(b, "Normal NC");
+	desc_memtype(0, 2, b, sizeof(b));
+	CHECK_STR(b, "AttrIndx 2");
+	/* Truncation never overflows and still terminates. */
+	CHECK(desc_mair_attr(0xf4, b, 4) == 14 && strlen(b) == 3);
+}
+
+static void tcr_refusals(void)
+{
+	struct fm_err err;
+
+	CHECK(desc_check_tcr(FM_REGIME_EL2, 0x80853519, 0, &err) == 0);
+	CHECK(desc_check_tcr(FM_REGIME_EL2, 0x80853519 | (1u << 14), 0, &err) == -1);
+	CHECK(strstr(err.msg, "64K") != NULL);
+	CHECK(desc_check_tcr(FM_REGIME_EL2, 0x80853519 | (1ull << 32), 0, &err) == -1);
+	CHECK(strstr(err.msg, "LPA2") != NULL);
+	CHECK(desc_check_tcr(FM_REGIME_EL1, 2ull << 30, 1, &err) == 0);
+	CHECK(desc_check_tcr(FM_REGIME_EL1, 1ull << 30, 1, &err) == -1);
+	CHECK(strstr(err.msg, "16K") != NULL);
+	CHECK(desc_check_tcr(FM_REGIME_S2, 2u << 14, 0, &err) == -1);
+}
+
+static void print_json(void)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct desc d;
+
+	desc_decode(0x40000705, 2, FM_REGIME_EL2, &d);
+	print_init(f, true);
+	print_obj_begin(NULL);
+	desc_print(&d, MAIR_EL2);
+	print_obj_end();
+	fclose(f);
+	CHECK(strstr(buf, "\"kind\":\"block\"") != NULL);
+	CHECK(strstr(buf, "\"oa\":\"0x40000000\"") != NULL);
+	CHECK(strstr(buf, "\"memtype\":\"Normal WB\"") != NULL);
+	CHECK(strstr(buf, "\"attrs\":\"RW SHD AF BLK MEM/NORMAL\"") != NULL);
+	free(buf);
+}
+
+int main(void)
+{
+	RUN(el2_page);
+	RUN(types_per_level);
+	RUN(table_attributes);
+	RUN(el1_permissions);
+	RUN(stage2);
+	RUN(memtypes);
+	RUN(tcr_refusals);
+	RUN(print_json);
+	return UNIT_EXIT();
+}
