@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: MIT */
+#include "tgtopt.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char tgtopt_usage_short[] =
+	"  --gdb HOST:PORT        read the target through a GDB remote protocol server\n"
+	"  --mem FILE[@PHYSBASE]  read a file of guest physical memory (base 0x40000000)\n"
+	"  --elf FILE             agent or kernel ELF image, for symbols\n"
+	"  --cpu N                CPU whose registers are used (default 0)\n"
+	"  --stay-stopped         leave the VM stopped when done (--gdb)\n";
+
+const char tgtopt_usage[] =
+	"  --gdb HOST:PORT        read the target through a GDB remote protocol server\n"
+	"  --mem FILE[@PHYSBASE]  read a file of guest physical memory (base 0x40000000)\n"
+	"  --elf FILE             agent or kernel ELF image, for symbols\n"
+	"  --cpu N                CPU whose registers are used (default 0)\n"
+	"  --stay-stopped         leave the VM stopped when done (--gdb)\n"
+	"  --ttbr V, --ttbr1 V, --tcr V, --mair V, --vttbr V, --vtcr V\n"
+	"                         register values, for targets without system registers\n"
+	"                         (--mem) or to override the target's: --ttbr, --tcr and\n"
+	"                         --mair are those of the regime (TTBR0_EL2 or TTBR0_EL1)\n";
+
+static const char *const reg_opt[TGTOPT_NREGS] = {
+	[TGTOPT_TTBR] = "--ttbr", [TGTOPT_TTBR1] = "--ttbr1", [TGTOPT_TCR] = "--tcr",
+	[TGTOPT_MAIR] = "--mair", [TGTOPT_VTTBR] = "--vttbr", [TGTOPT_VTCR] = "--vtcr",
+};
+
+void tgtopt_init(struct tgtopt *o)
+{
+	memset(o, 0, sizeof(*o));
+}
+
+int tgtopt_parse_u64(const char *s, uint64_t *v)
+{
+	char *end;
+
+	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
+		return -1;
+	errno = 0;
+	*v = strtoull(s, &end, 0);
+	return (errno || *end) ? -1 : 0;
+}
+
+int tgtopt_parse_range(const char *s, uint64_t *lo, uint64_t *hi)
+{
+	const char *sep = strchr(s, '-');
+	char buf[64];
+	uint64_t size;
+	int plus = 0;
+
+	if (!sep) {
+		sep = strchr(s, '+');
+		plus = 1;
+	}
+	if (!sep || (size_t)(sep - s) >= sizeof(buf))
+		return -1;
+	memcpy(buf, s, (size_t)(sep - s));
+	buf[sep - s] = '\0';
+	if (tgtopt_parse_u64(buf, lo))
+		return -1;
+	if (plus) {
+		if (tgtopt_parse_u64(sep + 1, &size) || size == 0 || *lo + (size - 1) < *lo)
+			return -1;
+		*hi = *lo + (size - 1);
+	} else if (tgtopt_parse_u64(sep + 1, hi)) {
+		return -1;
+	}
+	return *hi < *lo ? -1 : 0;
+}
+
+int tgtopt_option(struct tgtopt *o, int code, const char *arg, struct fm_err *err)
+{
+	uint64_t v;
+
+	switch (code) {
+	case TGTOPT_O_GDB:
+		if (!*arg || !strchr(arg, ':'))
+			return fm_err_set(err, "--gdb '%s': expected HOST:PORT", arg);
+		o->gdb = arg;
+		return 1;
+	case TGTOPT_O_MEM:
+		if (!*arg)
+			return fm_err_set(err, "--mem: expected FILE[@PHYSBASE]");
+		o->mem = arg;
+		return 1;
+	case TGTOPT_O_ELF:
+		o->elf = arg;
+		return 1;
+	case TGTOPT_O_CPU:
+		if (tgtopt_parse_u64(arg, &v) || v >= 4096)
+			return fm_err_set(err, "--cpu '%s': expected a CPU number", arg);
+		o->cpu = (unsigned)v;
+		o->cpu_given = true;
+		return 1;
+	case TGTOPT_O_STAY:
+		o->stay_stopped = true;
+		return 1;
+	default:
+		if (code >= TGTOPT_O_REG0 && code < TGTOPT_O_REG0 + TGTOPT_NREGS) {
+			int r = code - TGTOPT_O_REG0;
+
+			if (tgtopt_parse_u64(arg, &v))
+				return fm_err_set(err, "%s '%s': expected a number", reg_opt[r], arg);
+			o->reg[r] = v;
+			o->reg_given[r] = true;
+			return 1;
+		}
+		return 0;
+	}
+}
+
+struct target *tgtopt_open(const struct tgtopt *o, struct fm_err *err)
+{
+	if (o->gdb && o->mem) {
+		fm_err_set(err, "give one target: --gdb or --mem, not both");
+		return NULL;
+	}
+	if (o->mem)
+		return target_mem_open(o->mem, err);
+	if (o->gdb)
+		return target_gdb_open(o->gdb, o->stay_stopped ? TARGET_GDB_STAY_STOPPED : 0, err);
+	fm_err_set(err, "no target: give --gdb HOST:PORT or --mem FILE[@PHYSBASE]");
+	return NULL;
+}
+
+int tgtopt_sysreg(const struct tgtopt *o, struct target *t, int which, const char *name,
+		  uint64_t *val, struct fm_err *err)
+{
+	if (which >= 0 && which < TGTOPT_NREGS && o->reg_given[which]) {
+		*val = o->reg[which];
+		return 0;
+	}
+	if (!t->ops->sysreg) {
+		if (which >= 0)
+			return fm_err_set(err, "%s: the %s target has no system registers; give %s",
+					  name, t->ops->kind, reg_opt[which]);
+		return fm_err_set(err, "%s: the %s target has no system registers", name,
+				  t->ops->kind);
+	}
+	if (target_sysreg(t, o->cpu, name, val, err))
+		return fm_err_prefix(err, "%s of CPU %u", name, o->cpu);
+	return 0;
+}
+
+int tgtopt_bad_option(char **argv, int optind_after, int optopt_code, struct fm_err *err)
+{
+	const char *word = optind_after > 0 ? argv[optind_after - 1] : "?";
+
+	if (optopt_code && optopt_code < 0x100 && word[0] == '-' && word[1] != '-')
+		return fm_err_set(err, "-%c: unknown option or missing value", optopt_code);
+	return fm_err_set(err, "%s: unknown option or missing value", word);
+}
+
+/* Stand-in until the gdb target lands: the real target_gdb.c overrides it. */
+__attribute__((weak)) struct target *target_gdb_open(const char *hostport, unsigned flags,
+						     struct fm_err *err)
+{
+	(void)flags;
+	fm_err_set(err, "--gdb %s: the gdb target is not in this build", hostport);
+	return NULL;
+}

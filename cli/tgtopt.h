@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The target options every live command takes (DESIGN.md section 5):
+ *
+ *   --gdb HOST:PORT       GDB remote protocol server (QEMU's gdbstub)
+ *   --mem FILE[@PHYSBASE] file of guest physical memory (default base 0x40000000)
+ *   --elf FILE            agent or kernel image, for symbols
+ *   --cpu N               CPU whose system registers are used (default 0)
+ *   --stay-stopped        leave the VM stopped when done (gdb)
+ *   --ttbr V --ttbr1 V --tcr V --mair V --vttbr V --vtcr V
+ *                         register values for targets without system registers
+ *                         (--mem), or to override the target's
+ *
+ * Use with getopt_long: put TGTOPT_LONGOPTS in the command's option array, and
+ * hand every option code to tgtopt_option(); it returns 1 for its own codes.
+ *
+ *   static const struct option opts[] = { {"json", no_argument, NULL, 'j'},
+ *                                         TGTOPT_LONGOPTS, {0} };
+ *   ...
+ *   default: r = tgtopt_option(&to, c, optarg, &err); if (r < 0) fail; if (r == 0) usage
+ */
+#ifndef FIXMAP_TGTOPT_H
+#define FIXMAP_TGTOPT_H
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "target.h"
+
+enum tgtopt_reg {
+	TGTOPT_TTBR,  /* TTBR0 of the regime (TTBR0_EL2 or TTBR0_EL1) */
+	TGTOPT_TTBR1, /* TTBR1_EL1 */
+	TGTOPT_TCR,   /* TCR of the regime */
+	TGTOPT_MAIR,  /* MAIR of the regime */
+	TGTOPT_VTTBR,
+	TGTOPT_VTCR,
+	TGTOPT_NREGS
+};
+
+struct tgtopt {
+	const char *gdb; /* HOST:PORT */
+	const char *mem; /* FILE[@PHYSBASE] */
+	const char *elf;
+	unsigned cpu;
+	bool cpu_given;
+	bool stay_stopped;
+	bool reg_given[TGTOPT_NREGS];
+	uint64_t reg[TGTOPT_NREGS];
+};
+
+/* Option codes, out of the range of short options. */
+enum {
+	TGTOPT_O_GDB = 0x1000,
+	TGTOPT_O_MEM,
+	TGTOPT_O_ELF,
+	TGTOPT_O_CPU,
+	TGTOPT_O_STAY,
+	TGTOPT_O_REG0, /* + enum tgtopt_reg */
+};
+
+#define TGTOPT_LONGOPTS                                                                            \
+	{"gdb", required_argument, NULL, TGTOPT_O_GDB},                                            \
+	    {"mem", required_argument, NULL, TGTOPT_O_MEM},                                        \
+	    {"elf", required_argument, NULL, TGTOPT_O_ELF},                                        \
+	    {"cpu", required_argument, NULL, TGTOPT_O_CPU},                                        \
+	    {"stay-stopped", no_argument, NULL, TGTOPT_O_STAY},                                    \
+	    {"ttbr", required_argument, NULL, TGTOPT_O_REG0 + TGTOPT_TTBR},                        \
+	    {"ttbr0", required_argument, NULL, TGTOPT_O_REG0 + TGTOPT_TTBR},                       \
+	    {"ttbr1", required_argument, NULL, TGTOPT_O_REG0 + TGTOPT_TTBR1},                      \
+	    {"tcr", required_argument, NULL, TGTOPT_O_REG0 + TGTOPT_TCR},                          \
+	    {"mair", required_argument, NULL, TGTOPT_O_REG0 + TGTOPT_MAIR},                        \
+	    {"vttbr", required_argument, NULL, TGTOPT_O_REG0 + TGTOPT_VTTBR},                      \
+	{                                                                                          \
+		"vtcr", required_argument, NULL, TGTOPT_O_REG0 + TGTOPT_VTCR                       \
+	}
+
+/* Usage lines for the options above, for a command's -h. */
+extern const char tgtopt_usage[];
+/* The same, without the register overrides (commands that need no tables). */
+extern const char tgtopt_usage_short[];
+
+void tgtopt_init(struct tgtopt *o);
+/* 1: code was a target option (stored); 0: not ours; -1: bad value (err names the word). */
+int tgtopt_option(struct tgtopt *o, int code, const char *arg, struct fm_err *err);
+/* Opens the one target given (--gdb or --mem); -1 if none or both. */
+struct target *tgtopt_open(const struct tgtopt *o, struct fm_err *err);
+
+/*
+ * A register for the regime: the command-line value if given, else the
+ * target's system register `name` of --cpu. which is the TGTOPT_* override that
+ * stands for it, or -1 if none does.
+ */
+int tgtopt_sysreg(const struct tgtopt *o, struct target *t, int which, const char *name,
+		  uint64_t *val, struct fm_err *err);
+
+/* Parses a number (decimal or 0x hex) that must use the whole word. */
+int tgtopt_parse_u64(const char *s, uint64_t *v);
+/* Parses "LO-HI" (inclusive HI) or "LO+SIZE" into an inclusive range. */
+int tgtopt_parse_range(const char *s, uint64_t *lo, uint64_t *hi);
+
+/* Handles a getopt_long failure ('?' or ':'): names the offending word in err. */
+int tgtopt_bad_option(char **argv, int optind_after, int optopt_code, struct fm_err *err);
+
+#endif

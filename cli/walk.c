@@ -1,0 +1,626 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The table walker. A walk has two passes over the tree:
+ *
+ *  1. fetch, breadth first: the start table, then every next-level table that
+ *     the entries in range point to, one target_read_phys_v() batch per level
+ *     (so a gdbstub target pipelines a whole level, and a walk costs at most
+ *     four round trips plus one for the root). Tables are kept once per
+ *     (PA, level), so tables that alias or point back at themselves are read
+ *     once; entries scanned and tables read are capped, so a hostile tree
+ *     cannot make the walk run away.
+ *  2. visit, depth first in VA order, over the tables in memory.
+ *
+ * Translation-table walk rules: Arm ARM (DDI 0487) D8.2 (start level from
+ * TxSZ, stage-2 SL0 and concatenated start tables), D8.3 (descriptor formats),
+ * D8.4.2 (hierarchical attributes).
+ */
+#include "walk.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TABLE_ADDR_MASK 0x0000fffffffff000ull /* next-level table address [47:12] (D8.3.1) */
+#define BADDR_MASK 0x0000fffffffffffeull      /* TTBR/VTTBR BADDR[47:1] */
+
+static struct walk_stats last_stats;
+
+void walk_last_stats(struct walk_stats *s)
+{
+	*s = last_stats;
+}
+
+int walk_regime_parse(const char *s, enum fm_regime *r)
+{
+	if (!strcmp(s, "el2"))
+		*r = FM_REGIME_EL2;
+	else if (!strcmp(s, "el1"))
+		*r = FM_REGIME_EL1;
+	else if (!strcmp(s, "s2"))
+		*r = FM_REGIME_S2;
+	else
+		return -1;
+	return 0;
+}
+
+/* Lowest VA bit an entry at level resolves (4K granule): 39, 30, 21, 12. */
+static unsigned level_shift(unsigned level)
+{
+	return 12 + 9 * (3 - level);
+}
+
+/*
+ * PS / IPS encodings (D8.1.7 "Output address size"). 52 bits needs LPA2 or the
+ * 64K granule with FEAT_LPA; with 4K and DS = 0 the output address is 48 bits.
+ */
+static unsigned ps_bits(unsigned ps)
+{
+	static const unsigned bits[8] = {32, 36, 40, 42, 44, 48, 48, 48};
+
+	return bits[ps & 7];
+}
+
+int walk_cfg_from_regs(enum fm_regime r, uint64_t ttbr, uint64_t tcr, uint64_t mair, int ttbr1,
+		       struct walk_cfg *c, struct fm_err *err)
+{
+	const char *txsz_name;
+	unsigned txsz, ps, shift;
+	uint64_t align;
+
+	memset(c, 0, sizeof(*c));
+	if (r != FM_REGIME_EL2 && r != FM_REGIME_EL1 && r != FM_REGIME_S2)
+		return fm_err_set(err, "unknown translation regime %d", (int)r);
+	if (ttbr1 && r != FM_REGIME_EL1)
+		return fm_err_set(err, "only the el1 regime has a TTBR1 range");
+	if (desc_check_tcr(r, tcr, ttbr1, err))
+		return -1;
+	c->regime = r;
+	c->ttbr1 = ttbr1 != 0;
+	c->mair = mair;
+	if (r == FM_REGIME_EL1 && ttbr1) {
+		txsz = (unsigned)(tcr >> 16) & 63; /* T1SZ */
+		txsz_name = "TCR_EL1.T1SZ";
+	} else {
+		txsz = (unsigned)tcr & 63; /* T0SZ */
+		txsz_name = r == FM_REGIME_EL2	 ? "TCR_EL2.T0SZ"
+			    : r == FM_REGIME_EL1 ? "TCR_EL1.T0SZ"
+						 : "VTCR_EL2.T0SZ";
+	}
+	/* D8.2: with 4K and no LPA2, TxSZ 16..39 (48 with FEAT_TTST). */
+	if (txsz < 16)
+		return fm_err_set(err,
+				  "%s = %u selects a %u-bit input range; the 4K granule without "
+				  "LPA2 allows at most 48 bits",
+				  txsz_name, txsz, 64 - txsz);
+	if (txsz > 48)
+		return fm_err_set(err,
+				  "%s = %u selects a %u-bit input range; the 4K granule needs at "
+				  "least 16 bits",
+				  txsz_name, txsz, 64 - txsz);
+	c->ia_bits = 64 - txsz;
+
+	switch (r) {
+	case FM_REGIME_EL2: /* TCR_EL2, E2H = 0: PS [18:16], HPD [24] */
+		ps = (unsigned)(tcr >> 16) & 7;
+		c->hpd = (tcr >> 24) & 1;
+		break;
+	case FM_REGIME_EL1: /* TCR_EL1: EPD0 [7], EPD1 [23], IPS [34:32], HPD0 [41], HPD1 [42] */
+		ps = (unsigned)(tcr >> 32) & 7;
+		c->hpd = (tcr >> (ttbr1 ? 42 : 41)) & 1;
+		c->disabled = (tcr >> (ttbr1 ? 23 : 7)) & 1;
+		c->asid = (uint16_t)(ttbr >> 48);
+		break;
+	default: /* VTCR_EL2: SL0 [7:6], PS [18:16]; VTTBR_EL2.VMID [63:48] */
+		ps = (unsigned)(tcr >> 16) & 7;
+		c->asid = (uint16_t)(ttbr >> 48);
+		break;
+	}
+	c->pa_bits = ps_bits(ps);
+
+	if (r == FM_REGIME_S2) {
+		/* D8.2: 4K granule SL0 0 -> level 2, 1 -> level 1, 2 -> level 0, 3 -> level 3 (TTST). */
+		static const unsigned sl0_level[4] = {2, 1, 0, 3};
+		unsigned sl0 = (unsigned)(tcr >> 6) & 3;
+		int extra;
+
+		c->start_level = sl0_level[sl0];
+		shift = level_shift(c->start_level);
+		/*
+		 * The start level resolves IA[ia-1:shift]: at least 1 bit, at most 9 bits
+		 * plus up to 16 concatenated tables (4 more bits); anything else is a
+		 * level 0 translation fault (AArch64.S2InconsistentSL).
+		 */
+		extra = (int)c->ia_bits - (int)shift;
+		if (extra < 1 || extra > 13)
+			return fm_err_set(err,
+					  "VTCR_EL2: SL0 = %u (start level %u) does not fit T0SZ = %u "
+					  "(%u-bit IPA): the walk would fault at the start level",
+					  sl0, c->start_level, txsz, c->ia_bits);
+		c->nentries = 1u << extra;
+	} else {
+		/* D8.2: the start level is the one that resolves IA bit ia-1. */
+		c->start_level = 3 - (c->ia_bits - 1 - 12) / 9;
+		shift = level_shift(c->start_level);
+		c->nentries = 1u << (c->ia_bits - shift);
+	}
+	/* BADDR is aligned to the start table (concatenated: all of them), at least 64 bytes. */
+	align = (uint64_t)c->nentries * 8;
+	if (align < 64)
+		align = 64;
+	c->root = ttbr & BADDR_MASK & ~(align - 1);
+	if (c->root >> c->pa_bits)
+		return fm_err_set(err,
+				  "the table base %#" PRIx64 " is beyond the %u-bit output address "
+				  "size (an address size fault)",
+				  c->root, c->pa_bits);
+	if (c->ttbr1) {
+		c->va_lo = ~0ull << c->ia_bits;
+		c->va_hi = ~0ull;
+	} else {
+		c->va_lo = 0;
+		c->va_hi = (1ull << c->ia_bits) - 1;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+
+struct node {
+	uint64_t pa;
+	unsigned level;
+	unsigned n;    /* entries */
+	uint64_t *ent; /* n entries, NULL until read or if unreadable */
+	bool bad;      /* could not be read */
+};
+
+struct ref {
+	size_t node;
+	uint64_t va; /* first VA this reference to the table translates */
+};
+
+struct walker {
+	struct target *t;
+	const struct walk_cfg *c;
+	uint64_t lo, hi;
+	const struct walk_visitor *v;
+	void *arg;
+	struct fm_err *err;
+
+	struct node *nodes;
+	size_t nnodes, cap;
+	size_t *hash; /* node index + 1, 0 = empty */
+	size_t hcap;  /* power of two */
+
+	unsigned max_tables;
+	uint64_t max_entries, scanned, visited;
+};
+
+static size_t hash_key(uint64_t pa, unsigned level, size_t hcap)
+{
+	uint64_t k = (pa >> 3) ^ ((uint64_t)level << 60);
+
+	k *= 0x9e3779b97f4a7c15ull;
+	return (size_t)(k >> 20) & (hcap - 1);
+}
+
+static long node_find(const struct walker *w, uint64_t pa, unsigned level)
+{
+	size_t h = hash_key(pa, level, w->hcap);
+
+	for (;;) {
+		size_t i = w->hash[h];
+
+		if (!i)
+			return -1;
+		if (w->nodes[i - 1].pa == pa && w->nodes[i - 1].level == level)
+			return (long)(i - 1);
+		h = (h + 1) & (w->hcap - 1);
+	}
+}
+
+static int hash_insert(struct walker *w, size_t idx)
+{
+	size_t h;
+
+	if ((w->nnodes + 1) * 2 > w->hcap) {
+		size_t ncap = w->hcap ? w->hcap * 2 : 1024;
+		size_t *nh = calloc(ncap, sizeof(*nh));
+
+		if (!nh)
+			return fm_err_set(w->err, "out of memory");
+		for (size_t i = 0; i < w->hcap; i++) {
+			if (!w->hash[i])
+				continue;
+			const struct node *n = &w->nodes[w->hash[i] - 1];
+			h = hash_key(n->pa, n->level, ncap);
+			while (nh[h])
+				h = (h + 1) & (ncap - 1);
+			nh[h] = w->hash[i];
+		}
+		free(w->hash);
+		w->hash = nh;
+		w->hcap = ncap;
+	}
+	h = hash_key(w->nodes[idx].pa, w->nodes[idx].level, w->hcap);
+	while (w->hash[h])
+		h = (h + 1) & (w->hcap - 1);
+	w->hash[h] = idx + 1;
+	return 0;
+}
+
+/* Adds an unread node; returns its index or -1. */
+static long node_add(struct walker *w, uint64_t pa, unsigned level, unsigned n)
+{
+	struct node *nd;
+
+	if (w->nnodes >= w->max_tables)
+		return fm_err_set(w->err,
+				  "more than %u translation tables: the walk stops (tables that "
+				  "loop, or a range too large; try --range)",
+				  w->max_tables);
+	if (w->nnodes == w->cap) {
+		size_t ncap = w->cap ? w->cap * 2 : 64;
+		struct node *nn = realloc(w->nodes, ncap * sizeof(*nn));
+
+		if (!nn)
+			return fm_err_set(w->err, "out of memory");
+		w->nodes = nn;
+		w->cap = ncap;
+	}
+	nd = &w->nodes[w->nnodes];
+	memset(nd, 0, sizeof(*nd));
+	nd->pa = pa;
+	nd->level = level;
+	nd->n = n;
+	nd->ent = malloc((size_t)n * 8);
+	if (!nd->ent)
+		return fm_err_set(w->err, "out of memory");
+	w->nnodes++;
+	if (hash_insert(w, w->nnodes - 1))
+		return -1;
+	return (long)(w->nnodes - 1);
+}
+
+/* Index range [*first, *last] of a table at va (n entries of 2^shift) that meets [lo, hi]. */
+static bool index_range(const struct walker *w, uint64_t va, unsigned n, unsigned shift,
+			unsigned *first, unsigned *last)
+{
+	uint64_t f = 0, l;
+
+	if (w->hi < va)
+		return false;
+	if (w->lo > va) {
+		f = (w->lo - va) >> shift;
+		if (f >= n)
+			return false;
+	}
+	l = (w->hi - va) >> shift;
+	if (l >= n)
+		l = n - 1;
+	*first = (unsigned)f;
+	*last = (unsigned)l;
+	return true;
+}
+
+/* Reads nodes [from, nnodes) in one batch; nodes that fail alone are marked bad. */
+static int fetch(struct walker *w, size_t from)
+{
+	size_t k = w->nnodes - from;
+	struct target_iov *iov;
+	struct fm_err e;
+
+	if (!k)
+		return 0;
+	iov = calloc(k, sizeof(*iov));
+	if (!iov)
+		return fm_err_set(w->err, "out of memory");
+	for (size_t i = 0; i < k; i++) {
+		iov[i].pa = w->nodes[from + i].pa;
+		iov[i].buf = w->nodes[from + i].ent;
+		iov[i].len = (size_t)w->nodes[from + i].n * 8;
+	}
+	last_stats.batches++;
+	last_stats.tables += k;
+	if (target_read_phys_v(w->t, iov, k, &e)) {
+		/* Find the tables that cannot be read; the others are still walked. */
+		for (size_t i = 0; i < k; i++) {
+			last_stats.batches++;
+			if (target_read_phys_v(w->t, &iov[i], 1, &e)) {
+				struct node *nd = &w->nodes[from + i];
+
+				nd->bad = true;
+				free(nd->ent);
+				nd->ent = NULL;
+			}
+		}
+	}
+	free(iov);
+	return 0;
+}
+
+/* Pass 1: read the tree a level at a time. */
+static int fetch_tree(struct walker *w)
+{
+	const struct walk_cfg *c = w->c;
+	struct ref *cur = NULL, *next = NULL;
+	size_t ncur = 0, capcur = 0, nnext = 0, capnext = 0;
+	int rc = -1;
+
+	if (node_add(w, c->root, c->start_level, c->nentries) < 0)
+		return -1;
+	last_stats.batches++;
+	last_stats.tables++;
+	if (target_read_phys(w->t, c->root, w->nodes[0].ent, (size_t)c->nentries * 8, w->err))
+		return fm_err_prefix(w->err, "reading the start table at %#" PRIx64, c->root);
+	cur = malloc(sizeof(*cur));
+	if (!cur)
+		return fm_err_set(w->err, "out of memory");
+	cur[0].node = 0;
+	cur[0].va = c->va_lo;
+	ncur = capcur = 1;
+
+	for (unsigned level = c->start_level; level < 3; level++) {
+		unsigned shift = level_shift(level);
+		size_t from = w->nnodes;
+
+		nnext = 0;
+		for (size_t r = 0; r < ncur; r++) {
+			const struct node *nd = &w->nodes[cur[r].node];
+			unsigned first, last;
+
+			if (nd->bad || !index_range(w, cur[r].va, nd->n, shift, &first, &last))
+				continue;
+			w->scanned += last - first + 1;
+			if (w->scanned > w->max_entries) {
+				fm_err_set(w->err,
+					   "more than %" PRIu64 " entries: the walk stops (tables "
+					   "that loop, or a range too large; try --range)",
+					   w->max_entries);
+				goto out;
+			}
+			for (unsigned i = first; i <= last; i++) {
+				uint64_t raw = w->nodes[cur[r].node].ent[i], pa;
+				long idx;
+
+				if ((raw & 3) != 3)
+					continue;
+				pa = raw & TABLE_ADDR_MASK;
+				if (pa >> c->pa_bits)
+					continue; /* address size fault: not followed */
+				idx = node_find(w, pa, level + 1);
+				if (idx < 0) {
+					idx = node_add(w, pa, level + 1, 512);
+					if (idx < 0)
+						goto out;
+				}
+				if (nnext == capnext) {
+					size_t ncap = capnext ? capnext * 2 : 256;
+					struct ref *nr = realloc(next, ncap * sizeof(*nr));
+
+					if (!nr) {
+						fm_err_set(w->err, "out of memory");
+						goto out;
+					}
+					next = nr;
+					capnext = ncap;
+				}
+				next[nnext].node = (size_t)idx;
+				next[nnext].va = cur[r].va + ((uint64_t)i << shift);
+				nnext++;
+			}
+		}
+		if (fetch(w, from))
+			goto out;
+		/* The next level's references become the current ones. */
+		struct ref *tmp = cur;
+		size_t tcap = capcur;
+		cur = next;
+		capcur = capnext;
+		ncur = nnext;
+		next = tmp;
+		capnext = tcap;
+		if (!ncur)
+			break;
+	}
+	rc = 0;
+out:
+	free(cur);
+	free(next);
+	return rc;
+}
+
+static struct walk_tattr inherit(const struct walker *w, struct walk_tattr in, uint64_t raw)
+{
+	/* D8.4.2: stage 1 only; TCR.HPD disables all but NSTable. */
+	if (w->c->regime == FM_REGIME_S2)
+		return in;
+	in.ns_table |= (raw & DESC_NSTABLE) != 0;
+	if (w->c->hpd)
+		return in;
+	in.ap_table |= (uint8_t)DESC_APTABLE(raw);
+	in.pxn_table |= (raw & DESC_PXNTABLE) != 0;
+	in.xn_table |= (raw & DESC_XNTABLE) != 0;
+	return in;
+}
+
+static int call(struct walker *w, int (*fn)(const struct walk_entry *, void *),
+		const struct walk_entry *e)
+{
+	int r;
+
+	if (!fn)
+		return 0;
+	r = fn(e, w->arg);
+	if (r < 0 && !w->err->msg[0])
+		fm_err_set(w->err, "the walk was stopped at %#" PRIx64, e->va);
+	return r;
+}
+
+/* Pass 2: visit in VA order. */
+static int visit(struct walker *w, size_t ni, uint64_t va, struct walk_tattr inh)
+{
+	const struct walk_cfg *c = w->c;
+	const struct node *nd = &w->nodes[ni];
+	unsigned level = nd->level, shift = level_shift(level), first, last;
+
+	if (!index_range(w, va, nd->n, shift, &first, &last))
+		return 0;
+	for (unsigned i = first; i <= last; i++) {
+		struct walk_entry e;
+		int r = 0;
+
+		if (++w->visited > w->max_entries)
+			return fm_err_set(w->err, "more than %" PRIu64 " entries: the walk stops",
+					  w->max_entries);
+		memset(&e, 0, sizeof(e));
+		e.va = va + ((uint64_t)i << shift);
+		e.size = 1ull << shift;
+		e.level = level;
+		e.index = i;
+		e.table_pa = nd->pa;
+		e.ptep = nd->pa + (uint64_t)i * 8;
+		e.raw = nd->ent[i];
+		e.inherit = inh;
+		desc_decode(e.raw, level, c->regime, &e.d);
+		e.kind = e.d.kind;
+		switch (e.kind) {
+		case DESC_TABLE: {
+			long child;
+
+			e.oa = e.raw & TABLE_ADDR_MASK;
+			if (e.oa >> c->pa_bits) {
+				e.fault = WALK_FAULT_ADDRSIZE;
+				r = call(w, w->v->table, &e);
+				break;
+			}
+			child = node_find(w, e.oa, level + 1);
+			if (child < 0 || w->nodes[child].bad) {
+				e.fault = WALK_FAULT_UNREADABLE;
+				r = call(w, w->v->table, &e);
+				break;
+			}
+			r = call(w, w->v->table, &e);
+			if (r == 0)
+				r = visit(w, (size_t)child, e.va, inherit(w, inh, e.raw));
+			break;
+		}
+		case DESC_BLOCK:
+		case DESC_PAGE:
+			e.oa = e.d.oa;
+			if (e.oa >> c->pa_bits)
+				e.fault = WALK_FAULT_ADDRSIZE;
+			r = call(w, w->v->leaf, &e);
+			break;
+		default:
+			r = call(w, w->v->invalid, &e);
+			break;
+		}
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+int walk_range(struct target *t, const struct walk_cfg *c, uint64_t va_lo, uint64_t va_hi,
+	       const struct walk_visitor *v, void *arg, struct fm_err *err)
+{
+	struct walker w;
+	struct fm_err local;
+	int rc;
+
+	memset(&last_stats, 0, sizeof(last_stats));
+	if (!err)
+		err = &local;
+	err->msg[0] = '\0';
+	if (va_lo > va_hi)
+		return fm_err_set(err, "empty range %#" PRIx64 "-%#" PRIx64, va_lo, va_hi);
+	if (c->disabled || va_hi < c->va_lo || va_lo > c->va_hi)
+		return 0;
+	memset(&w, 0, sizeof(w));
+	w.t = t;
+	w.c = c;
+	w.lo = va_lo < c->va_lo ? c->va_lo : va_lo;
+	w.hi = va_hi > c->va_hi ? c->va_hi : va_hi;
+	w.v = v;
+	w.arg = arg;
+	w.err = err;
+	w.max_tables = c->max_tables ? c->max_tables : WALK_MAX_TABLES_DEFAULT;
+	w.max_entries = c->max_entries ? c->max_entries : WALK_MAX_ENTRIES_DEFAULT;
+
+	rc = fetch_tree(&w);
+	if (!rc) {
+		struct walk_tattr none = {0};
+
+		rc = visit(&w, 0, c->va_lo, none);
+		if (rc > 0)
+			rc = 0;
+	}
+	last_stats.entries = w.visited;
+	for (size_t i = 0; i < w.nnodes; i++)
+		free(w.nodes[i].ent);
+	free(w.nodes);
+	free(w.hash);
+	return rc < 0 ? -1 : 0;
+}
+
+int walk_va(struct target *t, const struct walk_cfg *c, uint64_t va, struct walk_step steps[4],
+	    unsigned *nsteps, struct fm_err *err)
+{
+	uint64_t table = c->root, base = c->va_lo;
+	unsigned n = c->nentries;
+	struct walk_tattr inh = {0};
+
+	*nsteps = 0;
+	if (c->disabled)
+		return fm_err_set(err, "%#" PRIx64 ": walks of this range are disabled (TCR_EL1.EPD%d)",
+				  va, c->ttbr1 ? 1 : 0);
+	if (va < c->va_lo || va > c->va_hi)
+		return fm_err_set(err,
+				  "%#" PRIx64 " is outside the %u-bit range of the table "
+				  "(%#" PRIx64 "-%#" PRIx64 ")",
+				  va, c->ia_bits, c->va_lo, c->va_hi);
+	for (unsigned level = c->start_level; level <= 3; level++) {
+		unsigned shift = level_shift(level);
+		unsigned idx = (unsigned)((va - base) >> shift);
+		struct walk_entry *e = &steps[*nsteps].e;
+		uint64_t raw;
+
+		if (idx >= n) /* cannot happen: va is in range */
+			return fm_err_set(err, "internal: index %u out of %u", idx, n);
+		if (target_read_u64(t, table + (uint64_t)idx * 8, &raw, err))
+			return fm_err_prefix(err, "level %u table at %#" PRIx64, level, table);
+		memset(e, 0, sizeof(*e));
+		e->va = base + ((uint64_t)idx << shift);
+		e->size = 1ull << shift;
+		e->level = level;
+		e->index = idx;
+		e->table_pa = table;
+		e->ptep = table + (uint64_t)idx * 8;
+		e->raw = raw;
+		e->inherit = inh;
+		desc_decode(raw, level, c->regime, &e->d);
+		e->kind = e->d.kind;
+		(*nsteps)++;
+		if (e->kind == DESC_TABLE) {
+			e->oa = raw & TABLE_ADDR_MASK;
+			if (e->oa >> c->pa_bits) {
+				e->fault = WALK_FAULT_ADDRSIZE;
+				return 0;
+			}
+			struct walker w = {.c = c};
+			inh = inherit(&w, inh, raw);
+			table = e->oa;
+			base = e->va;
+			n = 512;
+			continue;
+		}
+		if (e->kind == DESC_BLOCK || e->kind == DESC_PAGE) {
+			e->oa = e->d.oa;
+			if (e->oa >> c->pa_bits)
+				e->fault = WALK_FAULT_ADDRSIZE;
+		}
+		return 0;
+	}
+	return 0;
+}
