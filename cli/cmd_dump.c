@@ -1,11 +1,401 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * fixmapctl dump: a whole translation table of a regime, as coalesced ranges
+ * in the Linux ptdump style:
+ *
+ *   0xffff800008010000-0xffff800008c00000     12224K L3  0x40210000  ro SHD AF UXN MEM/NORMAL
+ *
+ * Adjacent leaves merge into one range when they have the same level, the same
+ * attribute bits (the descriptor without its output address), the same
+ * inherited table attributes and contiguous output addresses.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
 #include "cmds.h"
+#include "desc.h"
 #include "err.h"
+#include "print.h"
+#include "tgtopt.h"
+#include "walk.h"
+
+struct dump_opts {
+	struct tgtopt to;
+	enum fm_regime regime;
+	bool regime_given;
+	bool merge;
+	bool json;
+	bool range_given;
+	uint64_t lo, hi;
+};
+
+/* One coalesced range being built. */
+struct dump_range {
+	bool open;
+	uint64_t va, last; /* inclusive */
+	uint64_t pa;
+	uint64_t attrbits; /* raw without the output address */
+	uint64_t raw;      /* first entry */
+	unsigned level;
+	uint64_t entries;
+	struct desc d;
+	struct walk_tattr inherit;
+};
+
+struct dump_state {
+	enum fm_regime regime;
+	uint64_t mair;
+	bool merge;
+	struct dump_range cur;
+	uint64_t ranges, leaves, faults;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: fixmapctl dump (--gdb HOST:PORT | --mem FILE[@PHYSBASE]) [options]\n"
+		"       fixmapctl dump ... --regime el2|el1|s2 [--no-merge] [--range VA-VA]\n"
+		"\n"
+		"Without --regime: the agent's per-CPU fixmap slot table.\n"
+		"With --regime: the whole translation table of the regime, from the\n"
+		"registers of --cpu (TTBR0_EL2; TTBR0_EL1 and TTBR1_EL1; VTTBR_EL2),\n"
+		"walked in physical memory, printed as coalesced ranges.\n"
+		"\n"
+		"options:\n"
+		"  --regime R             el2 (TTBR0_EL2), el1 (TTBR0/1_EL1) or s2 (VTTBR_EL2)\n"
+		"  --no-merge             one line per leaf entry\n"
+		"  --range LO-HI|LO+SIZE  only this input address range\n"
+		"  -j, --json             one JSON object per range (JSON Lines)\n"
+		"  -h, --help             this help\n"
+		"%s",
+		tgtopt_usage);
+}
+
+static size_t tattr_format(const struct walk_tattr *a, enum fm_regime r, char *buf, size_t n)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	if (a->ap_table)
+		len += (size_t)snprintf(buf + len, n - len, "%sAPT=%u", len ? " " : "", a->ap_table);
+	if (a->pxn_table && len < n)
+		len += (size_t)snprintf(buf + len, n - len, "%sPXNT", len ? " " : "");
+	if (a->xn_table && len < n)
+		len += (size_t)snprintf(buf + len, n - len, "%s%s", len ? " " : "",
+					r == FM_REGIME_EL1 ? "UXNT" : "XNT");
+	if (a->ns_table && len < n)
+		len += (size_t)snprintf(buf + len, n - len, "%sNST", len ? " " : "");
+	return len;
+}
+
+/* Linux ptdump's size: K, promoted while it divides evenly. */
+static void print_size(uint64_t bytes)
+{
+	static const char units[] = "KMGTPE";
+	uint64_t v = bytes >> 10;
+	unsigned u = 0;
+
+	while (v && !(v & 1023) && units[u + 1]) {
+		v >>= 10;
+		u++;
+	}
+	print_uint("size", NULL, bytes);
+	print_text(" %9" PRIu64 "%c", v, units[u]);
+}
+
+static const char *fault_name(enum walk_fault f)
+{
+	switch (f) {
+	case WALK_FAULT_ADDRSIZE:
+		return "address-size-fault";
+	case WALK_FAULT_UNREADABLE:
+		return "unreadable";
+	default:
+		return "";
+	}
+}
+
+static void flush(struct dump_state *s)
+{
+	struct dump_range *r = &s->cur;
+	char attrs[200], ta[64], mt[48];
+
+	if (!r->open)
+		return;
+	r->open = false;
+	s->ranges++;
+	desc_format(&r->d, s->mair, attrs, sizeof(attrs));
+	desc_leaf_memtype(&r->d, s->mair, mt, sizeof(mt));
+	tattr_format(&r->inherit, s->regime, ta, sizeof(ta));
+	print_obj_begin(NULL);
+	print_hex("va", "0x%016" PRIx64, r->va);
+	/* ptdump prints the exclusive end; the top of the address space has none */
+	print_hex("last", r->last == ~0ull ? "-0x%016" PRIx64 : NULL, r->last);
+	if (r->last != ~0ull)
+		print_text("-0x%016" PRIx64, r->last + 1);
+	print_size(r->last - r->va + 1);
+	print_uint("level", " L%" PRIu64, r->level);
+	print_hex("pa", "  %#-12" PRIx64, r->pa);
+	print_str("attrs", " %s", attrs);
+	if (ta[0])
+		print_str("table_attrs", " [%s]", ta);
+	print_uint("entries", NULL, r->entries);
+	print_hex("raw", NULL, r->raw);
+	print_str("memtype", NULL, mt);
+	print_obj_end();
+}
+
+static int on_leaf(const struct walk_entry *e, void *arg)
+{
+	struct dump_state *s = arg;
+	struct dump_range *r = &s->cur;
+	uint64_t attrbits = e->raw & ~(DESC_OA_MASK & ~(e->size - 1));
+
+	s->leaves++;
+	if (e->fault) {
+		char attrs[200];
+
+		flush(s);
+		s->faults++;
+		desc_format(&e->d, s->mair, attrs, sizeof(attrs));
+		print_obj_begin(NULL);
+		print_hex("va", "0x%016" PRIx64, e->va);
+		print_hex("last", NULL, e->va + e->size - 1);
+		print_text("-0x%016" PRIx64, e->va + e->size);
+		print_size(e->size);
+		print_uint("level", " L%" PRIu64, e->level);
+		print_hex("pa", "  %#-12" PRIx64, e->oa);
+		print_str("attrs", " %s", attrs);
+		print_str("fault", "  <%s>", fault_name(e->fault));
+		print_hex("raw", NULL, e->raw);
+		print_obj_end();
+		return 0;
+	}
+	if (s->merge && r->open && r->level == e->level && r->attrbits == attrbits &&
+	    r->last + 1 == e->va && r->pa + (r->last - r->va + 1) == e->oa &&
+	    !memcmp(&r->inherit, &e->inherit, sizeof(r->inherit))) {
+		r->last = e->va + e->size - 1;
+		r->entries++;
+		return 0;
+	}
+	flush(s);
+	r->open = true;
+	r->va = e->va;
+	r->last = e->va + e->size - 1;
+	r->pa = e->oa;
+	r->attrbits = attrbits;
+	r->raw = e->raw;
+	r->level = e->level;
+	r->entries = 1;
+	r->d = e->d;
+	r->inherit = e->inherit;
+	return 0;
+}
+
+static int on_table(const struct walk_entry *e, void *arg)
+{
+	struct dump_state *s = arg;
+
+	if (!e->fault)
+		return 0;
+	flush(s);
+	s->faults++;
+	print_obj_begin(NULL);
+	print_hex("va", "0x%016" PRIx64, e->va);
+	print_hex("last", NULL, e->va + e->size - 1);
+	print_text("-0x%016" PRIx64, e->va + e->size);
+	print_size(e->size);
+	print_uint("level", " L%" PRIu64, e->level);
+	print_str("kind", " table", "table");
+	print_hex("table", " -> %#" PRIx64, e->oa);
+	print_str("fault", "  <%s>", fault_name(e->fault));
+	print_hex("raw", NULL, e->raw);
+	print_obj_end();
+	return 0;
+}
+
+static int on_invalid(const struct walk_entry *e, void *arg)
+{
+	(void)e;
+	flush(arg);
+	return 0;
+}
+
+static const struct walk_visitor dump_visitor = {
+	.leaf = on_leaf, .table = on_table, .invalid = on_invalid};
+
+/* Walks one table (one TTBR) and prints its ranges. */
+static int dump_one(struct target *t, const struct dump_opts *o, const char *ttbr_name,
+		    uint64_t ttbr, const char *tcr_name, uint64_t tcr, uint64_t mair, int ttbr1,
+		    struct fm_err *err)
+{
+	struct dump_state s;
+	struct walk_cfg c;
+	struct walk_stats st;
+	uint64_t lo = o->range_given ? o->lo : 0, hi = o->range_given ? o->hi : ~0ull;
+
+	if (walk_cfg_from_regs(o->regime, ttbr, tcr, mair, ttbr1, &c, err))
+		return fm_err_prefix(err, "%s=%#" PRIx64 " %s=%#" PRIx64, ttbr_name, ttbr, tcr_name,
+				     tcr);
+	print_text("# %s %s=%#" PRIx64 " %s=%#" PRIx64, desc_regime_name(o->regime), ttbr_name,
+		   ttbr, tcr_name, tcr);
+	if (o->regime != FM_REGIME_S2)
+		print_text(" MAIR=%#" PRIx64, mair);
+	print_text(": %u-bit, start level %u", c.ia_bits, c.start_level);
+	if (c.nentries > 512)
+		print_text(" (%u concatenated tables)", c.nentries / 512);
+	print_text(" at %#" PRIx64 "\n", c.root);
+	if (c.disabled) {
+		print_text("# walks disabled (TCR_EL1.EPD%d)\n", ttbr1);
+		return 0;
+	}
+	if (hi < c.va_lo || lo > c.va_hi)
+		return 0;
+	memset(&s, 0, sizeof(s));
+	s.regime = o->regime;
+	s.mair = mair;
+	s.merge = o->merge;
+	if (walk_range(t, &c, lo, hi, &dump_visitor, &s, err))
+		return -1;
+	flush(&s);
+	walk_last_stats(&st);
+	print_text("# %" PRIu64 " ranges, %" PRIu64 " leaf entries, %" PRIu64 " tables read\n",
+		   s.ranges, s.leaves, st.tables);
+	return 0;
+}
+
+static int dump_regime(struct target *t, const struct dump_opts *o, struct fm_err *err)
+{
+	const struct tgtopt *to = &o->to;
+	uint64_t ttbr, ttbr1, tcr, mair = 0;
+
+	switch (o->regime) {
+	case FM_REGIME_EL2:
+		if (tgtopt_sysreg(to, t, TGTOPT_TTBR, "TTBR0_EL2", &ttbr, err) ||
+		    tgtopt_sysreg(to, t, TGTOPT_TCR, "TCR_EL2", &tcr, err) ||
+		    tgtopt_sysreg(to, t, TGTOPT_MAIR, "MAIR_EL2", &mair, err))
+			return -1;
+		return dump_one(t, o, "TTBR0_EL2", ttbr, "TCR_EL2", tcr, mair, 0, err);
+	case FM_REGIME_EL1: {
+		bool have0, have1;
+		struct fm_err e0;
+
+		if (tgtopt_sysreg(to, t, TGTOPT_TCR, "TCR_EL1", &tcr, err) ||
+		    tgtopt_sysreg(to, t, TGTOPT_MAIR, "MAIR_EL1", &mair, err))
+			return -1;
+		/* Without system registers, walk the ranges whose TTBR was given. */
+		have0 = !tgtopt_sysreg(to, t, TGTOPT_TTBR, "TTBR0_EL1", &ttbr, &e0);
+		have1 = !tgtopt_sysreg(to, t, TGTOPT_TTBR1, "TTBR1_EL1", &ttbr1, err);
+		if (!have0 && !have1)
+			return -1;
+		if (have0 && dump_one(t, o, "TTBR0_EL1", ttbr, "TCR_EL1", tcr, mair, 0, err))
+			return -1;
+		if (have1 && dump_one(t, o, "TTBR1_EL1", ttbr1, "TCR_EL1", tcr, mair, 1, err))
+			return -1;
+		return 0;
+	}
+	default:
+		if (tgtopt_sysreg(to, t, TGTOPT_VTTBR, "VTTBR_EL2", &ttbr, err) ||
+		    tgtopt_sysreg(to, t, TGTOPT_VTCR, "VTCR_EL2", &tcr, err))
+			return -1;
+		return dump_one(t, o, "VTTBR_EL2", ttbr, "VTCR_EL2", tcr, 0, 0, err);
+	}
+}
+
+static int parse(int argc, char **argv, struct dump_opts *o, struct fm_err *err)
+{
+	static const struct option opts[] = {
+		{"json", no_argument, NULL, 'j'},	 {"help", no_argument, NULL, 'h'},
+		{"regime", required_argument, NULL, 'r'}, {"no-merge", no_argument, NULL, 'n'},
+		{"range", required_argument, NULL, 'R'},  TGTOPT_LONGOPTS,
+		{NULL, 0, NULL, 0}};
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	tgtopt_init(&o->to);
+	o->merge = true;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			o->json = true;
+			break;
+		case 'h':
+			return 1;
+		case 'r':
+			if (walk_regime_parse(optarg, &o->regime))
+				return fm_err_set(err, "--regime '%s': expected el2, el1 or s2", optarg);
+			o->regime_given = true;
+			break;
+		case 'n':
+			o->merge = false;
+			break;
+		case 'R':
+			if (tgtopt_parse_range(optarg, &o->lo, &o->hi))
+				return fm_err_set(err, "--range '%s': expected LO-HI or LO+SIZE", optarg);
+			o->range_given = true;
+			break;
+		case '?':
+		case ':':
+			return tgtopt_bad_option(argv, optind, optopt, err);
+		default:
+			if (tgtopt_option(&o->to, c, optarg, err) != 1)
+				return -1;
+		}
+	}
+	if (optind < argc)
+		return fm_err_set(err, "'%s': unexpected argument", argv[optind]);
+	return 0;
+}
 
 int cmd_dump(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	fm_warn("dump: not available in this build");
-	return EXIT_BAD;
+	struct dump_opts o;
+	struct fm_err err = {{0}};
+	struct target *t;
+	int r, rc = EXIT_OK;
+
+	r = parse(argc, argv, &o, &err);
+	if (r > 0) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	if (r < 0) {
+		fm_warn("dump: %s", err.msg);
+		usage(stderr);
+		return EXIT_BAD;
+	}
+	if (!o.regime_given) {
+		fm_warn("dump: give --regime el2|el1|s2 (the agent's slot table is not in this "
+			"build)");
+		return EXIT_BAD;
+	}
+	t = tgtopt_open(&o.to, &err);
+	if (!t) {
+		fm_warn("dump: %s", err.msg);
+		return EXIT_BAD;
+	}
+	if (target_ncpus(t) && o.to.cpu >= target_ncpus(t)) {
+		fm_warn("dump: --cpu %u: the target has %u CPUs", o.to.cpu, target_ncpus(t));
+		target_close(t);
+		return EXIT_BAD;
+	}
+	print_init(stdout, o.json);
+	if (target_stop(t, &err) || dump_regime(t, &o, &err)) {
+		fm_warn("dump: %s", err.msg);
+		rc = EXIT_BAD;
+	}
+	if (target_resume(t, &err) && rc == EXIT_OK) {
+		fm_warn("dump: %s", err.msg);
+		rc = EXIT_BAD;
+	}
+	target_close(t);
+	if (print_finish()) {
+		fm_warn("dump: writing the output failed");
+		rc = EXIT_BAD;
+	}
+	return rc;
 }

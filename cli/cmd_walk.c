@@ -1,11 +1,244 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * fixmapctl walk VA: the table walk of one address, level by level, as the
+ * MMU does it (Arm ARM D8.2): each level's table, index, entry address, raw
+ * descriptor and its decoding, then the output address or the fault.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
 #include "cmds.h"
+#include "desc.h"
 #include "err.h"
+#include "print.h"
+#include "tgtopt.h"
+#include "walk.h"
+
+struct walk_opts {
+	struct tgtopt to;
+	enum fm_regime regime;
+	bool json;
+	uint64_t va;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: fixmapctl walk (--gdb HOST:PORT | --mem FILE[@PHYSBASE]) [options] VA\n"
+		"\n"
+		"The table walk of one address (an IPA for s2), level by level: each\n"
+		"level's table, index, entry address, raw descriptor and its decoding.\n"
+		"\n"
+		"options:\n"
+		"  --regime R             el2 (default; TTBR0_EL2), el1 (TTBR0_EL1 or TTBR1_EL1,\n"
+		"                         by the address) or s2 (VTTBR_EL2)\n"
+		"  -j, --json             one JSON object\n"
+		"  -h, --help             this help\n"
+		"%s",
+		tgtopt_usage);
+}
+
+static int parse(int argc, char **argv, struct walk_opts *o, struct fm_err *err)
+{
+	static const struct option opts[] = {{"json", no_argument, NULL, 'j'},
+					     {"help", no_argument, NULL, 'h'},
+					     {"regime", required_argument, NULL, 'r'},
+					     TGTOPT_LONGOPTS,
+					     {NULL, 0, NULL, 0}};
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	tgtopt_init(&o->to);
+	o->regime = FM_REGIME_EL2;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			o->json = true;
+			break;
+		case 'h':
+			return 1;
+		case 'r':
+			if (walk_regime_parse(optarg, &o->regime))
+				return fm_err_set(err, "--regime '%s': expected el2, el1 or s2", optarg);
+			break;
+		case '?':
+		case ':':
+			return tgtopt_bad_option(argv, optind, optopt, err);
+		default:
+			if (tgtopt_option(&o->to, c, optarg, err) != 1)
+				return -1;
+		}
+	}
+	if (optind >= argc)
+		return fm_err_set(err, "missing VA");
+	if (tgtopt_parse_u64(argv[optind], &o->va))
+		return fm_err_set(err, "'%s': expected an address", argv[optind]);
+	if (optind + 1 < argc)
+		return fm_err_set(err, "'%s': unexpected argument", argv[optind + 1]);
+	return 0;
+}
+
+/* The regime's registers for va: el1 picks TTBR1_EL1 when VA bit 55 is set (D8.2). */
+static int regs_for(const struct walk_opts *o, struct target *t, struct walk_cfg *c,
+		    const char **base_name, uint64_t *base, const char **ctl_name, uint64_t *ctl,
+		    struct fm_err *err)
+{
+	const struct tgtopt *to = &o->to;
+	uint64_t mair = 0;
+	int ttbr1 = 0;
+
+	switch (o->regime) {
+	case FM_REGIME_EL2:
+		*base_name = "TTBR0_EL2";
+		*ctl_name = "TCR_EL2";
+		if (tgtopt_sysreg(to, t, TGTOPT_TTBR, "TTBR0_EL2", base, err) ||
+		    tgtopt_sysreg(to, t, TGTOPT_TCR, "TCR_EL2", ctl, err) ||
+		    tgtopt_sysreg(to, t, TGTOPT_MAIR, "MAIR_EL2", &mair, err))
+			return -1;
+		break;
+	case FM_REGIME_EL1:
+		ttbr1 = (o->va >> 55) & 1;
+		*base_name = ttbr1 ? "TTBR1_EL1" : "TTBR0_EL1";
+		*ctl_name = "TCR_EL1";
+		if (tgtopt_sysreg(to, t, ttbr1 ? TGTOPT_TTBR1 : TGTOPT_TTBR, *base_name, base, err) ||
+		    tgtopt_sysreg(to, t, TGTOPT_TCR, "TCR_EL1", ctl, err) ||
+		    tgtopt_sysreg(to, t, TGTOPT_MAIR, "MAIR_EL1", &mair, err))
+			return -1;
+		break;
+	default:
+		*base_name = "VTTBR_EL2";
+		*ctl_name = "VTCR_EL2";
+		if (tgtopt_sysreg(to, t, TGTOPT_VTTBR, "VTTBR_EL2", base, err) ||
+		    tgtopt_sysreg(to, t, TGTOPT_VTCR, "VTCR_EL2", ctl, err))
+			return -1;
+		break;
+	}
+	if (walk_cfg_from_regs(o->regime, *base, *ctl, mair, ttbr1, c, err))
+		return fm_err_prefix(err, "%s=%#" PRIx64 " %s=%#" PRIx64, *base_name, *base,
+				     *ctl_name, *ctl);
+	return 0;
+}
+
+static int do_walk(const struct walk_opts *o, struct target *t, bool *translated,
+		   struct fm_err *err)
+{
+	struct walk_cfg c;
+	struct walk_step s[4];
+	const char *bn, *cn;
+	uint64_t base, ctl;
+	unsigned n;
+	const struct walk_entry *last;
+
+	if (regs_for(o, t, &c, &bn, &base, &cn, &ctl, err))
+		return -1;
+	if (walk_va(t, &c, o->va, s, &n, err))
+		return -1;
+	print_obj_begin(NULL);
+	print_hex("va", "%#" PRIx64, o->va);
+	print_str("regime", " (%s", desc_regime_name(o->regime));
+	print_text(" %s=", bn);
+	print_hex("base", "%#" PRIx64, base);
+	print_text(" %s=", cn);
+	print_hex("ctl", "%#" PRIx64, ctl);
+	print_uint("ia_bits", ", %" PRIu64 "-bit", c.ia_bits);
+	print_uint("start_level", ", start level %" PRIu64 ")\n", c.start_level);
+	print_arr_begin("steps");
+	for (unsigned i = 0; i < n; i++) {
+		const struct walk_entry *e = &s[i].e;
+		char attrs[200];
+
+		desc_format(&e->d, c.mair, attrs, sizeof(attrs));
+		print_obj_begin(NULL);
+		print_uint("level", "  L%" PRIu64, e->level);
+		print_hex("table", " table %#" PRIx64, e->table_pa);
+		print_uint("index", "[%3" PRIu64 "]", e->index);
+		print_hex("ptep", " entry %#" PRIx64, e->ptep);
+		print_hex("raw", " = %#018" PRIx64, e->raw);
+		print_str("kind", " %-8s", desc_kind_name(e->kind));
+		if (e->kind == DESC_TABLE)
+			print_hex("next", " -> %#" PRIx64, e->oa);
+		else if (e->kind == DESC_BLOCK || e->kind == DESC_PAGE)
+			print_hex("oa", " -> %#" PRIx64, e->oa);
+		print_str("attrs", "  %s", attrs);
+		if (e->fault)
+			print_str("fault", "  <%s>",
+				  e->fault == WALK_FAULT_ADDRSIZE ? "address-size-fault"
+								  : "unreadable");
+		print_obj_end();
+	}
+	print_arr_end();
+	last = &s[n - 1].e;
+	*translated = (last->kind == DESC_BLOCK || last->kind == DESC_PAGE) && !last->fault;
+	if (*translated) {
+		char attrs[200], mt[48];
+
+		desc_format(&last->d, c.mair, attrs, sizeof(attrs));
+		desc_leaf_memtype(&last->d, c.mair, mt, sizeof(mt));
+		print_hex("pa", "  => PA %#" PRIx64, last->oa + (o->va - last->va));
+		print_uint("size", NULL, last->size);
+		print_str("memtype", NULL, mt);
+		print_bool("read", NULL, last->d.rd);
+		print_bool("write", NULL, last->d.wr);
+		print_bool("exec", NULL, last->d.x);
+		print_str("attrs", "  %s", attrs);
+	} else {
+		print_null("pa", "  => ");
+		print_str("fault", "%s",
+			  last->fault == WALK_FAULT_ADDRSIZE	? "address size fault"
+			  : last->kind == DESC_TABLE		? "table unreadable"
+			  : last->kind == DESC_RESERVED		? "translation fault (reserved encoding)"
+								: "translation fault (invalid entry)");
+		print_uint("fault_level", " at level %" PRIu64, last->level);
+	}
+	print_obj_end();
+	return 0;
+}
 
 int cmd_walk(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	fm_warn("walk: not available in this build");
-	return EXIT_BAD;
+	struct walk_opts o;
+	struct fm_err err = {{0}};
+	struct target *t;
+	bool translated = false;
+	int r, rc = EXIT_OK;
+
+	r = parse(argc, argv, &o, &err);
+	if (r > 0) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	if (r < 0) {
+		fm_warn("walk: %s", err.msg);
+		usage(stderr);
+		return EXIT_BAD;
+	}
+	t = tgtopt_open(&o.to, &err);
+	if (!t) {
+		fm_warn("walk: %s", err.msg);
+		return EXIT_BAD;
+	}
+	if (target_ncpus(t) && o.to.cpu >= target_ncpus(t)) {
+		fm_warn("walk: --cpu %u: the target has %u CPUs", o.to.cpu, target_ncpus(t));
+		target_close(t);
+		return EXIT_BAD;
+	}
+	print_init(stdout, o.json);
+	if (target_stop(t, &err) || do_walk(&o, t, &translated, &err)) {
+		fm_warn("walk: %s", err.msg);
+		rc = EXIT_BAD;
+	}
+	if (target_resume(t, &err) && rc == EXIT_OK) {
+		fm_warn("walk: %s", err.msg);
+		rc = EXIT_BAD;
+	}
+	target_close(t);
+	if (print_finish()) {
+		fm_warn("walk: writing the output failed");
+		rc = EXIT_BAD;
+	}
+	return rc;
 }
