@@ -1,0 +1,378 @@
+/* SPDX-License-Identifier: MIT */
+#include "ring.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arm64/barrier.h"
+#include "arm64/tlbi.h"
+
+/* The producer line of struct fixmap_cpu, read in one piece. */
+struct prod_line {
+	uint64_t head;
+	uint64_t lost;
+	uint32_t ring_offset;
+	uint32_t ring_size;
+	uint64_t produced;
+	uint64_t pad0[4];
+};
+_Static_assert(sizeof(struct prod_line) == 64, "producer line");
+_Static_assert(offsetof(struct fixmap_cpu, lost) == offsetof(struct fixmap_cpu, head) + 8, "lost");
+_Static_assert(offsetof(struct fixmap_cpu, ring_size) ==
+		       offsetof(struct fixmap_cpu, head) + offsetof(struct prod_line, ring_size),
+	       "ring_size");
+_Static_assert(offsetof(struct fixmap_cpu, produced) ==
+		       offsetof(struct fixmap_cpu, head) + offsetof(struct prod_line, produced),
+	       "produced");
+
+static const unsigned tlbi_flags[TLBI_NR_OPS] = {
+#define TLBI_FLAGS(name, op1, crm, op2, flags) flags,
+	TLBI_OPS(TLBI_FLAGS)
+#undef TLBI_FLAGS
+};
+
+static void diag(struct ring_set *rs, struct ring *r, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void diag(struct ring_set *rs, struct ring *r, const char *fmt, ...)
+{
+	char msg[384];
+	va_list ap;
+
+	r->st.bad++;
+	if (r->ndiag > RING_MAX_DIAG)
+		return;
+	if (r->ndiag++ == RING_MAX_DIAG) {
+		snprintf(msg, sizeof(msg), "further ring problems are only counted");
+	} else {
+		va_start(ap, fmt);
+		vsnprintf(msg, sizeof(msg), fmt, ap);
+		va_end(ap);
+	}
+	if (rs->diag)
+		rs->diag(rs->diag_arg, r->cpu, msg);
+	else
+		fm_warn("trace: cpu %u: %s", r->cpu, msg);
+}
+
+int ring_set_init(struct ring_set *rs, const struct agent_state *st, struct fm_err *err)
+{
+	size_t total = 0;
+
+	memset(rs, 0, sizeof(*rs));
+	rs->consume = true;
+	rs->seq_pa = st->pa + offsetof(struct fixmap_shared_hdr, seq);
+	rs->n = st->max_cpus;
+	for (unsigned i = 0; i < st->max_cpus; i++) {
+		const struct agent_cpu *ac = &st->cpu[i];
+		struct ring *r = &rs->r[i];
+
+		r->cpu = i;
+		r->usable = ac->usable;
+		r->ctl_pa = ac->pa;
+		r->data_pa = ac->ring_pa;
+		r->offset = ac->c.ring_offset;
+		r->size = ac->c.ring_size;
+		r->tail = ac->c.tail;
+		r->head = ac->c.head;
+		if (r->usable)
+			total += r->size;
+	}
+	rs->buf = malloc(total ? total : 1);
+	if (!rs->buf)
+		return fm_err_set(err, "out of memory for %zu bytes of ring buffers", total);
+	return 0;
+}
+
+void ring_set_free(struct ring_set *rs)
+{
+	free(rs->buf);
+	rs->buf = NULL;
+}
+
+int ring_record_to_event(const struct fixmap_rec_event *rec, unsigned cpu, struct fm_event *ev,
+			 char *why, size_t n)
+{
+	const uint64_t *a = rec->a;
+
+	memset(ev, 0, sizeof(*ev));
+	ev->cpu = (uint16_t)cpu;
+	ev->seq = rec->seq;
+	ev->pc = rec->pc;
+	switch (rec->hdr.type) {
+	case FIXMAP_REC_PTE:
+		if (a[4] > 3) {
+			snprintf(why, n, "pte record with level %" PRIu64, a[4]);
+			return -1;
+		}
+		ev->type = FM_EV_PTE;
+		ev->ptep = a[0];
+		ev->va = a[1];
+		ev->old = a[2];
+		ev->new = a[3];
+		ev->level = (uint8_t)a[4];
+		ev->flags = FM_EVF_PTEP;
+		ev->table = 0; /* the agent's one shared EL2 table (agent_trace_ctx) */
+		return 0;
+	case FIXMAP_REC_DSB:
+	case FIXMAP_REC_DMB:
+		if (a[0] > 15) {
+			snprintf(why, n, "barrier record with option %#" PRIx64 " (CRm is 4 bits)",
+				 a[0]);
+			return -1;
+		}
+		ev->type = rec->hdr.type == FIXMAP_REC_DSB ? FM_EV_DSB : FM_EV_DMB;
+		ev->bar = (uint8_t)a[0];
+		return 0;
+	case FIXMAP_REC_ISB:
+		ev->type = FM_EV_ISB;
+		return 0;
+	case FIXMAP_REC_TLBI: {
+		unsigned f;
+
+		if (a[0] >= TLBI_NR_OPS) {
+			snprintf(why, n, "tlbi record with op %" PRIu64 " (%u known)", a[0],
+				 TLBI_NR_OPS);
+			return -1;
+		}
+		f = tlbi_flags[a[0]];
+		ev->type = FM_EV_TLBI;
+		ev->tlbi = (uint16_t)a[0];
+		ev->arg = a[1];
+		/* Operand layouts: D8.17.1 (by VA/IPA), D8.17.4 (range, 4K granule). */
+		if (f & TLBI_F_RANGE)
+			ev->va = TLBI_RANGE_BADDR(a[1]) << 12;
+		else if (f & (TLBI_F_VA | TLBI_F_IPA))
+			ev->va = TLBI_VA_ADDR(a[1]);
+		/* EL1&0 ops by VA (not VAA) or by ASID carry an ASID in [63:48]. */
+		if ((f & TLBI_F_EL1) && (f & (TLBI_F_ASID | TLBI_F_VA | TLBI_F_RANGE)) &&
+		    !(f & TLBI_F_AA))
+			ev->flags |= FM_EVF_ASID;
+		return 0;
+	}
+	case FIXMAP_REC_ACCESS:
+		ev->type = FM_EV_ACCESS;
+		ev->va = a[0];
+		if (a[1] & 1)
+			ev->flags = FM_EVF_EXEC;
+		return 0;
+	case FIXMAP_REC_FREE:
+		ev->type = FM_EV_FREE;
+		ev->ptep = a[0];
+		return 0;
+	}
+	snprintf(why, n, "record type %u", rec->hdr.type);
+	return -1;
+}
+
+static bool known_type(unsigned type)
+{
+	return type >= FIXMAP_REC_PTE && type <= FIXMAP_REC_FREE;
+}
+
+uint64_t ring_decode(struct ring_set *rs, struct ring *r, const uint8_t *buf, uint64_t pos,
+		     uint64_t len, ring_event_fn fn, void *arg)
+{
+	uint64_t mask = (uint64_t)r->size - 1, off = 0;
+
+	while (off < len) {
+		uint64_t p = (pos + off) & mask, room = r->size - p, left = len - off;
+		struct fixmap_rec_hdr h;
+
+		if (left < sizeof(h)) {
+			diag(rs, r, "%" PRIu64 " bytes at ring byte %#" PRIx64
+				    " before head are too few for a record header; skipped",
+			     left, pos + off);
+			r->st.skipped += left;
+			break;
+		}
+		memcpy(&h, buf + off, sizeof(h));
+		if (h.size < sizeof(h) || h.size % 8 || h.size > left || h.size > room) {
+			const char *what = h.size < sizeof(h) ? "is smaller than a record header"
+					   : h.size % 8	     ? "is not a multiple of 8"
+					   : h.size > room   ? "runs past the end of the ring"
+							     : "runs past head";
+
+			diag(rs, r,
+			     "record at ring byte %#" PRIx64 " (type %u) has size %u, which %s: "
+			     "torn or corrupt ring; skipping the %" PRIu64 " bytes up to head",
+			     pos + off, h.type, h.size, what, left);
+			r->st.skipped += left;
+			break;
+		}
+		if (h.type == FIXMAP_REC_PAD) {
+			r->st.pads++;
+		} else if (!known_type(h.type)) {
+			r->st.unknown++;
+			if (h.type >= 64 || !(r->unknown_types & (1ull << h.type))) {
+				if (h.type < 64)
+					r->unknown_types |= 1ull << h.type;
+				/* Not a problem: a newer agent's record type. */
+				if (r->ndiag < RING_MAX_DIAG) {
+					char msg[160];
+
+					r->ndiag++;
+					snprintf(msg, sizeof(msg),
+						 "skipping records of unknown type %u (newer agent?)",
+						 h.type);
+					if (rs->diag)
+						rs->diag(rs->diag_arg, r->cpu, msg);
+					else
+						fm_warn("trace: cpu %u: %s", r->cpu, msg);
+				}
+			}
+		} else if (h.size < sizeof(struct fixmap_rec_event)) {
+			diag(rs, r, "record at ring byte %#" PRIx64 " (type %u) has size %u, too short "
+				    "for its %zu bytes; skipped",
+			     pos + off, h.type, h.size, sizeof(struct fixmap_rec_event));
+			r->st.skipped += h.size;
+		} else {
+			struct fixmap_rec_event rec;
+			struct fm_event ev;
+			char why[128];
+
+			memcpy(&rec, buf + off, sizeof(rec));
+			if (ring_record_to_event(&rec, r->cpu, &ev, why, sizeof(why))) {
+				diag(rs, r, "record at ring byte %#" PRIx64 ": %s; skipped",
+				     pos + off, why);
+				r->st.skipped += h.size;
+			} else {
+				if (h.cpu != r->cpu)
+					diag(rs, r, "record at ring byte %#" PRIx64
+						    " says it is from cpu %u",
+					     pos + off, h.cpu);
+				if (r->last_seq && ev.seq <= r->last_seq)
+					diag(rs, r, "sequence number went backwards (%" PRIu64
+						    " after %" PRIu64 ")",
+					     ev.seq, r->last_seq);
+				r->last_seq = ev.seq;
+				if (!r->batch_events++)
+					r->batch_first_seq = ev.seq;
+				r->batch_last_seq = ev.seq;
+				r->st.events++;
+				fn(arg, &ev);
+			}
+		}
+		off += h.size;
+	}
+	r->st.bytes += len;
+	return len;
+}
+
+int ring_set_drain(struct ring_set *rs, struct target *t, ring_event_fn fn, void *arg,
+		   struct fm_err *err)
+{
+	struct target_iov iov[1 + 2 * FIXMAP_MAX_CPUS];
+	struct prod_line prod[FIXMAP_MAX_CPUS];
+	uint64_t avail[FIXMAP_MAX_CPUS] = {0}, base[FIXMAP_MAX_CPUS] = {0};
+	bool wtail[FIXMAP_MAX_CPUS] = {false};
+	size_t n = 0, bufoff = 0;
+
+	/* 1: hdr.seq first (so every event below it was allocated before the heads we read). */
+	iov[n++] = (struct target_iov){.pa = rs->seq_pa, .buf = &rs->seq, .len = sizeof(rs->seq)};
+	for (unsigned i = 0; i < rs->n; i++) {
+		struct ring *r = &rs->r[i];
+
+		r->batch_events = r->batch_lost = 0;
+		r->batch_first_seq = r->batch_last_seq = 0;
+		if (!r->usable)
+			continue;
+		iov[n++] = (struct target_iov){.pa = r->ctl_pa + offsetof(struct fixmap_cpu, head),
+					       .buf = &prod[i],
+					       .len = sizeof(prod[i])};
+	}
+	if (target_read_phys_v(t, iov, n, err))
+		return fm_err_prefix(err, "reading the ring heads");
+	/* Pairs with the agent's store-release of head: (2) in the protocol. */
+	atomic_thread_fence(memory_order_acquire);
+
+	/* 2: plan the reads of [tail, head). */
+	n = 0;
+	for (unsigned i = 0; i < rs->n; i++) {
+		struct ring *r = &rs->r[i];
+		uint64_t a, p, first;
+
+		if (!r->usable)
+			continue;
+		if (prod[i].ring_offset != r->offset || prod[i].ring_size != r->size) {
+			diag(rs, r,
+			     "ring geometry changed under us (offset %u size %u, was %u %u): "
+			     "no longer read",
+			     prod[i].ring_offset, prod[i].ring_size, r->offset, r->size);
+			r->usable = false;
+			continue;
+		}
+		if (!r->started) {
+			r->started = true;
+			r->st.lost_start = r->st.lost = prod[i].lost;
+		}
+		if (prod[i].lost < r->st.lost)
+			diag(rs, r, "lost counter went backwards (%" PRIu64 " after %" PRIu64 ")",
+			     prod[i].lost, r->st.lost);
+		else
+			r->batch_lost = prod[i].lost - r->st.lost;
+		r->st.lost = prod[i].lost;
+		r->head = prod[i].head;
+		a = r->head - r->tail;
+		if (a > r->size) {
+			if ((int64_t)a < 0)
+				diag(rs, r,
+				     "head %#" PRIx64 " is behind tail %#" PRIx64
+				     " (agent restarted, or a corrupt ring): restarting at head",
+				     r->head, r->tail);
+			else
+				diag(rs, r,
+				     "head %#" PRIx64 " is %" PRIu64 " bytes ahead of tail %#" PRIx64
+				     ", more than the ring's %u: corrupt ring; skipping to head",
+				     r->head, a, r->tail, r->size);
+			if ((int64_t)a > 0)
+				r->st.skipped += a;
+			r->tail = r->head;
+			wtail[i] = true;
+			continue;
+		}
+		if (!a)
+			continue;
+		avail[i] = a;
+		base[i] = bufoff;
+		p = r->tail & (r->size - 1);
+		first = a < r->size - p ? a : r->size - p;
+		iov[n++] = (struct target_iov){
+			.pa = r->data_pa + p, .buf = rs->buf + bufoff, .len = first};
+		if (a > first)
+			iov[n++] = (struct target_iov){
+				.pa = r->data_pa, .buf = rs->buf + bufoff + first, .len = a - first};
+		bufoff += r->size;
+	}
+	if (n && target_read_phys_v(t, iov, n, err))
+		return fm_err_prefix(err, "reading the rings");
+
+	/* 3: decode. */
+	for (unsigned i = 0; i < rs->n; i++) {
+		struct ring *r = &rs->r[i];
+
+		if (!avail[i])
+			continue;
+		r->tail += ring_decode(rs, r, rs->buf + base[i], r->tail, avail[i], fn, arg);
+		wtail[i] = true;
+	}
+
+	/* 4: give the space back. Pairs with the agent's load-acquire of tail: (1). */
+	if (!rs->consume)
+		return 0;
+	atomic_thread_fence(memory_order_release);
+	for (unsigned i = 0; i < rs->n; i++) {
+		struct ring *r = &rs->r[i];
+
+		if (!wtail[i])
+			continue;
+		if (target_write_phys(t, r->ctl_pa + offsetof(struct fixmap_cpu, tail), &r->tail,
+				      sizeof(r->tail), err))
+			return fm_err_prefix(err, "writing cpu %u's ring tail", r->cpu);
+	}
+	return 0;
+}
