@@ -235,7 +235,7 @@ int agent_scan(struct target *t, uint64_t base, uint64_t len, uint64_t *pa, stru
 {
 	enum { CHUNK = 1 << 20 };
 	uint64_t *buf = malloc(CHUNK);
-	struct fm_err e2;
+	struct fm_err e2, rejected = {{0}};
 	uint64_t off = 0;
 	const char *stopped = NULL;
 
@@ -250,22 +250,32 @@ int agent_scan(struct target *t, uint64_t base, uint64_t len, uint64_t *pa, stru
 			break;
 		}
 		for (size_t i = 0; i < n / 8; i++) {
-			unsigned char raw[sizeof(struct fixmap_shared_hdr)];
+			unsigned char raw[sizeof(struct fixmap_shared_hdr)] = {0};
 			uint64_t cand = base + off + i * 8;
 			struct fixmap_shared_hdr h;
 
 			if (buf[i] != FIXMAP_MAGIC)
 				continue;
 			if (target_read_phys(t, cand, raw, sizeof(raw), &e2) ||
-			    agent_check_header(raw, sizeof(raw), cand, &h, &e2) || h.shared_pa != cand)
-				continue; /* e.g. the constant in the agent's code */
+			    agent_check_header(raw, sizeof(raw), cand, &h, &e2))
+				goto reject;
+			if (h.shared_pa != cand) /* e.g. the constant in the agent's code */
+				continue;
 			*pa = cand;
 			free(buf);
 			return 0;
+reject:
+			/* Remember why the first real-looking candidate failed. */
+			memcpy(&h, raw, HDR_MIN_SIZE);
+			if (!rejected.msg[0] && h.major && h.hdr_size >= HDR_MIN_SIZE &&
+			    h.hdr_size <= 4096)
+				rejected = e2;
 		}
 		off += n;
 	}
 	free(buf);
+	if (rejected.msg[0])
+		return fm_err_set(err, "%s", rejected.msg);
 	if (stopped && off == 0)
 		return fm_err_set(err, "no agent header found: cannot read memory at %#" PRIx64 " (%s)",
 				  base, stopped);

@@ -1,11 +1,794 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * fixmapctl trace: drain the agent's event rings live, merge the CPUs by
+ * sequence number, print the events with symbolized PCs, run every event
+ * through the BBM checker as it arrives, and optionally save the stream in
+ * trace format v1.
+ *
+ * Over the gdbstub each drain is stop, read (two batched reads), write the
+ * tails back, resume; the guest is resumed on every path out, errors and
+ * signals included. Over a memory file the guest is never stopped: the
+ * ring's acquire/release contract alone keeps the reads safe.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <math.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "agent.h"
+#include "arm64.h"
 #include "cmds.h"
 #include "err.h"
+#include "event.h"
+#include "merge.h"
+#include "print.h"
+#include "ring.h"
+#include "target.h"
+#include "tgtopt.h"
+
+/*
+ * Stand-ins for modules not yet in this build (trace_text.h, elfsym.h,
+ * bbm.h): declared with the agreed signatures, defined weak at the end of
+ * this file so the real ones replace them.
+ */
+struct trace_reader;
+int trace_text_write_header(FILE *f, const struct fm_trace_ctx *ctx);
+int trace_text_write_event(FILE *f, const struct fm_trace_ctx *ctx, const struct fm_event *ev);
+size_t trace_text_format_event(const struct fm_trace_ctx *ctx, const struct fm_event *ev,
+			       char *buf, size_t n);
+struct elfsym;
+struct elfsym *elfsym_open(const char *path, struct fm_err *err);
+int elfsym_lookup(struct elfsym *e, const char *name, uint64_t *addr, uint64_t *size);
+const char *elfsym_symbolize(struct elfsym *e, uint64_t addr, uint64_t *off);
+void elfsym_close(struct elfsym *e);
+enum bbm_policy { BBM_POLICY_ARM, BBM_POLICY_LINUX, BBM_POLICY_STRICT };
+enum bbm_severity { BBM_ERROR, BBM_WARNING };
+struct bbm_finding {
+	const char *rule;
+	enum bbm_severity severity;
+	unsigned cpu;
+	uint32_t line;
+	uint64_t seq;
+	uint64_t va;
+	unsigned level;
+	uint64_t old, new;
+	char message[512];
+};
+typedef void (*bbm_report_fn)(const struct bbm_finding *f, void *arg);
+struct bbm;
+int bbm_policy_parse(const char *s, enum bbm_policy *p);
+struct bbm *bbm_new(const struct fm_trace_ctx *ctx, enum bbm_policy p, bbm_report_fn fn,
+		    void *arg);
+void bbm_event(struct bbm *b, const struct fm_event *ev);
+void bbm_finish(struct bbm *b);
+void bbm_free(struct bbm *b);
+void bbm_finding_print(const struct bbm_finding *f);
+
+#define DEFAULT_INTERVAL_GDB_MS 100
+#define DEFAULT_INTERVAL_MEM_MS 5
+#define MAX_RULES 32
+
+static volatile sig_atomic_t trace_signal;
+
+static void on_signal(int sig)
+{
+	trace_signal = sig;
+}
+
+struct trace_run {
+	struct tgtopt to;
+	bool json, quiet, follow, no_trim;
+	uint64_t count;   /* 0: no limit */
+	double duration;  /* seconds; 0: none */
+	unsigned interval_ms;
+	const char *save;
+	uint64_t agent_pa;
+	bool agent_pa_given;
+	enum bbm_policy policy;
+
+	struct target *t;
+	bool gdb;
+	struct elfsym *elf;
+	struct agent_state st;
+	struct fm_trace_ctx ctx;
+	struct ring_set rs;
+	struct merge m;
+	struct bbm *bbm;
+	FILE *savef;
+	bool save_failed;
+	bool push_failed;
+	struct fm_err push_err;
+
+	uint64_t events, cpu_events[FIXMAP_MAX_CPUS];
+	uint64_t errors, warnings, resets, drains;
+	struct {
+		const char *rule;
+		uint64_t n;
+	} rules[MAX_RULES];
+	unsigned nrules;
+	double t0;
+};
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: fixmapctl trace (--gdb HOST:PORT | --mem FILE[@PHYSBASE]) [--elf agent.elf]\n"
+		"                       [--follow | --count N | --duration S] [--interval MS]\n"
+		"                       [--save FILE] [--policy arm|linux|strict] [-q] [-j]\n"
+		"\n"
+		"Drains the agent's per-CPU event rings, merges the CPUs by sequence number,\n"
+		"prints every event with its symbolized PC and checks it for break-before-make\n"
+		"and TLB maintenance errors as it arrives. Without --follow, --count or\n"
+		"--duration it drains once (what the rings hold now) and ends.\n"
+		"\n"
+		"%s"
+		"  --agent PA             the agent's shared header is at PA (default: the ELF\n"
+		"                         symbol fixmap_shared, or a scan of memory for its magic)\n"
+		"  --follow               keep draining until Ctrl-C (SIGINT) or SIGTERM\n"
+		"  --count N              end after N events\n"
+		"  --duration S           end after S seconds\n"
+		"  --interval MS          time between drains (default %u ms over --gdb, %u ms over\n"
+		"                         --mem)\n"
+		"  --save FILE            write the merged events to FILE in trace format v1\n"
+		"  --policy P             checker policy: arm (default), linux, strict\n"
+		"  --no-trim              keep the events of sequences still unfinished at the end\n"
+		"  -q, --quiet            print only findings and the summary\n"
+		"  -j, --json             JSON Lines: events, findings, then a summary object\n"
+		"  -h, --help             this help\n"
+		"\n"
+		"Exit status: 0 no error findings, 1 error findings, 2 bad usage or target failure.\n",
+		tgtopt_usage_short, DEFAULT_INTERVAL_GDB_MS, DEFAULT_INTERVAL_MEM_MS);
+}
+
+static void count_rule(struct trace_run *tr, const char *rule)
+{
+	for (unsigned i = 0; i < tr->nrules; i++)
+		if (!strcmp(tr->rules[i].rule, rule)) {
+			tr->rules[i].n++;
+			return;
+		}
+	if (tr->nrules < MAX_RULES) {
+		tr->rules[tr->nrules].rule = rule;
+		tr->rules[tr->nrules++].n = 1;
+	}
+}
+
+static void on_finding(const struct bbm_finding *f, void *arg)
+{
+	struct trace_run *tr = arg;
+
+	if (f->severity == BBM_ERROR)
+		tr->errors++;
+	else
+		tr->warnings++;
+	count_rule(tr, f->rule);
+	bbm_finding_print(f);
+}
+
+static void print_event(struct trace_run *tr, const struct fm_event *ev)
+{
+	char text[256], sym[192] = "";
+	const char *name = NULL;
+	uint64_t off = 0;
+
+	trace_text_format_event(&tr->ctx, ev, text, sizeof(text));
+	if (tr->elf && ev->pc)
+		name = elfsym_symbolize(tr->elf, ev->pc, &off);
+	if (name)
+		snprintf(sym, sizeof(sym), "%s+%#" PRIx64, name, off);
+	print_obj_begin(NULL);
+	print_uint("seq", "%10" PRIu64 "  ", ev->seq);
+	print_uint("cpu", NULL, ev->cpu);
+	print_str("event", ev->pc ? "%-60s" : "%s", text);
+	if (ev->pc)
+		print_hex("pc", name ? NULL : "  %#" PRIx64, ev->pc);
+	if (name)
+		print_str("sym", "  <%s>", sym);
+	print_obj_end();
+}
+
+static void on_merged(void *arg, const struct fm_event *ev)
+{
+	struct trace_run *tr = arg;
+
+	tr->events++;
+	if (ev->cpu < FIXMAP_MAX_CPUS)
+		tr->cpu_events[ev->cpu]++;
+	if (!tr->quiet)
+		print_event(tr, ev);
+	if (tr->savef && !tr->save_failed && trace_text_write_event(tr->savef, &tr->ctx, ev))
+		tr->save_failed = true;
+	if (tr->bbm)
+		bbm_event(tr->bbm, ev);
+}
+
+/* Events were lost before seq: what the checker inferred about the gap is void. */
+static void on_gap(void *arg, uint64_t seq)
+{
+	struct trace_run *tr = arg;
+
+	tr->resets++;
+	if (tr->bbm) {
+		bbm_free(tr->bbm);
+		tr->bbm = bbm_new(&tr->ctx, tr->policy, on_finding, tr);
+	}
+	if (tr->savef && !tr->save_failed &&
+	    fprintf(tr->savef, "# events lost before seq %" PRIu64 ": the live check restarted here\n",
+		    seq) < 0)
+		tr->save_failed = true;
+	if (!tr->quiet)
+		print_text("%10" PRIu64 "  -- events lost: the checker restarts here --\n", seq);
+}
+
+static void on_ring_event(void *arg, const struct fm_event *ev)
+{
+	struct trace_run *tr = arg;
+
+	if (!tr->push_failed && merge_push(&tr->m, ev, &tr->push_err))
+		tr->push_failed = true;
+}
+
+static void on_ring_diag(void *arg, unsigned cpu, const char *msg)
+{
+	(void)arg;
+	fm_warn("trace: cpu %u ring: %s", cpu, msg);
+}
+
+/* Finds and validates the agent's shared area. The caller has stopped a gdb target. */
+static int find_agent(struct trace_run *tr, struct fm_err *err)
+{
+	uint64_t pa, size;
+
+	if (tr->agent_pa_given) {
+		pa = tr->agent_pa;
+	} else if (tr->elf) {
+		if (elfsym_lookup(tr->elf, FIXMAP_SYM, &pa, &size))
+			return fm_err_set(err, "%s: no symbol %s (is it the agent's image?)",
+					  tr->to.elf, FIXMAP_SYM);
+	} else if (agent_scan(tr->t, AGENT_SCAN_BASE, AGENT_SCAN_SIZE, &pa, err)) {
+		return -1;
+	}
+	/* The agent's EL2 mapping is the identity: the symbol's value is the PA. */
+	return agent_read(tr->t, pa, &tr->st, err);
+}
+
+/* One drain: stop (gdb), read every ring, mark gaps, resume. */
+static int drain(struct trace_run *tr, bool final, struct fm_err *err)
+{
+	struct fm_err e2;
+	int r;
+
+	if (tr->gdb && target_stop(tr->t, err))
+		return fm_err_prefix(err, "stopping the target");
+	r = ring_set_drain(&tr->rs, tr->t, on_ring_event, tr, err);
+	if (!r && final) {
+		uint32_t state;
+
+		/* Whether the agent is still mid-workload decides if the end gets trimmed. */
+		if (!target_read_phys(tr->t, tr->st.pa + offsetof(struct fixmap_shared_hdr, state),
+				      &state, sizeof(state), &e2))
+			tr->st.hdr.state = state;
+	}
+	if (tr->gdb && target_resume(tr->t, r ? &e2 : err)) {
+		if (!r)
+			return fm_err_prefix(err, "resuming the target");
+		fm_warn("trace: resuming the target: %s", e2.msg);
+	}
+	if (r)
+		return -1;
+	if (tr->push_failed) {
+		*err = tr->push_err;
+		return -1;
+	}
+	tr->drains++;
+	for (unsigned i = 0; i < tr->rs.n; i++) {
+		const struct ring *rg = &tr->rs.r[i];
+
+		if (!rg->batch_lost)
+			continue;
+		/*
+		 * A full ring drops the newest events: the gap is after this batch's last
+		 * record, or before its first if the drops raced with our previous drain.
+		 */
+		if (rg->batch_events) {
+			merge_gap(&tr->m, rg->batch_first_seq ? rg->batch_first_seq - 1 : 0);
+			merge_gap(&tr->m, rg->batch_last_seq);
+		} else {
+			merge_gap(&tr->m, rg->last_seq);
+		}
+	}
+	return 0;
+}
+
+static size_t emit(struct trace_run *tr, uint64_t below)
+{
+	size_t max = 0;
+
+	if (tr->count) {
+		if (tr->events >= tr->count)
+			return 0;
+		max = (size_t)(tr->count - tr->events);
+	}
+	return merge_emit(&tr->m, below, max, on_merged, on_gap, tr);
+}
+
+static bool print_broken(void)
+{
+	return ferror(print_file()) != 0;
+}
+
+static void print_summary(struct trace_run *tr)
+{
+	double secs = now() - tr->t0;
+	uint64_t lost = 0, bad = 0;
+
+	for (unsigned i = 0; i < tr->rs.n; i++) {
+		lost += tr->rs.r[i].st.lost - tr->rs.r[i].st.lost_start;
+		bad += tr->rs.r[i].st.bad;
+	}
+	print_obj_begin(NULL);
+	print_obj_begin("summary");
+	print_uint("events", "summary: %" PRIu64 " events", tr->events);
+	print_double("seconds", " in %.1f s", secs);
+	print_uint("drains", " (%" PRIu64 " drains)", tr->drains);
+	print_uint("errors", ", %" PRIu64 " errors", tr->errors);
+	print_uint("warnings", ", %" PRIu64 " warnings", tr->warnings);
+	print_uint("lost", ", %" PRIu64 " events lost", lost);
+	print_uint("resets", tr->resets ? " (checker restarted %" PRIu64 " times)" : NULL,
+		   tr->resets);
+	print_uint("trimmed", tr->m.trimmed ? ", %" PRIu64 " trimmed at the end" : NULL,
+		   tr->m.trimmed);
+	print_uint("late", tr->m.late ? ", %" PRIu64 " out of order" : NULL, tr->m.late);
+	print_uint("ring_problems", bad ? ", %" PRIu64 " ring problems" : NULL, bad);
+	print_arr_begin("cpus");
+	for (unsigned i = 0; i < tr->rs.n; i++) {
+		const struct ring *rg = &tr->rs.r[i];
+
+		print_obj_begin(NULL);
+		print_uint("cpu", "\n  cpu%-3" PRIu64, i);
+		print_uint("events", " %10" PRIu64 " events", tr->cpu_events[i]);
+		print_uint("lost", ", %" PRIu64 " lost", rg->st.lost - rg->st.lost_start);
+		print_uint("lost_total", " (%" PRIu64 " since boot)", rg->st.lost);
+		print_uint("ring_problems", rg->st.bad ? ", %" PRIu64 " ring problems" : NULL,
+			   rg->st.bad);
+		print_bool("read", rg->usable ? NULL : ", ring not read", rg->usable);
+		if (print_is_json())
+			print_obj_end(); /* in text, the line goes on */
+	}
+	print_arr_end();
+	print_text("\n  findings:%s", tr->nrules ? "" : " none");
+	print_obj_begin("rules");
+	for (unsigned i = 0; i < tr->nrules; i++) {
+		print_text("%s %s", i ? "," : "", tr->rules[i].rule);
+		print_uint(tr->rules[i].rule, " %" PRIu64, tr->rules[i].n);
+	}
+	if (print_is_json()) {
+		print_obj_end(); /* rules */
+		print_obj_end(); /* summary */
+	}
+	print_obj_end();
+}
+
+static int parse_args(struct trace_run *tr, int argc, char **argv, struct fm_err *err)
+{
+	enum { O_FOLLOW = 0x2000, O_COUNT, O_DURATION, O_INTERVAL, O_SAVE, O_POLICY, O_AGENT,
+	       O_NOTRIM };
+	static const struct option opts[] = {
+		{"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"follow", no_argument, NULL, O_FOLLOW},
+		{"count", required_argument, NULL, O_COUNT},
+		{"duration", required_argument, NULL, O_DURATION},
+		{"interval", required_argument, NULL, O_INTERVAL},
+		{"save", required_argument, NULL, O_SAVE},
+		{"policy", required_argument, NULL, O_POLICY},
+		{"agent", required_argument, NULL, O_AGENT},
+		{"no-trim", no_argument, NULL, O_NOTRIM},
+		TGTOPT_LONGOPTS,
+		{0},
+	};
+	int c;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":jhq", opts, NULL)) != -1) {
+		uint64_t v;
+		char *end;
+		int r;
+
+		switch (c) {
+		case 'j':
+			tr->json = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 1;
+		case 'q':
+			tr->quiet = true;
+			break;
+		case O_FOLLOW:
+			tr->follow = true;
+			break;
+		case O_COUNT:
+			if (tgtopt_parse_u64(optarg, &v) || !v)
+				return fm_err_set(err, "--count '%s': expected a positive number",
+						  optarg);
+			tr->count = v;
+			break;
+		case O_DURATION:
+			errno = 0;
+			tr->duration = strtod(optarg, &end);
+			if (errno || *end || end == optarg || !(tr->duration > 0) ||
+			    !isfinite(tr->duration))
+				return fm_err_set(err, "--duration '%s': expected seconds > 0", optarg);
+			break;
+		case O_INTERVAL:
+			if (tgtopt_parse_u64(optarg, &v) || !v || v > 3600000)
+				return fm_err_set(err, "--interval '%s': expected milliseconds (1 to "
+						       "3600000)",
+						  optarg);
+			tr->interval_ms = (unsigned)v;
+			break;
+		case O_SAVE:
+			tr->save = optarg;
+			break;
+		case O_POLICY:
+			if (bbm_policy_parse(optarg, &tr->policy))
+				return fm_err_set(err, "--policy '%s': expected arm, linux or strict",
+						  optarg);
+			break;
+		case O_AGENT:
+			if (tgtopt_parse_u64(optarg, &tr->agent_pa) || tr->agent_pa % 8)
+				return fm_err_set(err, "--agent '%s': expected an 8-byte aligned address",
+						  optarg);
+			tr->agent_pa_given = true;
+			break;
+		case O_NOTRIM:
+			tr->no_trim = true;
+			break;
+		case '?':
+		case ':':
+			return tgtopt_bad_option(argv, optind, optopt, err);
+		default:
+			r = tgtopt_option(&tr->to, c, optarg, err);
+			if (r < 0)
+				return -1;
+			if (r == 0)
+				return tgtopt_bad_option(argv, optind, optopt, err);
+		}
+	}
+	if (optind < argc)
+		return fm_err_set(err, "%s: unexpected argument", argv[optind]);
+	if (!tr->to.gdb && !tr->to.mem)
+		return fm_err_set(err, "no target: give --gdb HOST:PORT or --mem FILE[@PHYSBASE]");
+	return 0;
+}
+
+static void sleep_ms(unsigned ms)
+{
+	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
+
+	nanosleep(&ts, NULL); /* a signal ends it early: the loop checks */
+}
 
 int cmd_trace(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	fm_warn("trace: not available in this build");
-	return EXIT_BAD;
+	struct trace_run *tr = calloc(1, sizeof(*tr));
+	struct sigaction sa, old_int, old_term, old_pipe;
+	struct fm_err err = {{0}};
+	int status = EXIT_OK, r;
+	bool live, failed = false, cut = false;
+
+	if (!tr) {
+		fm_warn("trace: out of memory");
+		return EXIT_BAD;
+	}
+	tgtopt_init(&tr->to);
+	merge_init(&tr->m);
+	r = parse_args(tr, argc, argv, &err);
+	if (r) {
+		free(tr);
+		if (r > 0)
+			return EXIT_OK;
+		fm_warn("trace: %s", err.msg);
+		return EXIT_BAD;
+	}
+	print_init(stdout, tr->json);
+	live = tr->follow || tr->count || tr->duration > 0;
+	tr->gdb = tr->to.gdb != NULL;
+	if (!tr->interval_ms)
+		tr->interval_ms = tr->gdb ? DEFAULT_INTERVAL_GDB_MS : DEFAULT_INTERVAL_MEM_MS;
+
+	if (tr->to.elf && !(tr->elf = elfsym_open(tr->to.elf, &err))) {
+		fm_warn("trace: %s", err.msg);
+		free(tr);
+		return EXIT_BAD;
+	}
+	tr->t = tgtopt_open(&tr->to, &err);
+	if (!tr->t) {
+		fm_warn("trace: %s", err.msg);
+		elfsym_close(tr->elf);
+		free(tr);
+		return EXIT_BAD;
+	}
+
+	/* Signals end the loop; the code below still resumes, summarises and saves. */
+	trace_signal = 0;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART; /* target I/O restarts; nanosleep returns early */
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, &old_pipe); /* a closed stdout is seen by ferror */
+
+	{
+		int rr;
+
+		if (tr->gdb && target_stop(tr->t, &err))
+			rr = fm_err_prefix(&err, "stopping the target");
+		else {
+			rr = find_agent(tr, &err);
+			if (tr->gdb) {
+				struct fm_err e2;
+
+				if (target_resume(tr->t, &e2) && !rr)
+					rr = fm_err_set(&err, "resuming the target: %s", e2.msg);
+			}
+		}
+		if (rr) {
+			fm_warn("trace: %s", err.msg);
+			status = EXIT_BAD;
+			goto out_target;
+		}
+	}
+	for (unsigned i = 0; i < tr->st.max_cpus; i++)
+		if (tr->st.cpu[i].present && !tr->st.cpu[i].usable)
+			fm_warn("trace: cpu %u ring not read: %s", i, tr->st.cpu[i].why);
+	agent_trace_ctx(&tr->st, &tr->ctx);
+	if (ring_set_init(&tr->rs, &tr->st, &err)) {
+		fm_warn("trace: %s", err.msg);
+		status = EXIT_BAD;
+		goto out_target;
+	}
+	tr->rs.diag = on_ring_diag;
+	tr->bbm = bbm_new(&tr->ctx, tr->policy, on_finding, tr);
+	if (tr->save) {
+		tr->savef = fopen(tr->save, "w");
+		if (!tr->savef) {
+			fm_warn("trace: %s: %s", tr->save, strerror(errno));
+			status = EXIT_BAD;
+			goto out_rings;
+		}
+		if (fprintf(tr->savef,
+			    "# fixmapctl trace of %s\n# agent at %#" PRIx64
+			    ", protocol %u.%u, mode %s, %u CPUs\n",
+			    target_describe(tr->t), tr->st.pa, tr->st.hdr.major, tr->st.hdr.minor,
+			    agent_mode_name(tr->st.hdr.mode), tr->st.ncpus) < 0 ||
+		    trace_text_write_header(tr->savef, &tr->ctx))
+			tr->save_failed = true;
+	}
+	print_text("# trace: %s; agent at %#" PRIx64 ", protocol %u.%u, mode %s, %u CPUs, %s\n",
+		   target_describe(tr->t), tr->st.pa, tr->st.hdr.major, tr->st.hdr.minor,
+		   agent_mode_name(tr->st.hdr.mode), tr->st.ncpus,
+		   agent_state_name(tr->st.hdr.state));
+
+	tr->t0 = now();
+	for (;;) {
+		uint64_t watermark = tr->rs.seq; /* hdr.seq at the previous drain */
+		double left = tr->duration > 0 ? tr->duration - (now() - tr->t0) : 1e9;
+		bool last = !live || trace_signal || left <= 0;
+
+		if (drain(tr, last, &err)) {
+			fm_warn("trace: %s", err.msg);
+			failed = true;
+			break;
+		}
+		if (last)
+			break;
+		/* Events below the previous drain's hdr.seq have all had an interval to land. */
+		emit(tr, watermark);
+		if ((tr->count && tr->events >= tr->count) || print_broken()) {
+			cut = true;
+			break;
+		}
+		sleep_ms(left * 1000 < tr->interval_ms ? (unsigned)(left * 1000) + 1
+						       : tr->interval_ms);
+	}
+	/* A stream cut while the agent runs ends inside sequences: end it between two. */
+	if (!tr->no_trim && tr->st.hdr.state == FIXMAP_STATE_RUNNING)
+		merge_trim_unfinished(&tr->m);
+	emit(tr, UINT64_MAX);
+	/* The end of a stream cut at --count is not judged: the cut is arbitrary. */
+	if (tr->bbm && !cut)
+		bbm_finish(tr->bbm);
+	print_summary(tr);
+	if (tr->errors && status == EXIT_OK)
+		status = EXIT_FINDINGS;
+	if (failed)
+		status = EXIT_BAD;
+
+	if (tr->savef) {
+		if (fclose(tr->savef) || tr->save_failed) {
+			fm_warn("trace: %s: write failed", tr->save);
+			status = EXIT_BAD;
+		}
+		tr->savef = NULL;
+	}
+	if (print_finish()) {
+		fm_warn("trace: writing the output failed");
+		status = EXIT_BAD;
+	}
+	bbm_free(tr->bbm);
+out_rings:
+	ring_set_free(&tr->rs);
+out_target:
+	target_close(tr->t); /* a gdb target resumes the guest unless --stay-stopped */
+	elfsym_close(tr->elf);
+	merge_free(&tr->m);
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	sigaction(SIGPIPE, &old_pipe, NULL);
+	free(tr);
+	return status;
+}
+
+/* ---- Stand-ins, replaced by the real modules when they are linked in. ---- */
+
+static const char *standin_tlbi_name(unsigned op)
+{
+	return arm64_tlbi_name(op);
+}
+
+__attribute__((weak)) size_t trace_text_format_event(const struct fm_trace_ctx *ctx,
+						     const struct fm_event *ev, char *buf, size_t n)
+{
+	char bb[8];
+	int k;
+
+	switch (ev->type) {
+	case FM_EV_PTE:
+		k = snprintf(buf, n,
+			     "c%u pte table=%s va=%#" PRIx64 " level=%u old=%#" PRIx64
+			     " new=%#" PRIx64 " ptep=%#" PRIx64,
+			     ev->cpu, ctx->tables[ev->table < ctx->ntables ? ev->table : 0].name,
+			     ev->va, ev->level, ev->old, ev->new, ev->ptep);
+		break;
+	case FM_EV_DSB:
+	case FM_EV_DMB:
+		k = snprintf(buf, n, "c%u %s %s", ev->cpu, ev->type == FM_EV_DSB ? "dsb" : "dmb",
+			     arm64_bar_name(ev->bar, bb));
+		break;
+	case FM_EV_ISB:
+		k = snprintf(buf, n, "c%u isb", ev->cpu);
+		break;
+	case FM_EV_TLBI:
+		k = snprintf(buf, n, "c%u tlbi %s arg=%#" PRIx64, ev->cpu,
+			     standin_tlbi_name(ev->tlbi), ev->arg);
+		break;
+	case FM_EV_ACCESS:
+		k = snprintf(buf, n, "c%u access va=%#" PRIx64 "%s", ev->cpu, ev->va,
+			     ev->flags & FM_EVF_EXEC ? " exec" : "");
+		break;
+	case FM_EV_FREE:
+		k = snprintf(buf, n, "c%u free pa=%#" PRIx64, ev->cpu, ev->ptep);
+		break;
+	default:
+		k = snprintf(buf, n, "# c%u event type %u", ev->cpu, ev->type);
+	}
+	return k < 0 ? 0 : (size_t)k;
+}
+
+__attribute__((weak)) int trace_text_write_header(FILE *f, const struct fm_trace_ctx *ctx)
+{
+	if (fprintf(f, "fixmap-trace 1\ncpus %u\n", ctx->ncpus) < 0)
+		return -1;
+	for (unsigned i = 0; i < ctx->ntables; i++) {
+		const struct fm_table_decl *t = &ctx->tables[i];
+		static const char *const regimes[] = {"el2", "el1", "s2"};
+		const char *sep = " cpus=";
+
+		fprintf(f, "table %s regime=%s %s", t->name, regimes[t->regime % 3],
+			t->shared ? "shared" : "private");
+		for (unsigned c = 0; c < ctx->ncpus && c < FM_MAX_CPUS; c++)
+			if (t->cpus[c / 64] & (1ull << (c % 64))) {
+				fprintf(f, "%s%u", sep, c);
+				sep = ",";
+			}
+		fputc('\n', f);
+	}
+	if (ctx->features & FM_FEAT_TTL)
+		fputs("feature ttl\n", f);
+	if (ctx->bbm_level)
+		fprintf(f, "feature bbm=%u\n", ctx->bbm_level);
+	return ferror(f) ? -1 : 0;
+}
+
+__attribute__((weak)) int trace_text_write_event(FILE *f, const struct fm_trace_ctx *ctx,
+						 const struct fm_event *ev)
+{
+	char buf[256];
+
+	trace_text_format_event(ctx, ev, buf, sizeof(buf));
+	return fprintf(f, "%s\n", buf) < 0 ? -1 : 0;
+}
+
+__attribute__((weak)) struct elfsym *elfsym_open(const char *path, struct fm_err *err)
+{
+	fm_err_set(err, "%s: ELF symbols are not in this build (give --agent PA)", path);
+	return NULL;
+}
+
+__attribute__((weak)) int elfsym_lookup(struct elfsym *e, const char *name, uint64_t *addr,
+					uint64_t *size)
+{
+	(void)e, (void)name, (void)addr, (void)size;
+	return -1;
+}
+
+__attribute__((weak)) const char *elfsym_symbolize(struct elfsym *e, uint64_t addr, uint64_t *off)
+{
+	(void)e, (void)addr, (void)off;
+	return NULL;
+}
+
+__attribute__((weak)) void elfsym_close(struct elfsym *e)
+{
+	(void)e;
+}
+
+__attribute__((weak)) int bbm_policy_parse(const char *s, enum bbm_policy *p)
+{
+	if (!strcmp(s, "arm"))
+		*p = BBM_POLICY_ARM;
+	else if (!strcmp(s, "linux"))
+		*p = BBM_POLICY_LINUX;
+	else if (!strcmp(s, "strict"))
+		*p = BBM_POLICY_STRICT;
+	else
+		return -1;
+	return 0;
+}
+
+__attribute__((weak)) struct bbm *bbm_new(const struct fm_trace_ctx *ctx, enum bbm_policy p,
+					  bbm_report_fn fn, void *arg)
+{
+	(void)ctx, (void)p, (void)fn, (void)arg;
+	return NULL; /* no checker in this build */
+}
+
+__attribute__((weak)) void bbm_event(struct bbm *b, const struct fm_event *ev)
+{
+	(void)b, (void)ev;
+}
+
+__attribute__((weak)) void bbm_finish(struct bbm *b)
+{
+	(void)b;
+}
+
+__attribute__((weak)) void bbm_free(struct bbm *b)
+{
+	(void)b;
+}
+
+__attribute__((weak)) void bbm_finding_print(const struct bbm_finding *f)
+{
+	(void)f;
 }

@@ -8,8 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "arm64/barrier.h"
-#include "arm64/tlbi.h"
+#include "arm64.h"
 
 /* The producer line of struct fixmap_cpu, read in one piece. */
 struct prod_line {
@@ -28,12 +27,6 @@ _Static_assert(offsetof(struct fixmap_cpu, ring_size) ==
 _Static_assert(offsetof(struct fixmap_cpu, produced) ==
 		       offsetof(struct fixmap_cpu, head) + offsetof(struct prod_line, produced),
 	       "produced");
-
-static const unsigned tlbi_flags[TLBI_NR_OPS] = {
-#define TLBI_FLAGS(name, op1, crm, op2, flags) flags,
-	TLBI_OPS(TLBI_FLAGS)
-#undef TLBI_FLAGS
-};
 
 static void diag(struct ring_set *rs, struct ring *r, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -139,7 +132,7 @@ int ring_record_to_event(const struct fixmap_rec_event *rec, unsigned cpu, struc
 				 TLBI_NR_OPS);
 			return -1;
 		}
-		f = tlbi_flags[a[0]];
+		f = arm64_tlbi_flags((unsigned)a[0]);
 		ev->type = FM_EV_TLBI;
 		ev->tlbi = (uint16_t)a[0];
 		ev->arg = a[1];
