@@ -24,6 +24,7 @@
 #include "agent.h"
 #include "arm64.h"
 #include "cmds.h"
+#include "elfsym.h"
 #include "err.h"
 #include "event.h"
 #include "merge.h"
@@ -33,8 +34,7 @@
 #include "tgtopt.h"
 
 /*
- * Stand-ins for modules not yet in this build (trace_text.h, elfsym.h,
- * bbm.h): declared with the agreed signatures, defined weak at the end of
+ * Stand-ins for modules not yet in this build (trace_text.h, bbm.h): declared with the agreed signatures, defined weak at the end of
  * this file so the real ones replace them.
  */
 struct trace_reader;
@@ -42,11 +42,6 @@ int trace_text_write_header(FILE *f, const struct fm_trace_ctx *ctx);
 int trace_text_write_event(FILE *f, const struct fm_trace_ctx *ctx, const struct fm_event *ev);
 size_t trace_text_format_event(const struct fm_trace_ctx *ctx, const struct fm_event *ev,
 			       char *buf, size_t n);
-struct elfsym;
-struct elfsym *elfsym_open(const char *path, struct fm_err *err);
-int elfsym_lookup(struct elfsym *e, const char *name, uint64_t *addr, uint64_t *size);
-const char *elfsym_symbolize(struct elfsym *e, uint64_t addr, uint64_t *off);
-void elfsym_close(struct elfsym *e);
 enum bbm_policy { BBM_POLICY_ARM, BBM_POLICY_LINUX, BBM_POLICY_STRICT };
 enum bbm_severity { BBM_ERROR, BBM_WARNING };
 struct bbm_finding {
@@ -727,30 +722,6 @@ __attribute__((weak)) int trace_text_write_event(FILE *f, const struct fm_trace_
 
 	trace_text_format_event(ctx, ev, buf, sizeof(buf));
 	return fprintf(f, "%s\n", buf) < 0 ? -1 : 0;
-}
-
-__attribute__((weak)) struct elfsym *elfsym_open(const char *path, struct fm_err *err)
-{
-	fm_err_set(err, "%s: ELF symbols are not in this build (give --agent PA)", path);
-	return NULL;
-}
-
-__attribute__((weak)) int elfsym_lookup(struct elfsym *e, const char *name, uint64_t *addr,
-					uint64_t *size)
-{
-	(void)e, (void)name, (void)addr, (void)size;
-	return -1;
-}
-
-__attribute__((weak)) const char *elfsym_symbolize(struct elfsym *e, uint64_t addr, uint64_t *off)
-{
-	(void)e, (void)addr, (void)off;
-	return NULL;
-}
-
-__attribute__((weak)) void elfsym_close(struct elfsym *e)
-{
-	(void)e;
 }
 
 __attribute__((weak)) int bbm_policy_parse(const char *s, enum bbm_policy *p)
