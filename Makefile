@@ -64,6 +64,7 @@ $(BUILD)/tests/test_%: $(BUILD)/san/tests/unit/test_%.o $(CLI_SAN_LIB_OBJ)
 include agent/agent.mk
 # Fuzz targets.
 -include tests/fuzz/fuzz.mk
+include tests/gdb/gdb.mk # gdbstub test driver and fault-injecting stub
 
 MAN_PAGES := $(wildcard man/*.[1-9])
 

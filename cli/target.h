@@ -48,6 +48,7 @@ struct target {
 	/* statistics for bench and -v */
 	uint64_t bytes_read;
 	uint64_t round_trips;
+	uint64_t packets; /* requests sent (gdb); 0 for targets without packets */
 };
 
 /* Open from a command-line spec: gdb "HOST:PORT", mem "FILE[@PHYSBASE]". */
