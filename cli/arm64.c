@@ -100,3 +100,58 @@ int arm64_decode_maint(uint32_t insn, unsigned *opt, unsigned *rt)
 	}
 	return 0;
 }
+
+static uint64_t sext(uint64_t v, unsigned bit)
+{
+	uint64_t m = 1ull << bit;
+
+	return (v ^ m) - m;
+}
+
+uint64_t arm64_tlbi_addr(unsigned op, uint64_t arg)
+{
+	unsigned f = arm64_tlbi_flags(op);
+
+	if (f & TLBI_F_RANGE)
+		return sext((arg & 0x1fffffffffull) << 12, 48);
+	if (f & TLBI_F_IPA)
+		return (arg & 0xffffffffffull) << 12;
+	if (f & TLBI_F_VA)
+		return sext((arg & 0xfffffffffffull) << 12, 55);
+	return 0;
+}
+
+uint64_t arm64_tlbi_encode(unsigned op, uint64_t addr, unsigned ttl, unsigned asid)
+{
+	unsigned f = arm64_tlbi_flags(op);
+	uint64_t ttlf = (uint64_t)(ttl & 0xf) << 44;
+
+	if (f & TLBI_F_IPA)
+		return ((addr >> 12) & 0xffffffffffull) | ttlf;
+	if (f & TLBI_F_VA)
+		return ((addr >> 12) & 0xfffffffffffull) | ttlf | (uint64_t)(asid & 0xffff) << 48;
+	if (f & TLBI_F_ASID)
+		return (uint64_t)(asid & 0xffff) << 48;
+	return 0;
+}
+
+uint64_t arm64_tlbi_range_bytes(uint64_t arg) { return (uint64_t)TLBI_RANGE_PAGES(arg) << 12; }
+
+int arm64_tlbi_ttl_level(unsigned op, uint64_t arg)
+{
+	unsigned ttl;
+
+	if (arm64_tlbi_flags(op) & TLBI_F_RANGE) {
+		ttl = (unsigned)TLBI_RANGE_TTL(arg);
+		return ttl ? (int)ttl : -1;
+	}
+	if (!(arm64_tlbi_flags(op) & (TLBI_F_VA | TLBI_F_IPA)))
+		return -1;
+	ttl = (unsigned)TLBI_TTL(arg);
+	/* TTL[3:2]: 0b00 no information, 0b01 4K, 0b10 16K, 0b11 64K; TTL[1:0] the level. */
+	if ((ttl >> 2) == 0)
+		return -1;
+	if ((ttl >> 2) != 1 || (ttl & 3) == 0)
+		return -2;
+	return (int)(ttl & 3);
+}

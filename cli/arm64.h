@@ -24,6 +24,27 @@ int arm64_tlbi_from_sys(unsigned op1, unsigned crm, unsigned op2);
 /* Encoding of an op with Xt = rt (INSN_TLBI); 0 for an op out of range. */
 uint32_t arm64_tlbi_insn(unsigned op, unsigned rt);
 
+/*
+ * TLBI operands (Arm ARM C5.5, D8.17.6 range operations):
+ *   by VA:  ASID[63:48] TTL[47:44] VA[55:12] in [43:0] (sign-extended from VA[55]);
+ *   by IPA: NS[63] TTL[47:44] IPA[51:12] in [39:0];
+ *   range:  ASID[63:48] TG[47:46] SCALE[45:44] NUM[43:39] TTL[38:37] BaseADDR[36:0]
+ *           (4K granule: VA[48:12], sign-extended from VA[48]).
+ */
+/* First address the operand selects; 0 for ops without an address. */
+uint64_t arm64_tlbi_addr(unsigned op, uint64_t arg);
+/* Operand for a by-VA or by-IPA op from an address, TTL and ASID (not for range ops). */
+uint64_t arm64_tlbi_encode(unsigned op, uint64_t addr, unsigned ttl, unsigned asid);
+/* Bytes a range operand covers with a 4K granule: (NUM+1) * 2^(5*SCALE+1) pages. */
+uint64_t arm64_tlbi_range_bytes(uint64_t arg);
+/*
+ * Level a TTL hint names for the 4K granule, 0..3, or -1 for "no hint"
+ * (TTL = 0, or TTL[3:2] = 0b00), or -2 for a hint that cannot apply to a
+ * 4K table without LPA2 (another granule, or level 0).
+ * Range ops carry a 2-bit TTL: 0 none, 1..3 level.
+ */
+int arm64_tlbi_ttl_level(unsigned op, uint64_t arg);
+
 /* DSB/DMB CRm -> option name ("ishst"), or "#N" (written into buf) for unnamed values. */
 const char *arm64_bar_name(unsigned crm, char buf[8]);
 /* Option name -> CRm, or -1. */

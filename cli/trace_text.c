@@ -1,0 +1,968 @@
+/* SPDX-License-Identifier: MIT */
+#include "trace_text.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arm64.h"
+
+#define READ_CHUNK 65536
+#define MAX_TOKENS 16
+
+struct tok {
+	const char *p;
+	size_t n;
+};
+
+struct trace_reader {
+	FILE *f;
+	const char *name;
+	struct fm_trace_ctx *ctx;
+	char *buf;
+	size_t cap, start, end;
+	bool eof;
+	unsigned long line;
+	uint64_t nevents;
+	bool have_first; /* the first event, read while looking for the end of declarations */
+	struct fm_event first;
+	unsigned long table_line[FM_MAX_TABLES];
+	bool table_all[FM_MAX_TABLES]; /* shared without cpus=: every CPU */
+};
+
+static int perr(const struct trace_reader *r, struct fm_err *err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int perr(const struct trace_reader *r, struct fm_err *err, const char *fmt, ...)
+{
+	char msg[400];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return fm_err_set(err, "%s:%lu: %s", r->name, r->line ? r->line : 1, msg);
+}
+
+/* A token for a message: at most 40 bytes, non-printable bytes as \xNN. */
+static const char *q(struct tok t, char out[176])
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < t.n && i < 40; i++) {
+		unsigned char c = (unsigned char)t.p[i];
+		if (c >= 0x20 && c < 0x7f)
+			out[o++] = (char)c;
+		else
+			o += (size_t)sprintf(out + o, "\\x%02x", c);
+	}
+	if (t.n > 40) {
+		memcpy(out + o, "...", 3);
+		o += 3;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+static bool tok_eq(struct tok t, const char *s)
+{
+	size_t n = strlen(s);
+
+	return t.n == n && !memcmp(t.p, s, n);
+}
+
+/* Next physical line (without the newline) into s and len: 1, 0 at EOF, -1 on error. */
+static int next_line(struct trace_reader *r, const char **s, size_t *len, struct fm_err *err)
+{
+	for (;;) {
+		char *nl = memchr(r->buf + r->start, '\n', r->end - r->start);
+		if (nl || (r->eof && r->start < r->end)) {
+			size_t n = nl ? (size_t)(nl - (r->buf + r->start)) : r->end - r->start;
+			r->line++;
+			if (n > TRACE_TEXT_MAX_LINE)
+				return perr(r, err, "line longer than %d bytes",
+					    TRACE_TEXT_MAX_LINE);
+			*s = r->buf + r->start;
+			*len = n;
+			r->start += n + (nl ? 1 : 0);
+			return 1;
+		}
+		if (r->eof)
+			return 0;
+		if (r->end - r->start > TRACE_TEXT_MAX_LINE) {
+			r->line++;
+			return perr(r, err, "line longer than %d bytes", TRACE_TEXT_MAX_LINE);
+		}
+		memmove(r->buf, r->buf + r->start, r->end - r->start);
+		r->end -= r->start;
+		r->start = 0;
+		size_t got = fread(r->buf + r->end, 1, r->cap - r->end, r->f);
+		if (got == 0) {
+			if (ferror(r->f))
+				return fm_err_set(err, "%s: read error after line %lu", r->name,
+						  r->line);
+			r->eof = true;
+		}
+		r->end += got;
+	}
+}
+
+/* Split a line into words; comments removed. Returns the count or -1. */
+static int tokenize(struct trace_reader *r, const char *s, size_t len, struct tok *t,
+		    struct fm_err *err)
+{
+	const char *hash = memchr(s, '#', len);
+	int n = 0;
+	size_t i = 0;
+
+	if (hash)
+		len = (size_t)(hash - s);
+	while (i < len) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == ' ' || c == '\t' || c == '\r') {
+			i++;
+			continue;
+		}
+		size_t b = i;
+		while (i < len && s[i] != ' ' && s[i] != '\t' && s[i] != '\r') {
+			c = (unsigned char)s[i];
+			if (c < 0x21 || c > 0x7e)
+				return perr(
+				    r, err,
+				    "unexpected byte 0x%02x: expected text (a trace line is "
+				    "ASCII outside comments)",
+				    c);
+			i++;
+		}
+		if (n == MAX_TOKENS)
+			return perr(r, err, "too many words (more than %d)", MAX_TOKENS);
+		t[n].p = s + b;
+		t[n].n = i - b;
+		n++;
+	}
+	return n;
+}
+
+/* Decimal or 0x hexadecimal, 64 bits, overflow checked. */
+static int parse_u64(struct tok t, uint64_t *v)
+{
+	uint64_t x = 0;
+	size_t i = 0;
+
+	if (t.n == 0)
+		return -1;
+	if (t.n > 2 && t.p[0] == '0' && t.p[1] == 'x') {
+		for (i = 2; i < t.n; i++) {
+			char c = t.p[i];
+			unsigned d;
+			if (c >= '0' && c <= '9')
+				d = (unsigned)(c - '0');
+			else if (c >= 'a' && c <= 'f')
+				d = (unsigned)(c - 'a' + 10);
+			else if (c >= 'A' && c <= 'F')
+				d = (unsigned)(c - 'A' + 10);
+			else
+				return -1;
+			if (x >> 60)
+				return -2;
+			x = x << 4 | d;
+		}
+		*v = x;
+		return 0;
+	}
+	for (i = 0; i < t.n; i++) {
+		char c = t.p[i];
+		if (c < '0' || c > '9')
+			return -1;
+		if (x > (UINT64_MAX - (unsigned)(c - '0')) / 10)
+			return -2;
+		x = x * 10 + (unsigned)(c - '0');
+	}
+	*v = x;
+	return 0;
+}
+
+static int num(struct trace_reader *r, struct tok t, const char *what, uint64_t max, uint64_t *v,
+	       struct fm_err *err)
+{
+	char b[176];
+	int rc = parse_u64(t, v);
+
+	if (rc == -1)
+		return perr(r, err, "expected a number (decimal or 0x hex) for %s, found '%s'",
+			    what, q(t, b));
+	if (rc == -2 || *v > max)
+		return perr(r, err, "%s %s is out of range (at most 0x%" PRIx64 ")", what, q(t, b),
+			    max);
+	return 0;
+}
+
+/* key=value words: splits and checks the key against a list; duplicates are errors. */
+struct kv {
+	const char *key;
+	bool seen;
+	struct tok val;
+};
+
+static int parse_kvs(struct trace_reader *r, struct tok *t, int n, struct kv *kv, size_t nkv,
+		     const char *ctxname, const char *flag, bool *flagset, struct fm_err *err)
+{
+	char b[176];
+
+	for (int i = 0; i < n; i++) {
+		const char *eq = memchr(t[i].p, '=', t[i].n);
+		if (!eq) {
+			if (flag && tok_eq(t[i], flag) && !*flagset) {
+				*flagset = true;
+				continue;
+			}
+			return perr(r, err, "%s: expected key=value, found '%s'", ctxname,
+				    q(t[i], b));
+		}
+		struct tok k = {t[i].p, (size_t)(eq - t[i].p)};
+		size_t j;
+		for (j = 0; j < nkv; j++)
+			if (tok_eq(k, kv[j].key))
+				break;
+		if (j == nkv)
+			return perr(r, err, "%s: unknown key '%s'", ctxname, q(k, b));
+		if (kv[j].seen)
+			return perr(r, err, "%s: %s= given twice", ctxname, kv[j].key);
+		kv[j].seen = true;
+		kv[j].val.p = eq + 1;
+		kv[j].val.n = t[i].n - k.n - 1;
+	}
+	return 0;
+}
+
+int trace_text_table(const struct fm_trace_ctx *ctx, const char *name)
+{
+	for (unsigned i = 0; i < ctx->ntables; i++)
+		if (!strcmp(ctx->tables[i].name, name))
+			return (int)i;
+	return -1;
+}
+
+static int find_table(const struct fm_trace_ctx *ctx, struct tok t)
+{
+	for (unsigned i = 0; i < ctx->ntables; i++)
+		if (tok_eq(t, ctx->tables[i].name))
+			return (int)i;
+	return -1;
+}
+
+static void set_cpu(uint64_t *m, unsigned c) { m[c / 64] |= 1ull << (c % 64); }
+
+/* LIST: comma-separated CPU numbers and ranges ("0,2-3"). */
+static int parse_cpu_list(struct trace_reader *r, struct tok t, uint64_t *mask, struct fm_err *err)
+{
+	char b[176];
+	size_t i = 0;
+
+	if (t.n == 0)
+		return perr(r, err, "cpus=: expected a list of CPU numbers such as 0,2-3");
+	while (i <= t.n) {
+		size_t e = i;
+		while (e < t.n && t.p[e] != ',')
+			e++;
+		struct tok item = {t.p + i, e - i};
+		const char *dash = memchr(item.p, '-', item.n);
+		uint64_t lo, hi;
+		struct tok a = item, z = item;
+		if (dash) {
+			a.n = (size_t)(dash - item.p);
+			z.p = dash + 1;
+			z.n = item.n - a.n - 1;
+		}
+		if (parse_u64(a, &lo) || parse_u64(z, &hi) || lo > hi)
+			return perr(r, err, "cpus=: expected a CPU number or range N-M, found '%s'",
+				    q(item, b));
+		if (hi >= FM_MAX_CPUS)
+			return perr(r, err, "cpus=: CPU %" PRIu64 " is out of range (at most %d)",
+				    hi, FM_MAX_CPUS - 1);
+		for (uint64_t c = lo; c <= hi; c++)
+			set_cpu(mask, (unsigned)c);
+		i = e + 1;
+	}
+	return 0;
+}
+
+static bool valid_name(struct tok t)
+{
+	if (t.n == 0 || t.n >= sizeof(((struct fm_table_decl *)0)->name))
+		return false;
+	for (size_t i = 0; i < t.n; i++) {
+		char c = t.p[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '_' || c == '-' || c == '.'))
+			return false;
+	}
+	return true;
+}
+
+static int parse_table(struct trace_reader *r, struct tok *t, int n, struct fm_err *err)
+{
+	struct fm_trace_ctx *ctx = r->ctx;
+	struct fm_table_decl *d;
+	struct kv kv[] = {{"regime", false, {0}}, {"cpus", false, {0}}};
+	char b[176];
+	bool shared = false, private = false;
+
+	if (n < 2 || !valid_name(t[1]))
+		return perr(r, err,
+			    "expected 'table NAME regime=el2|el1|s2 shared|private [cpus=LIST]' "
+			    "with NAME of letters, digits, _ - . (at most 63)%s%s%s",
+			    n >= 2 ? ", found '" : "", n >= 2 ? q(t[1], b) : "", n >= 2 ? "'" : "");
+	if (find_table(ctx, t[1]) >= 0)
+		return perr(r, err, "table %s is declared twice", q(t[1], b));
+	if (ctx->ntables >= FM_MAX_TABLES)
+		return perr(r, err, "too many tables (at most %d)", FM_MAX_TABLES);
+	for (int i = 2; i < n; i++) {
+		if (tok_eq(t[i], "shared") || tok_eq(t[i], "private")) {
+			if (shared || private)
+				return perr(r, err, "table: give one of shared or private, once");
+			*(tok_eq(t[i], "shared") ? &shared : &private) = true;
+			t[i].n = 0; /* consumed */
+		}
+	}
+	for (int i = 2; i < n; i++) {
+		if (!t[i].n)
+			continue;
+		if (parse_kvs(r, &t[i], 1, kv, 2, "table", NULL, NULL, err))
+			return -1;
+	}
+	if (!kv[0].seen)
+		return perr(r, err, "table: expected regime=el2|el1|s2");
+	if (!shared && !private)
+		return perr(r, err, "table: expected shared or private");
+	d = &ctx->tables[ctx->ntables];
+	memset(d, 0, sizeof(*d));
+	memcpy(d->name, t[1].p, t[1].n);
+	if (tok_eq(kv[0].val, "el2"))
+		d->regime = FM_REGIME_EL2;
+	else if (tok_eq(kv[0].val, "el1"))
+		d->regime = FM_REGIME_EL1;
+	else if (tok_eq(kv[0].val, "s2"))
+		d->regime = FM_REGIME_S2;
+	else
+		return perr(r, err, "table: expected regime=el2, el1 or s2, found regime=%s",
+			    q(kv[0].val, b));
+	d->shared = shared;
+	if (kv[1].seen) {
+		if (parse_cpu_list(r, kv[1].val, d->cpus, err))
+			return -1;
+	} else if (private) {
+		return perr(r, err,
+			    "table: a private table needs cpus=LIST (the CPUs that walk it)");
+	} else {
+		r->table_all[ctx->ntables] = true; /* every CPU, once cpus N is known */
+	}
+	r->table_line[ctx->ntables] = r->line;
+	ctx->ntables++;
+	return 0;
+}
+
+static int parse_feature(struct trace_reader *r, struct tok *t, int n, struct fm_err *err)
+{
+	struct fm_trace_ctx *ctx = r->ctx;
+	char b[176];
+	struct tok name, val = {NULL, 0};
+	uint64_t v = 1;
+
+	if (n != 2)
+		return perr(r, err, "expected 'feature NAME[=VALUE]'");
+	name = t[1];
+	const char *eq = memchr(name.p, '=', name.n);
+	if (eq) {
+		val.p = eq + 1;
+		val.n = name.n - (size_t)(eq - name.p) - 1;
+		name.n = (size_t)(eq - name.p);
+	}
+	if (tok_eq(name, "bbm")) {
+		if (!eq)
+			return perr(r, err, "feature bbm: expected bbm=0, bbm=1 or bbm=2");
+		if (num(r, val, "feature bbm", 2, &v, err))
+			return -1;
+		ctx->bbm_level = (unsigned)v;
+		return 0;
+	}
+	unsigned flag = tok_eq(name, "ttl")    ? FM_FEAT_TTL
+			: tok_eq(name, "ets2") ? FM_FEAT_ETS2
+			: tok_eq(name, "cnp")  ? FM_FEAT_CNP
+					       : 0;
+	if (!flag)
+		return perr(r, err, "unknown feature '%s': expected ttl, bbm=N, ets2 or cnp",
+			    q(name, b));
+	if (eq && num(r, val, "feature value", 1, &v, err))
+		return -1;
+	if (v)
+		ctx->features |= flag;
+	else
+		ctx->features &= ~flag;
+	return 0;
+}
+
+/* End of declarations: default table, CPU lists checked against cpus N. */
+static int finish_decls(struct trace_reader *r, struct fm_err *err)
+{
+	struct fm_trace_ctx *ctx = r->ctx;
+	uint64_t all[FM_MAX_CPUS / 64] = {0};
+
+	if (!ctx->ncpus)
+		return perr(r, err, "expected 'cpus N' before the first event");
+	for (unsigned c = 0; c < ctx->ncpus; c++)
+		set_cpu(all, c);
+	if (ctx->ntables == 0) {
+		struct fm_table_decl *d = &ctx->tables[0];
+		memset(d, 0, sizeof(*d));
+		strcpy(d->name, "default");
+		d->regime = FM_REGIME_EL2;
+		d->shared = true;
+		memcpy(d->cpus, all, sizeof(all));
+		ctx->ntables = 1;
+		return 0;
+	}
+	for (unsigned i = 0; i < ctx->ntables; i++) {
+		struct fm_table_decl *d = &ctx->tables[i];
+		bool any = false;
+		if (r->table_all[i])
+			memcpy(d->cpus, all, sizeof(all));
+		for (unsigned w = 0; w < FM_MAX_CPUS / 64; w++) {
+			if (d->cpus[w] & ~all[w]) {
+				unsigned long save = r->line;
+				r->line = r->table_line[i];
+				perr(r, err, "table %s: cpus= names a CPU beyond cpus %u", d->name,
+				     ctx->ncpus);
+				r->line = save;
+				return -1;
+			}
+			any |= d->cpus[w] != 0;
+		}
+		if (!any)
+			return perr(r, err, "table %s walked by no CPU", d->name);
+	}
+	return 0;
+}
+
+static int parse_event(struct trace_reader *r, struct tok *t, int n, struct fm_event *ev,
+		       struct fm_err *err);
+
+/* Reads lines; returns 1 with an event, 0 at EOF, -1 on error. in_decls: still in the header. */
+static int read_item(struct trace_reader *r, struct fm_event *ev, bool in_decls, struct fm_err *err)
+{
+	struct tok t[MAX_TOKENS];
+	const char *s;
+	size_t len;
+	char b[176];
+	int rc, n;
+
+	while ((rc = next_line(r, &s, &len, err)) == 1) {
+		if ((n = tokenize(r, s, len, t, err)) < 0)
+			return -1;
+		if (n == 0)
+			continue;
+		if (t[0].p[0] == 'c' && t[0].n > 1 && t[0].p[1] >= '0' && t[0].p[1] <= '9') {
+			if (in_decls && finish_decls(r, err))
+				return -1;
+			return parse_event(r, t, n, ev, err) ? -1 : 1;
+		}
+		if (!in_decls) {
+			if (tok_eq(t[0], "cpus") || tok_eq(t[0], "table") ||
+			    tok_eq(t[0], "feature"))
+				return perr(r, err,
+					    "'%s' declarations must come before the first event",
+					    q(t[0], b));
+			return perr(r, err, "expected an event 'cN OP ...', found '%s'",
+				    q(t[0], b));
+		}
+		if (tok_eq(t[0], "cpus")) {
+			uint64_t v;
+			if (n != 2)
+				return perr(r, err, "expected 'cpus N'");
+			if (r->ctx->ncpus)
+				return perr(r, err, "cpus is declared twice");
+			if (num(r, t[1], "cpus", FM_MAX_CPUS, &v, err))
+				return -1;
+			if (v == 0)
+				return perr(r, err, "cpus 0: expected at least one CPU");
+			r->ctx->ncpus = (unsigned)v;
+		} else if (tok_eq(t[0], "table")) {
+			if (parse_table(r, t, n, err))
+				return -1;
+		} else if (tok_eq(t[0], "feature")) {
+			if (parse_feature(r, t, n, err))
+				return -1;
+		} else if (tok_eq(t[0], "fixmap-trace")) {
+			return perr(r, err, "'fixmap-trace' header given twice");
+		} else {
+			return perr(r, err,
+				    "expected a declaration (cpus, table, feature) or an event "
+				    "'cN OP ...', found '%s'",
+				    q(t[0], b));
+		}
+	}
+	if (rc < 0)
+		return -1;
+	if (in_decls && finish_decls(r, err))
+		return -1;
+	return 0;
+}
+
+struct trace_reader *trace_text_open(FILE *f, const char *name, struct fm_trace_ctx *ctx,
+				     struct fm_err *err)
+{
+	struct trace_reader *r = calloc(1, sizeof(*r));
+	struct tok t[MAX_TOKENS];
+	const char *s;
+	size_t len;
+	char b[176];
+	int rc, n = 0;
+
+	if (!r) {
+		fm_err_set(err, "%s: out of memory", name);
+		return NULL;
+	}
+	r->f = f;
+	r->name = name;
+	r->ctx = ctx;
+	r->cap = READ_CHUNK + TRACE_TEXT_MAX_LINE + 1;
+	r->buf = malloc(r->cap);
+	if (!r->buf) {
+		fm_err_set(err, "%s: out of memory", name);
+		goto fail;
+	}
+	memset(ctx, 0, sizeof(*ctx));
+	/* Header: the first non-comment line is "fixmap-trace 1". */
+	while ((rc = next_line(r, &s, &len, err)) == 1) {
+		if ((n = tokenize(r, s, len, t, err)) < 0)
+			goto fail;
+		if (n)
+			break;
+	}
+	if (rc < 0)
+		goto fail;
+	if (rc == 0) {
+		if (r->line == 0)
+			r->line = 1;
+		perr(r, err, "%s: expected 'fixmap-trace 1'",
+		     r->line == 1 && r->end == 0 ? "empty file" : "no header before end of file");
+		goto fail;
+	}
+	if (!tok_eq(t[0], "fixmap-trace") || n != 2) {
+		perr(r, err, "expected 'fixmap-trace 1' as the first line, found '%s'", q(t[0], b));
+		goto fail;
+	}
+	if (!tok_eq(t[1], "1")) {
+		perr(r, err, "trace format version '%s' is not supported (expected 1)", q(t[1], b));
+		goto fail;
+	}
+	rc = read_item(r, &r->first, true, err);
+	if (rc < 0)
+		goto fail;
+	r->have_first = rc == 1;
+	return r;
+fail:
+	trace_text_close(r);
+	return NULL;
+}
+
+int trace_text_next(struct trace_reader *r, struct fm_event *ev, struct fm_err *err)
+{
+	if (r->have_first) {
+		*ev = r->first;
+		r->have_first = false;
+		return 1;
+	}
+	return read_item(r, ev, false, err);
+}
+
+unsigned long trace_text_line(const struct trace_reader *r) { return r->line; }
+
+void trace_text_close(struct trace_reader *r)
+{
+	if (!r)
+		return;
+	free(r->buf);
+	free(r);
+}
+
+/* TLBI names by hash: the parser looks one up per tlbi line. */
+static int tlbi_by_name(struct tok t)
+{
+	static int16_t slots[256];
+	static bool built;
+
+	if (!built) {
+		for (unsigned i = 0; i < 256; i++)
+			slots[i] = -1;
+		for (unsigned op = 0; op < TLBI_NR_OPS; op++) {
+			const char *nm = arm64_tlbi_name(op);
+			unsigned h = 0;
+			for (const char *p = nm; *p; p++)
+				h = h * 31 + (unsigned char)*p;
+			while (slots[h & 255] >= 0)
+				h++;
+			slots[h & 255] = (int16_t)op;
+		}
+		built = true;
+	}
+	unsigned h = 0;
+	for (size_t i = 0; i < t.n; i++)
+		h = h * 31 + (unsigned char)t.p[i];
+	for (;; h++) {
+		int op = slots[h & 255];
+		if (op < 0)
+			return -1;
+		if (tok_eq(t, arm64_tlbi_name((unsigned)op)))
+			return op;
+	}
+}
+
+static int parse_tlbi(struct trace_reader *r, struct tok *t, int n, struct fm_event *ev,
+		      struct fm_err *err)
+{
+	struct kv kv[] = {{"va", false, {0}},
+			  {"ttl", false, {0}},
+			  {"asid", false, {0}},
+			  {"vmid", false, {0}},
+			  {"arg", false, {0}}};
+	enum { VA, TTL, ASID, VMID, ARG };
+	char b[176];
+	uint64_t va = 0, ttl = 0, asid = 0, vmid = 0, arg = 0;
+	int op;
+	unsigned f;
+
+	if (n < 3)
+		return perr(r, err,
+			    "tlbi: expected 'cN tlbi OP [va=VA] [ttl=T] [asid=A] [vmid=V] "
+			    "[arg=RAW]'");
+	op = tlbi_by_name(t[2]);
+	if (op < 0)
+		return perr(r, err,
+			    "unknown TLBI operation '%s' (expected a lower-case name such "
+			    "as vale2is)",
+			    q(t[2], b));
+	f = arm64_tlbi_flags((unsigned)op);
+	if (parse_kvs(r, t + 3, n - 3, kv, 5, "tlbi", NULL, NULL, err))
+		return -1;
+	if ((kv[VA].seen && num(r, kv[VA].val, "va", UINT64_MAX, &va, err)) ||
+	    (kv[TTL].seen && num(r, kv[TTL].val, "ttl", 15, &ttl, err)) ||
+	    (kv[ASID].seen && num(r, kv[ASID].val, "asid", 0xffff, &asid, err)) ||
+	    (kv[VMID].seen && num(r, kv[VMID].val, "vmid", 0xffff, &vmid, err)) ||
+	    (kv[ARG].seen && num(r, kv[ARG].val, "arg", UINT64_MAX, &arg, err)))
+		return -1;
+	const char *nm = arm64_tlbi_name((unsigned)op);
+	if (kv[ARG].seen && (kv[VA].seen || kv[TTL].seen || kv[ASID].seen))
+		return perr(r, err,
+			    "tlbi %s: give either arg= (the raw operand) or va=/ttl=/asid=, "
+			    "not both",
+			    nm);
+	if (f & TLBI_F_RANGE) {
+		if (!kv[ARG].seen)
+			return perr(r, err,
+				    "tlbi %s: a range operation needs arg= (TG, SCALE, NUM, "
+				    "TTL and BaseADDR)",
+				    nm);
+	} else if (f & (TLBI_F_VA | TLBI_F_IPA)) {
+		if (!kv[ARG].seen && !kv[VA].seen)
+			return perr(r, err, "tlbi %s: expected va=ADDRESS or arg=RAW", nm);
+		if (kv[ASID].seen && (f & (TLBI_F_IPA | TLBI_F_AA)))
+			return perr(r, err, "tlbi %s: asid= does not apply to this operation", nm);
+		if (!kv[ARG].seen)
+			arg = arm64_tlbi_encode((unsigned)op, va, (unsigned)ttl, (unsigned)asid);
+	} else if (f & TLBI_F_ASID) {
+		if (kv[VA].seen || kv[TTL].seen)
+			return perr(r, err, "tlbi %s: takes asid= (or arg=), not an address", nm);
+		if (!kv[ARG].seen && !kv[ASID].seen)
+			return perr(r, err, "tlbi %s: expected asid=N or arg=RAW", nm);
+		if (!kv[ARG].seen)
+			arg = arm64_tlbi_encode((unsigned)op, 0, 0, (unsigned)asid);
+	} else if (kv[VA].seen || kv[TTL].seen || kv[ASID].seen) {
+		return perr(r, err, "tlbi %s: takes no address, TTL or ASID", nm);
+	}
+	if (kv[VMID].seen) {
+		if (!(f & (TLBI_F_EL1 | TLBI_F_S2)))
+			return perr(r, err,
+				    "tlbi %s: vmid= applies only to EL1&0 and stage-2 "
+				    "operations",
+				    nm);
+		ev->vmid = (uint16_t)vmid;
+		ev->flags |= FM_EVF_VMID;
+	}
+	if (kv[ASID].seen || (kv[ARG].seen && (f & TLBI_F_ASID)))
+		ev->flags |= FM_EVF_ASID;
+	ev->tlbi = (uint16_t)op;
+	ev->arg = arg;
+	ev->va = arm64_tlbi_addr((unsigned)op, arg);
+	return 0;
+}
+
+static int parse_event(struct trace_reader *r, struct tok *t, int n, struct fm_event *ev,
+		       struct fm_err *err)
+{
+	const struct fm_trace_ctx *ctx = r->ctx;
+	char b[176];
+	uint64_t cpu = 0;
+
+	memset(ev, 0, sizeof(*ev));
+	struct tok cn = {t[0].p + 1, t[0].n - 1};
+	int rc = parse_u64(cn, &cpu);
+	if (rc == -1 || (cn.n > 1 && cn.p[0] == '0'))
+		return perr(r, err, "expected an event 'cN OP ...' with N a CPU number, found '%s'",
+			    q(t[0], b));
+	if (rc == -2 || cpu >= ctx->ncpus)
+		return perr(r, err, "CPU %s does not exist (cpus %u: c0 to c%u)", q(t[0], b),
+			    ctx->ncpus, ctx->ncpus - 1);
+	if (n < 2)
+		return perr(r, err,
+			    "expected an operation after %s (pte, dsb, dmb, isb, tlbi, "
+			    "access, free)",
+			    q(t[0], b));
+	ev->cpu = (uint16_t)cpu;
+	ev->line = r->line > UINT32_MAX ? UINT32_MAX : (uint32_t)r->line;
+	ev->seq = ++r->nevents;
+	struct tok op = t[1];
+	if (tok_eq(op, "pte")) {
+		struct kv kv[] = {{"va", false, {0}},  {"level", false, {0}}, {"old", false, {0}},
+				  {"new", false, {0}}, {"table", false, {0}}, {"ptep", false, {0}}};
+		uint64_t level;
+		ev->type = FM_EV_PTE;
+		if (parse_kvs(r, t + 2, n - 2, kv, 6, "pte", NULL, NULL, err))
+			return -1;
+		for (int i = 0; i < 4; i++)
+			if (!kv[i].seen)
+				return perr(r, err,
+					    "pte: expected %s= (pte va=VA level=L old=DESC "
+					    "new=DESC [table=NAME] [ptep=PA])",
+					    kv[i].key);
+		if (num(r, kv[0].val, "va", UINT64_MAX, &ev->va, err) ||
+		    num(r, kv[1].val, "level", 3, &level, err) ||
+		    num(r, kv[2].val, "old", UINT64_MAX, &ev->old, err) ||
+		    num(r, kv[3].val, "new", UINT64_MAX, &ev->new, err) ||
+		    (kv[5].seen && num(r, kv[5].val, "ptep", UINT64_MAX, &ev->ptep, err)))
+			return -1;
+		ev->level = (uint8_t)level;
+		if (kv[5].seen)
+			ev->flags |= FM_EVF_PTEP;
+		uint64_t sz = 1ull << (12 + 9 * (3 - level));
+		if (ev->va & (sz - 1))
+			return perr(r, err,
+				    "pte: va=0x%" PRIx64 " is not aligned to the %s an entry at "
+				    "level %u translates",
+				    ev->va,
+				    level == 3	 ? "4 KiB"
+				    : level == 2 ? "2 MiB"
+				    : level == 1 ? "1 GiB"
+						 : "512 GiB",
+				    (unsigned)level);
+		if (kv[4].seen) {
+			int ti = find_table(ctx, kv[4].val);
+			if (ti < 0)
+				return perr(r, err, "pte: table=%s is not declared",
+					    q(kv[4].val, b));
+			ev->table = (uint16_t)ti;
+		} else if (ctx->ntables > 1) {
+			return perr(r, err, "pte: expected table=NAME (%u tables are declared)",
+				    ctx->ntables);
+		}
+		return 0;
+	}
+	if (tok_eq(op, "dsb") || tok_eq(op, "dmb")) {
+		ev->type = op.p[1] == 's' ? FM_EV_DSB : FM_EV_DMB;
+		int crm = -1;
+		if (n == 3) {
+			char dom[8] = {0};
+			if (t[2].n < sizeof(dom)) {
+				memcpy(dom, t[2].p, t[2].n);
+				crm = arm64_bar_lookup(dom);
+			}
+		}
+		if (crm < 0)
+			return perr(r, err,
+				    "%s: expected one domain of sy st ld ish ishst ishld nsh "
+				    "nshst nshld osh oshst oshld%s%s%s",
+				    ev->type == FM_EV_DSB ? "dsb" : "dmb",
+				    n >= 3 ? ", found '" : "", n >= 3 ? q(t[2], b) : "",
+				    n >= 3 ? "'" : "");
+		ev->bar = (uint8_t)crm;
+		return 0;
+	}
+	if (tok_eq(op, "isb")) {
+		if (n != 2)
+			return perr(r, err, "isb: expected nothing after isb, found '%s'",
+				    q(t[2], b));
+		ev->type = FM_EV_ISB;
+		ev->bar = BAR_SY;
+		return 0;
+	}
+	if (tok_eq(op, "tlbi")) {
+		ev->type = FM_EV_TLBI;
+		return parse_tlbi(r, t, n, ev, err);
+	}
+	if (tok_eq(op, "access")) {
+		struct kv kv[] = {{"va", false, {0}}};
+		bool exec = false;
+		ev->type = FM_EV_ACCESS;
+		if (parse_kvs(r, t + 2, n - 2, kv, 1, "access", "exec", &exec, err))
+			return -1;
+		if (!kv[0].seen)
+			return perr(r, err, "access: expected va=VA [exec]");
+		if (num(r, kv[0].val, "va", UINT64_MAX, &ev->va, err))
+			return -1;
+		if (exec)
+			ev->flags |= FM_EVF_EXEC;
+		return 0;
+	}
+	if (tok_eq(op, "free")) {
+		struct kv kv[] = {{"pa", false, {0}}};
+		ev->type = FM_EV_FREE;
+		if (parse_kvs(r, t + 2, n - 2, kv, 1, "free", NULL, NULL, err))
+			return -1;
+		if (!kv[0].seen)
+			return perr(r, err, "free: expected pa=PA");
+		if (num(r, kv[0].val, "pa", UINT64_MAX, &ev->ptep, err))
+			return -1;
+		return 0;
+	}
+	return perr(r, err,
+		    "unknown operation '%s' (expected pte, dsb, dmb, isb, tlbi, access or free)",
+		    q(op, b));
+}
+
+/* Writer. */
+
+static bool is_default_ctx_table(const struct fm_trace_ctx *ctx)
+{
+	const struct fm_table_decl *d = &ctx->tables[0];
+
+	if (ctx->ntables != 1 || strcmp(d->name, "default") || d->regime != FM_REGIME_EL2 ||
+	    !d->shared)
+		return false;
+	for (unsigned c = 0; c < ctx->ncpus; c++)
+		if (!trace_ctx_walks(ctx, 0, c))
+			return false;
+	return true;
+}
+
+/* "0,2-3" */
+static void cpu_list(const struct fm_table_decl *d, unsigned ncpus, char *buf, size_t n)
+{
+	size_t o = 0;
+
+	buf[0] = '\0';
+	for (unsigned c = 0; c < ncpus && c < FM_MAX_CPUS; c++) {
+		if (!((d->cpus[c / 64] >> (c % 64)) & 1))
+			continue;
+		unsigned e = c;
+		while (e + 1 < ncpus && ((d->cpus[(e + 1) / 64] >> ((e + 1) % 64)) & 1))
+			e++;
+		int w = e > c ? snprintf(buf + o, n - o, "%s%u-%u", o ? "," : "", c, e)
+			      : snprintf(buf + o, n - o, "%s%u", o ? "," : "", c);
+		if (w < 0 || (size_t)w >= n - o)
+			return;
+		o += (size_t)w;
+		c = e;
+	}
+}
+
+int trace_text_write_header(FILE *f, const struct fm_trace_ctx *ctx)
+{
+	static const char *const regime[] = {"el2", "el1", "s2"};
+	char list[1024];
+
+	fprintf(f, "fixmap-trace 1\ncpus %u\n", ctx->ncpus);
+	if (!is_default_ctx_table(ctx)) {
+		for (unsigned i = 0; i < ctx->ntables; i++) {
+			const struct fm_table_decl *d = &ctx->tables[i];
+			cpu_list(d, ctx->ncpus, list, sizeof(list));
+			fprintf(f, "table %s regime=%s %s cpus=%s\n", d->name,
+				regime[d->regime < 3 ? d->regime : 0],
+				d->shared ? "shared" : "private", list);
+		}
+	}
+	if (ctx->features & FM_FEAT_TTL)
+		fputs("feature ttl\n", f);
+	if (ctx->bbm_level)
+		fprintf(f, "feature bbm=%u\n", ctx->bbm_level);
+	if (ctx->features & FM_FEAT_ETS2)
+		fputs("feature ets2\n", f);
+	if (ctx->features & FM_FEAT_CNP)
+		fputs("feature cnp\n", f);
+	return ferror(f) ? -1 : 0;
+}
+
+size_t trace_text_format_event(const struct fm_trace_ctx *ctx, const struct fm_event *ev, char *buf,
+			       size_t n)
+{
+	char bb[8];
+	int w = 0;
+
+	switch (ev->type) {
+	case FM_EV_PTE: {
+		char tbl[80] = "", ptep[32] = "";
+		if (ctx->ntables > 1 && ev->table < ctx->ntables)
+			snprintf(tbl, sizeof(tbl), " table=%s", ctx->tables[ev->table].name);
+		if (ev->flags & FM_EVF_PTEP)
+			snprintf(ptep, sizeof(ptep), " ptep=0x%" PRIx64, ev->ptep);
+		w = snprintf(buf, n,
+			     "c%u pte va=0x%" PRIx64 " level=%u old=0x%" PRIx64 " new=0x%" PRIx64
+			     "%s%s",
+			     ev->cpu, ev->va, ev->level, ev->old, ev->new, tbl, ptep);
+		break;
+	}
+	case FM_EV_DSB:
+	case FM_EV_DMB:
+		w = snprintf(buf, n, "c%u %s %s", ev->cpu, ev->type == FM_EV_DSB ? "dsb" : "dmb",
+			     arm64_bar_name(ev->bar, bb));
+		break;
+	case FM_EV_ISB:
+		w = snprintf(buf, n, "c%u isb", ev->cpu);
+		break;
+	case FM_EV_TLBI: {
+		unsigned f = arm64_tlbi_flags(ev->tlbi);
+		char opnd[96] = "", vm[24] = "";
+		uint64_t addr = arm64_tlbi_addr(ev->tlbi, ev->arg);
+		if (ev->flags & FM_EVF_VMID)
+			snprintf(vm, sizeof(vm), " vmid=%u", ev->vmid);
+		if ((f & (TLBI_F_VA | TLBI_F_IPA)) && !(f & TLBI_F_RANGE) &&
+		    arm64_tlbi_encode(ev->tlbi, addr, (unsigned)TLBI_TTL(ev->arg),
+				      (unsigned)TLBI_ASID(ev->arg)) == ev->arg) {
+			int o = snprintf(opnd, sizeof(opnd), " va=0x%" PRIx64, addr);
+			if (TLBI_TTL(ev->arg))
+				o += snprintf(opnd + o, sizeof(opnd) - (size_t)o, " ttl=%u",
+					      (unsigned)TLBI_TTL(ev->arg));
+			if (TLBI_ASID(ev->arg))
+				snprintf(opnd + o, sizeof(opnd) - (size_t)o, " asid=%u",
+					 (unsigned)TLBI_ASID(ev->arg));
+		} else if ((f & TLBI_F_ASID) && !(ev->arg & 0xffffffffffffull)) {
+			snprintf(opnd, sizeof(opnd), " asid=%u", (unsigned)TLBI_ASID(ev->arg));
+		} else if (ev->arg || (f & (TLBI_F_VA | TLBI_F_IPA | TLBI_F_ASID))) {
+			snprintf(opnd, sizeof(opnd), " arg=0x%" PRIx64, ev->arg);
+		}
+		w = snprintf(buf, n, "c%u tlbi %s%s%s", ev->cpu, arm64_tlbi_name(ev->tlbi), opnd,
+			     vm);
+		break;
+	}
+	case FM_EV_ACCESS:
+		w = snprintf(buf, n, "c%u access va=0x%" PRIx64 "%s", ev->cpu, ev->va,
+			     ev->flags & FM_EVF_EXEC ? " exec" : "");
+		break;
+	case FM_EV_FREE:
+		w = snprintf(buf, n, "c%u free pa=0x%" PRIx64, ev->cpu, ev->ptep);
+		break;
+	default:
+		w = snprintf(buf, n, "# c%u unknown event type %u", ev->cpu, ev->type);
+	}
+	return w < 0 ? 0 : (size_t)w;
+}
+
+int trace_text_write_event(FILE *f, const struct fm_trace_ctx *ctx, const struct fm_event *ev)
+{
+	char line[256];
+
+	trace_text_format_event(ctx, ev, line, sizeof(line));
+	fputs(line, f);
+	fputc('\n', f);
+	return ferror(f) ? -1 : 0;
+}
