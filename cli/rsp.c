@@ -524,8 +524,23 @@ void rsp_close(struct rsp *r)
 {
 	if (!r)
 		return;
-	if (r->fd >= 0)
+	if (r->fd >= 0) {
+		/* Half-close and read until the stub closes too (briefly): closing with
+		 * its replies unread would reset the connection, and the stub could
+		 * lose our last packets (e.g. `D`) before acting on them. */
+		int64_t deadline = now_ms() + (r->timeout_ms < 1000 ? r->timeout_ms : 1000);
+
+		shutdown(r->fd, SHUT_WR);
+		for (;;) {
+			struct pollfd pfd = {.fd = r->fd, .events = POLLIN};
+			int left = (int)(deadline - now_ms());
+
+			if (left <= 0 || poll(&pfd, 1, left) <= 0 ||
+			    recv(r->fd, r->rbuf, sizeof(r->rbuf), 0) <= 0)
+				break;
+		}
 		close(r->fd);
+	}
 	free(r->req);
 	free(r->wbuf);
 	free(r);
@@ -654,9 +669,9 @@ static int fill(struct rsp *r, int64_t deadline, struct fm_err *err)
 		if (rc < 0 && errno == EINTR)
 			continue;
 		if (rc == 0)
-			return fail(r, RSP_ETIMEOUT, err,
-				    "timed out after %.1f s waiting for the stub",
-				    r->timeout_ms / 1000.0);
+			return fail(r, RSP_ETIMEOUT, err, "timed out after %.1f s waiting for the stub%s",
+				    r->timeout_ms / 1000.0,
+				    r->fr.state == FR_IDLE ? "" : " (in the middle of a packet)");
 		n = recv(r->fd, r->rbuf, sizeof(r->rbuf), 0);
 		if (n > 0) {
 			r->rpos = 0;
@@ -882,8 +897,24 @@ int rsp_transact(struct rsp *r, size_t n, unsigned depth, rsp_req_fn req, rsp_re
 			}
 			break;
 		}
-		case RSP_FR_BADSUM:
 		case RSP_FR_TRUNCATED:
+			if (outstanding == 1 && awaiting.n == 1 && ++tries[awaiting.v[awaiting.head]] <= RSP_MAX_RETRIES) {
+				/* Only one reply can come: the packet that just began. */
+				r->st.retransmits++;
+				break;
+			}
+			if (outstanding > 1) {
+				/* Whether the packet that began is the cut one again or the
+				 * next reply cannot be known: stop before data goes astray. */
+				idx = awaiting.n ? awaiting.v[awaiting.head] : unacked.v[unacked.head];
+				fail(r, RSP_EPROTO, err,
+				     "'%s': the reply was cut short by the start of another packet",
+				     req_name(name, sizeof(name), req, arg, idx));
+				r->broken = true;
+				goto out;
+			}
+			/* fall through */
+		case RSP_FR_BADSUM:
 			if (!awaiting.n) {
 				/* Corrupt, before the ack of anything outstanding: if it was a
 				 * reply, the ack-less stub resends it on `-`. */
@@ -1319,7 +1350,8 @@ struct memx {
 	struct chunk *c;
 	size_t nc;
 	bool write;
-	bool too_big;   /* an error that may mean the chunk is larger than the stub takes */
+	bool negotiate; /* an early error may mean the chunk is too large */
+	bool too_big;   /* such an error came */
 	bool short_any; /* some reply delivered fewer bytes */
 	bool failed;
 	struct fm_err first;
@@ -1388,7 +1420,8 @@ static int mem_rep(void *arg, size_t idx, const char *data, size_t len, struct f
 		goto failed_named;
 	}
 	if (data[0] == 'E' && len == 3) {
-		if (!m->r->mchunk_ok && c->len > 64) {
+		/* E14 (EFAULT) is about the address, never the size */
+		if (m->negotiate && c->len > 64 && memcmp(data, "E14", 3)) {
 			m->too_big = true;
 			return 0;
 		}
@@ -1423,6 +1456,7 @@ static int mem_v(struct rsp *r, const struct rsp_mem *v, size_t n, bool write, c
 		 const char *post, struct fm_err *err)
 {
 	struct memx m = {.r = r, .pre = pre, .post = post, .write = write};
+	size_t orig = r->mchunk;
 	int rc = -1;
 
 	for (int pass = 0; pass < 12; pass++) {
@@ -1472,23 +1506,22 @@ static int mem_v(struct rsp *r, const struct rsp_mem *v, size_t n, bool write, c
 		}
 		m.nc = total;
 		m.too_big = m.short_any = m.failed = false;
+		m.negotiate = !write && !r->mchunk_ok && r->mchunk > 64;
 		if (rsp_transact(r, total + (pre ? 1 : 0) + (post ? 1 : 0), r->depth, mem_req,
 				 mem_rep, &m, err))
 			goto out;
 		if (m.failed) {
+			/* smaller reads did not help: the error was not about the size */
+			if (!r->mchunk_ok)
+				r->mchunk = orig;
 			r->status = m.first_status;
 			if (err)
 				*err = m.first;
 			goto out;
 		}
-		if (m.too_big && r->mchunk > 64) {
-			r->mchunk /= 2;
-			continue;
-		}
 		if (m.too_big) {
-			fail(r, RSP_ESTUB, err, "'m%" PRIx64 ",...': the stub refuses reads",
-			     v[0].addr);
-			goto out;
+			r->mchunk /= 2; /* the next pass reports errors at 64 bytes */
+			continue;
 		}
 		if (!m.short_any) {
 			rc = 0;
@@ -1578,6 +1611,14 @@ static int send_noreply(struct rsp *r, const char *pkt, struct fm_err *err)
 	}
 	return fail(r, RSP_EPROTO, err, "'%s': the stub rejected the packet %d times", pkt,
 		    RSP_MAX_RETRIES + 1);
+}
+
+int rsp_post(struct rsp *r, const char *pkt, struct fm_err *err)
+{
+	r->wlen = 0;
+	if (out_packet(r, pkt, strlen(pkt), err))
+		return -1;
+	return flush(r, now_ms() + r->timeout_ms, err);
 }
 
 int rsp_continue(struct rsp *r, struct fm_err *err)

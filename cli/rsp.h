@@ -193,6 +193,9 @@ int rsp_read_mem(struct rsp *r, uint64_t addr, void *buf, size_t len, struct fm_
 int rsp_write_mem(struct rsp *r, uint64_t addr, const void *buf, size_t len, const char *pre,
 		  const char *post, struct fm_err *err);
 
+/* Sends one packet and waits for nothing: a last word on a connection that is out
+ * of step (e.g. `D` so the VM does not stay stopped). */
+int rsp_post(struct rsp *r, const char *pkt, struct fm_err *err);
 /* `c`: resumes; no reply until the target stops again. */
 int rsp_continue(struct rsp *r, struct fm_err *err);
 /* `D` or `D;pid`: detaches (the stub resumes the target). */

@@ -72,6 +72,18 @@ static int ensure_stopped(struct gdb_target *g, struct fm_err *err)
 	return 0;
 }
 
+/* After a failed exchange the pipelined `Qqemu.PhyMemMode:0` may not have been
+ * sent: say it again so a debugger attached later reads virtual addresses. */
+static void restore_virtual(struct gdb_target *g)
+{
+	struct fm_err ignored;
+
+	if (rsp_broken(g->r))
+		rsp_post(g->r, "Qqemu.PhyMemMode:0", &ignored);
+	else
+		rsp_phymem_mode(g->r, 0, &ignored);
+}
+
 static int gdb_read_phys(struct target *t, struct target_iov *iov, size_t n, struct fm_err *err)
 {
 	struct gdb_target *g = gt(t);
@@ -99,7 +111,11 @@ static int gdb_read_phys(struct target *t, struct target_iov *iov, size_t n, str
 	if (v != &one)
 		free(v);
 	account(g, p0, rc ? 0 : bytes);
-	return rc ? gdb_fail(g, err) : 0;
+	if (rc) {
+		restore_virtual(g);
+		return gdb_fail(g, err);
+	}
+	return 0;
 }
 
 static int gdb_write_phys(struct target *t, uint64_t pa, const void *buf, size_t len,
@@ -114,8 +130,10 @@ static int gdb_write_phys(struct target *t, uint64_t pa, const void *buf, size_t
 				  g->where);
 	if (ensure_stopped(g, err))
 		return -1;
-	if (rsp_write_mem(g->r, pa, buf, len, "Qqemu.PhyMemMode:1", "Qqemu.PhyMemMode:0", err))
+	if (rsp_write_mem(g->r, pa, buf, len, "Qqemu.PhyMemMode:1", "Qqemu.PhyMemMode:0", err)) {
+		restore_virtual(g);
 		return gdb_fail(g, err);
+	}
 	return 0;
 }
 
@@ -230,7 +248,17 @@ static void gdb_close(struct target *t)
 	struct gdb_target *g = gt(t);
 	struct fm_err err;
 
-	if (!rsp_broken(g->r)) {
+	if (rsp_broken(g->r)) {
+		/* Out of step: replies cannot be trusted, but a stub that still
+		 * listens resumes on `D` (QEMU handles packets in order). */
+		if (!(g->flags & TARGET_GDB_STAY_STOPPED) && !g->running) {
+			char d[40];
+
+			snprintf(d, sizeof(d), g->multiprocess ? "D;%s" : "D",
+				 g->pid[0] ? g->pid : "1");
+			rsp_post(g->r, d, &err);
+		}
+	} else {
 		if (g->flags & TARGET_GDB_STAY_STOPPED) {
 			if (g->running && ensure_stopped(g, &err))
 				fm_warn("%s", err.msg);
