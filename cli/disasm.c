@@ -85,7 +85,21 @@ size_t disasm_insn(uint64_t pc, const uint8_t *code, size_t len, char *buf, size
 		cs_free(ci, 1);
 		return 4;
 	}
-	snprintf(buf, n, ".inst 0x%08" PRIx32, insn);
+	{
+		/* Say what the word does where the encoding tells (capstone 4 lacks LSE, PAuth). */
+		static const char *const what[] = {
+		    [DISASM_STORE] = "  // store",    [DISASM_RET] = "  // return",
+		    [DISASM_IBRANCH] = "  // branch", [DISASM_ICALL] = "  // call",
+		    [DISASM_BRANCH] = "  // branch",  [DISASM_CBRANCH] = "  // branch",
+		    [DISASM_CALL] = "  // call",
+		};
+		struct disasm_class c;
+
+		disasm_classify(pc, insn, &c);
+		snprintf(buf, n, ".inst 0x%08" PRIx32 "%s", insn,
+			 c.kind < sizeof(what) / sizeof(what[0]) && what[c.kind] ? what[c.kind]
+										 : "");
+	}
 	return 4;
 }
 

@@ -168,6 +168,8 @@ static int sym_cmp(const void *a, const void *b)
 /* Sorts the symbols and gives unsized ones the extent up to the next symbol. */
 static void finalize(struct elfsym *e)
 {
+	if (!e->nsyms)
+		return;
 	qsort(e->syms, e->nsyms, sizeof(*e->syms), sym_cmp);
 	for (size_t i = 0; i < e->nsyms; i++) {
 		struct elfsym_sym *s = &e->syms[i];

@@ -337,9 +337,16 @@ static void raw_and_map(void)
 	CHECK(elfsym_count(e) == 4);
 	elfsym_close(e);
 
-	/* Bad map lines name the line. */
+	/* Bad map lines name the line; a map that adds nothing leaves no symbols. */
 	e = elfsym_open_raw(path, 0x40000000, &err);
 	CHECK(e);
+	f = fopen(mpath, "w");
+	fprintf(f, "/* not a map */\n");
+	fclose(f);
+	CHECK(elfsym_load_map(e, mpath, &err) == -1);
+	CHECK(strstr(err.msg, ".map:1:"));
+	CHECK(elfsym_count(e) == 0);
+	CHECK(elfsym_symbolize(e, 0x40000000, &off) == NULL);
 	f = fopen(mpath, "w");
 	fprintf(f, "ffff800008000000 T _text\nhello world\n");
 	fclose(f);
