@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "arm64.h"
+#include "elfsym.h"
 #include "event.h"
 
 static csh cs_handle;
@@ -101,6 +102,18 @@ size_t disasm_insn(uint64_t pc, const uint8_t *code, size_t len, char *buf, size
 										 : "");
 	}
 	return 4;
+}
+
+int disasm_at(struct elfsym *e, uint64_t pc, char *buf, size_t n)
+{
+	uint8_t b[4];
+
+	if (!e || elfsym_read(e, pc, b, sizeof(b))) {
+		snprintf(buf, n, "?");
+		return -1;
+	}
+	disasm_insn(pc, b, sizeof(b), buf, n);
+	return 0;
 }
 
 static uint64_t sext(uint64_t v, unsigned bits)

@@ -17,6 +17,14 @@
  */
 size_t disasm_insn(uint64_t pc, const uint8_t *code, size_t len, char *buf, size_t n);
 
+struct elfsym;
+/*
+ * The instruction at pc in an image's file (cli/elfsym.h), for printers that
+ * show "<func+0x2c> tlbi vale2is, x0": 0, or -1 (buf = "?") if the file does
+ * not hold 4 bytes at pc.
+ */
+int disasm_at(struct elfsym *e, uint64_t pc, char *buf, size_t n);
+
 /* Releases capstone (optional; for leak-free exits). */
 void disasm_cleanup(void);
 

@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: MIT */
+#include <stdlib.h>
+#include <unistd.h>
+
 #include "arm64.h"
 #include "disasm.h"
+#include "elfsym.h"
 #include "unit.h"
 
 static const char *text(uint64_t pc, uint32_t w)
@@ -34,7 +38,7 @@ static void insn_text(void)
 	CHECK_STR(text(0x40200000, 0x94000010), "bl #0x40200040");
 	CHECK_STR(text(0, 0x00000000), ".inst 0x00000000");
 	/* Words capstone 4 does not know, named by what their encoding does. */
-	CHECK_STR(text(0, 0xb8200020), ".inst 0xb8200020  // store"); /* ldadd */
+	CHECK_STR(text(0, 0xb8200020), ".inst 0xb8200020  // store");  /* ldadd */
 	CHECK_STR(text(0, 0xd65f0bff), ".inst 0xd65f0bff  // return"); /* retaa */
 	CHECK(disasm_insn(0, b, 3, buf, sizeof(buf)) == 0);
 	/* Truncation is safe. */
@@ -129,11 +133,37 @@ static void classify_memory(void)
 	CHECK(kind(0xd5033fdf) == DISASM_ISB);
 }
 
+static void insn_at_address(void)
+{
+	static const uint8_t code[] = {0xa0, 0x83, 0x0c, 0xd5, 0x9f, 0x3b, 0x03, 0xd5, 0xc0};
+	char path[] = "/tmp/fixmap-disasm-XXXXXX", buf[64];
+	struct fm_err err;
+	struct elfsym *e;
+	int fd = mkstemp(path);
+
+	CHECK(fd >= 0);
+	CHECK(write(fd, code, sizeof(code)) == (ssize_t)sizeof(code));
+	close(fd);
+	e = elfsym_open_raw(path, 0x40200000, &err);
+	unlink(path);
+	CHECK(e);
+	CHECK(disasm_at(e, 0x40200000, buf, sizeof(buf)) == 0);
+	CHECK_STR(buf, "tlbi vale2is, x0");
+	CHECK(disasm_at(e, 0x40200004, buf, sizeof(buf)) == 0);
+	CHECK_STR(buf, "dsb ish");
+	CHECK(disasm_at(e, 0x40200008, buf, sizeof(buf)) == -1); /* only 1 byte there */
+	CHECK_STR(buf, "?");
+	CHECK(disasm_at(e, 0x3ffffffc, buf, sizeof(buf)) == -1);
+	CHECK(disasm_at(NULL, 0x40200000, buf, sizeof(buf)) == -1);
+	elfsym_close(e);
+}
+
 int main(void)
 {
 	RUN(insn_text);
 	RUN(classify_branches);
 	RUN(classify_memory);
+	RUN(insn_at_address);
 	disasm_cleanup();
 	return UNIT_EXIT();
 }
