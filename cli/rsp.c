@@ -147,6 +147,41 @@ enum rsp_frame_ev rsp_framer_feed(struct rsp_framer *f, uint8_t c)
 	return RSP_FR_NONE;
 }
 
+size_t rsp_framer_feed_buf(struct rsp_framer *f, const uint8_t *p, size_t n,
+			   enum rsp_frame_ev *ev)
+{
+	size_t i = 0;
+
+	*ev = RSP_FR_NONE;
+	while (i < n) {
+		if (f->state == FR_DATA) {
+			/* Fast path: plain data bytes go straight to the buffer. */
+			size_t room = f->cap - 1 - f->len, j = i;
+			uint8_t sum = f->sum;
+			char *out = f->buf + f->len;
+
+			while (j < n && j - i < room) {
+				uint8_t c = p[j];
+
+				if (c == '#' || c == '$' || c == '}' || c == '*')
+					break;
+				sum += c;
+				*out++ = (char)c;
+				j++;
+			}
+			f->sum = sum;
+			f->len += j - i;
+			i = j;
+			if (i == n)
+				break;
+		}
+		*ev = rsp_framer_feed(f, p[i++]);
+		if (*ev != RSP_FR_NONE)
+			break;
+	}
+	return i;
+}
+
 size_t rsp_frame_encode(const void *data, size_t len, char *out, size_t cap)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -178,18 +213,22 @@ size_t rsp_frame_encode(const void *data, size_t len, char *out, size_t cap)
 
 long rsp_hex_decode(const char *hex, size_t hexlen, void *out, size_t outmax)
 {
+	static int8_t tab[256];
 	uint8_t *o = out;
+	int bad = 0;
 
+	if (!tab['f']) /* built once; idempotent if two threads race */
+		for (int c = 0; c < 256; c++)
+			tab[c] = (int8_t)hexval(c);
 	if (hexlen % 2 || hexlen / 2 > outmax)
 		return -1;
 	for (size_t i = 0; i < hexlen; i += 2) {
-		int hi = hexval((unsigned char)hex[i]), lo = hexval((unsigned char)hex[i + 1]);
+		int hi = tab[(unsigned char)hex[i]], lo = tab[(unsigned char)hex[i + 1]];
 
-		if (hi < 0 || lo < 0)
-			return -1;
-		o[i / 2] = (uint8_t)(hi << 4 | lo);
+		bad |= hi | lo; /* negative if either is not a hex digit */
+		o[i / 2] = (uint8_t)((hi & 15) << 4 | (lo & 15));
 	}
-	return (long)(hexlen / 2);
+	return bad < 0 ? -1 : (long)(hexlen / 2);
 }
 
 bool rsp_is_stop_reply(const char *pkt, size_t len)
@@ -413,6 +452,8 @@ struct rsp {
 
 	char *wbuf; /* pending output: requests and acks, written before blocking */
 	size_t wlen, wcap;
+	bool wreq;      /* wbuf holds more than acks */
+	bool lazy_acks; /* the stub does not wait for our acks: send them with requests */
 	char *req;  /* one request being formatted */
 	size_t reqcap;
 
@@ -551,6 +592,11 @@ void rsp_set_timeout(struct rsp *r, int ms)
 	r->timeout_ms = ms > 0 ? ms : 1;
 }
 
+void rsp_set_lazy_acks(struct rsp *r, bool lazy)
+{
+	r->lazy_acks = lazy;
+}
+
 void rsp_set_depth(struct rsp *r, unsigned depth)
 {
 	r->depth = depth ? (depth > 1024 ? 1024 : depth) : 1;
@@ -608,6 +654,7 @@ static int out_packet(struct rsp *r, const char *data, size_t len, struct fm_err
 	if (out_reserve(r, need, err))
 		return -1;
 	r->wlen += rsp_frame_encode(data, len, r->wbuf + r->wlen, r->wcap - r->wlen);
+	r->wreq = true;
 	r->st.packets_sent++;
 	return 0;
 }
@@ -652,13 +699,14 @@ static int flush(struct rsp *r, int64_t deadline, struct fm_err *err)
 		return sock_error(r, n < 0 ? errno : EIO, "sending", err);
 	}
 	r->wlen = 0;
+	r->wreq = false;
 	return 0;
 }
 
 /* Reads more bytes (flushing pending output first) before the deadline. */
 static int fill(struct rsp *r, int64_t deadline, struct fm_err *err)
 {
-	if (r->wlen && flush(r, deadline, err))
+	if (r->wlen && (r->wreq || !r->lazy_acks) && flush(r, deadline, err))
 		return -1;
 	for (;;) {
 		struct pollfd pfd = {.fd = r->fd, .events = POLLIN};
@@ -691,13 +739,11 @@ static int fill(struct rsp *r, int64_t deadline, struct fm_err *err)
 static int next_event(struct rsp *r, int64_t deadline, enum rsp_frame_ev *ev, struct fm_err *err)
 {
 	for (;;) {
-		while (r->rpos < r->rlen) {
-			enum rsp_frame_ev e = rsp_framer_feed(&r->fr, r->rbuf[r->rpos++]);
-
-			if (e != RSP_FR_NONE) {
-				*ev = e;
+		if (r->rpos < r->rlen) {
+			r->rpos += rsp_framer_feed_buf(&r->fr, r->rbuf + r->rpos, r->rlen - r->rpos, ev);
+			if (*ev != RSP_FR_NONE)
 				return 0;
-			}
+			continue;
 		}
 		if (fill(r, deadline, err))
 			return -1;
@@ -980,6 +1026,7 @@ int rsp_transact(struct rsp *r, size_t n, unsigned depth, rsp_req_fn req, rsp_re
 		r->status = RSP_OK;
 out:
 	r->wlen = 0;
+	r->wreq = false;
 	free(unacked.v);
 	free(awaiting.v);
 	free(redo.v);

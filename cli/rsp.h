@@ -52,6 +52,10 @@ struct rsp_framer {
 
 void rsp_framer_init(struct rsp_framer *f, char *buf, size_t cap);
 enum rsp_frame_ev rsp_framer_feed(struct rsp_framer *f, uint8_t c);
+/* The same over a buffer: consumes bytes up to and including the first event (in
+ * *ev, RSP_FR_NONE if none) and returns how many it consumed. */
+size_t rsp_framer_feed_buf(struct rsp_framer *f, const uint8_t *p, size_t n,
+			   enum rsp_frame_ev *ev);
 uint8_t rsp_checksum(const void *data, size_t len);
 /* Frames data as `$...#xx`, escaping `$ # } *`. Returns the framed length; writes
  * only if it fits in cap. */
@@ -120,6 +124,9 @@ struct rsp *rsp_connect(const char *host, const char *port, int timeout_ms, stru
 void rsp_close(struct rsp *r);
 void rsp_set_timeout(struct rsp *r, int ms);
 void rsp_set_depth(struct rsp *r, unsigned depth); /* 1 = no pipelining */
+/* For stubs that never wait for our `+` (QEMU in system mode): acks then go out
+ * with the next requests instead of as a write of their own per reply. */
+void rsp_set_lazy_acks(struct rsp *r, bool lazy);
 enum rsp_status rsp_status(const struct rsp *r);    /* of the last failure */
 const struct rsp_stats *rsp_stats(const struct rsp *r);
 /* True once the stream is out of step (timeout mid-exchange): later calls fail. */

@@ -388,8 +388,12 @@ struct target *target_gdb_open(const char *hostport, unsigned flags, struct fm_e
 	}
 
 	/* QEMU's physical-memory switch: OK means the stub has it (0 is its default). */
-	if (rsp_phymem_mode(g->r, 0, &e2) == 0)
+	if (rsp_phymem_mode(g->r, 0, &e2) == 0) {
 		g->qemu_phys = true;
+		/* QEMU's system-mode stub sends without waiting for acks */
+		if (!getenv("FIXMAP_GDB_STRICT_ACKS"))
+			rsp_set_lazy_acks(g->r, true);
+	}
 	else if (rsp_status(g->r) != RSP_EUNSUPPORTED && rsp_status(g->r) != RSP_ESTUB) {
 		*err = e2;
 		goto fail;

@@ -171,6 +171,43 @@ static void notifications(void)
 	CHECK_EQ_U64(feed(&f, pkt, strlen(pkt) - 6, &n), RSP_FR_NOTIFY);
 }
 
+/* The buffer fast path must give the same events and data as byte-at-a-time. */
+static void feed_buf_matches_bytes(void)
+{
+	static const char stream[] = "+$OK#9a-junk$a}\x04b*\"#00$0123456789abcdef0* #f2$x$OK#9a%n#6e"
+				     "$aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa#ff";
+	char b1[16], b2[16];
+	struct rsp_framer f1, f2;
+	size_t n = sizeof(stream) - 1;
+	int events = 0;
+
+	for (size_t split = 1; split <= n; split++) {
+		size_t i = 0, k = 0;
+
+		rsp_framer_init(&f1, b1, sizeof(b1));
+		rsp_framer_init(&f2, b2, sizeof(b2));
+		while (k < n) {
+			enum rsp_frame_ev e1 = RSP_FR_NONE, e2;
+			size_t len = n - k < split ? n - k : split;
+			size_t used = rsp_framer_feed_buf(&f2, (const uint8_t *)stream + k, len, &e2);
+
+			CHECK(used >= 1 && used <= len);
+			k += used;
+			while (i < k && e1 == RSP_FR_NONE)
+				e1 = rsp_framer_feed(&f1, (uint8_t)stream[i++]);
+			CHECK_EQ_U64(i, k);
+			CHECK_EQ_U64(e1, e2);
+			if (e1 != RSP_FR_NONE)
+				events++;
+			if (e1 == RSP_FR_PACKET || e1 == RSP_FR_NOTIFY) {
+				CHECK_EQ_U64(f1.len, f2.len);
+				CHECK(!memcmp(b1, b2, f1.len));
+			}
+		}
+	}
+	CHECK(events > 0);
+}
+
 static void hex_decode(void)
 {
 	uint8_t out[4];
@@ -289,6 +326,7 @@ int main(void)
 	RUN(run_length);
 	RUN(truncated_and_oversized);
 	RUN(notifications);
+	RUN(feed_buf_matches_bytes);
 	RUN(hex_decode);
 	RUN(stop_replies);
 	RUN(tdesc_numbers_and_includes);
