@@ -3,7 +3,8 @@
 #
 # A test prints "PASS: name", "FAIL: name" or "SKIP: name" per case; a test that
 # prints none of these counts as one case, judged by its exit status (77 = skip).
-# A test that exits non-zero without a FAIL line counts as one more failure.
+# A test that exits non-zero (other than 77) without a FAIL line counts as one
+# more failure.
 # Logs go to $BUILD/test-logs/. TEST_TIMEOUT (seconds, default 300) bounds each.
 BUILD=${BUILD:-build}
 LOGS=$BUILD/test-logs
@@ -27,7 +28,7 @@ for t in "$@"; do
 		77) s=1 ;;
 		*) f=1 ;;
 		esac
-	elif [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+	elif [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ] && [ "$f" -eq 0 ]; then
 		f=1
 		echo "FAIL: $name exited with status $rc" >>"$log"
 	fi
