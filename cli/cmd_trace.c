@@ -353,6 +353,9 @@ static void print_summary(struct trace_run *tr)
 	for (unsigned i = 0; i < tr->rs.n; i++) {
 		const struct ring *rg = &tr->rs.r[i];
 
+		/* CPUs the agent never brought up have nothing to say. */
+		if (i >= tr->ctx.ncpus && !tr->cpu_events[i] && !rg->st.lost && !rg->st.bad)
+			continue;
 		print_obj_begin(NULL);
 		print_uint("cpu", "\n  cpu%-3" PRIu64, i);
 		print_uint("events", " %10" PRIu64 " events", tr->cpu_events[i]);

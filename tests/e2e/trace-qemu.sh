@@ -1,0 +1,131 @@
+#!/bin/bash
+# fixmapctl trace against the real agent under QEMU on 4 CPUs: over the memory
+# file and over the gdbstub, broadcast mode clean, local mode bbm-local-tlbi;
+# a saved file re-checked by `fixmapctl check` gives the same findings; SIGINT
+# ends with the summary and a complete file; the guest runs on after a gdb trace.
+cd "$(dirname "$0")/../.." || exit 2
+. tests/lib.sh
+QEMU_LOG=$TMP/qemu.log
+ELF=$BUILD/agent.elf
+[ -f "$ELF" ] || { skip trace-qemu "no $ELF"; exit 77; }
+command -v qemu-system-aarch64 >/dev/null || { skip trace-qemu "no qemu-system-aarch64"; exit 77; }
+
+rules() { grep -o '"rule":"[a-z-]*"' "$1" | sort | uniq -c | tr -s ' '; }
+nevents() { sed -n 's/.*{"summary":{"events":\([0-9]*\),.*/\1/p' "$1"; }
+# Whether `fixmapctl check` exists in this build (exit 2 with "not available" if not).
+check_ok=1
+"$FM" check /dev/null 2>&1 | grep -q "not available" && check_ok=0
+
+# 1. A finished run (no loss): drain once, then re-check the saved file.
+for mode in broadcast local; do
+	want=0 && [ $mode = local ] && want=1
+	if ! qemu_start -s 4 -m $mode -i 200; then
+		fail "mem-$mode-boot" "$(tail -3 "$QEMU_LOG.serial" 2>/dev/null)"
+		continue
+	fi
+	qemu_wait
+	"$FM" trace --mem "$QEMU_SHM" --elf "$ELF" --save "$TMP/$mode.trace" -j >"$TMP/$mode.json" 2>"$TMP/$mode.err"
+	rc=$?
+	n=$(nevents "$TMP/$mode.json")
+	if [ "$rc" = $want ] && [ "${n:-0}" -eq $((4 * 200 * 8)) ]; then
+		pass "mem-$mode-exit-and-events"
+	else
+		fail "mem-$mode-exit-and-events" "rc=$rc events=$n $(head -c 300 "$TMP/$mode.err")"
+	fi
+	if [ $mode = local ]; then
+		grep -q '"rule":"bbm-local-tlbi"' "$TMP/$mode.json" && pass mem-local-finds-local-tlbi ||
+			fail mem-local-finds-local-tlbi "$(rules "$TMP/$mode.json")"
+	else
+		[ -z "$(rules "$TMP/$mode.json")" ] && pass mem-broadcast-clean ||
+			fail mem-broadcast-clean "$(rules "$TMP/$mode.json")"
+	fi
+	grep -q '^# agent at 0x' "$TMP/$mode.trace" && grep -q '^fixmap-trace 1$' "$TMP/$mode.trace" &&
+		[ "$(grep -c '^c[0-3] ' "$TMP/$mode.trace")" -eq $((4 * 200 * 8)) ] &&
+		pass "mem-$mode-save" || fail "mem-$mode-save" "$(grep -c '^c' "$TMP/$mode.trace") event lines"
+	if [ $check_ok = 1 ]; then
+		"$FM" check -j "$TMP/$mode.trace" >"$TMP/$mode.check" 2>&1
+		crc=$?
+		if [ $crc = $want ] && [ "$(rules "$TMP/$mode.check")" = "$(rules "$TMP/$mode.json")" ]; then
+			pass "mem-$mode-recheck-same-findings"
+		else
+			fail "mem-$mode-recheck-same-findings" "check rc=$crc: $(rules "$TMP/$mode.check") vs live $(rules "$TMP/$mode.json")"
+		fi
+	else
+		skip "mem-$mode-recheck-same-findings" "no check command in this build"
+	fi
+	# Drained: a second look finds nothing new.
+	"$FM" trace --mem "$QEMU_SHM" --elf "$ELF" -j >"$TMP/again.json" 2>&1
+	[ "$(nevents "$TMP/again.json")" = 0 ] && pass "mem-$mode-tail-written-back" ||
+		fail "mem-$mode-tail-written-back" "$(tail -1 "$TMP/again.json")"
+	qemu_stop
+done
+
+# 2. Live over the memory file while the agent runs forever; SIGINT ends it.
+if qemu_start -s 4 -m local -i 0; then
+	"$FM" trace --mem "$QEMU_SHM" --elf "$ELF" --follow --save "$TMP/live.trace" -q \
+		>"$TMP/live.out" 2>"$TMP/live.err" &
+	tpid=$!
+	sleep 1.5
+	kill -INT $tpid
+	wait $tpid
+	rc=$?
+	if [ $rc = 1 ] && grep -q '^summary: [1-9][0-9]* events' "$TMP/live.out" &&
+		grep -q 'findings:.*bbm-local-tlbi' "$TMP/live.out"; then
+		pass mem-live-sigint-summary
+	else
+		fail mem-live-sigint-summary "rc=$rc $(tail -3 "$TMP/live.out") $(head -c 300 "$TMP/live.err")"
+	fi
+	last=$(tail -c 1 "$TMP/live.trace" | od -An -c | tr -d ' ')
+	if [ "$last" = '\n' ] && [ "$(grep -c '^c[0-3] ' "$TMP/live.trace")" -gt 0 ]; then
+		pass mem-live-sigint-file-complete
+	else
+		fail mem-live-sigint-file-complete "last byte '$last'"
+	fi
+	if [ $check_ok = 1 ]; then
+		"$FM" check "$TMP/live.trace" >"$TMP/live.check" 2>&1
+		[ $? = 1 ] && grep -q bbm-local-tlbi "$TMP/live.check" && pass mem-live-file-checks ||
+			fail mem-live-file-checks "$(tail -2 "$TMP/live.check")"
+	fi
+	# JSON Lines: every line one object.
+	"$FM" trace --mem "$QEMU_SHM" --elf "$ELF" --count 300 -j >"$TMP/count.json" 2>&1
+	bad=$(grep -vc '^{.*}$' "$TMP/count.json")
+	[ "$(nevents "$TMP/count.json")" = 300 ] && [ "$bad" = 0 ] && grep -q '"sym":"fixmap_' "$TMP/count.json" &&
+		pass mem-count-json || fail mem-count-json "events=$(nevents "$TMP/count.json") non-json=$bad"
+	qemu_stop
+else
+	fail mem-live-boot
+fi
+
+# 3. Over the gdbstub: broadcast clean, local findings, the guest runs on afterwards.
+for mode in broadcast local; do
+	want=0 && [ $mode = local ] && want=1
+	qemu_start -s 4 -m $mode -i 0 || { fail "gdb-$mode-boot"; continue; }
+	"$FM" trace --gdb "127.0.0.1:$QEMU_PORT" --elf "$ELF" --duration 1 -j >"$TMP/g.json" 2>"$TMP/g.err"
+	rc=$?
+	if grep -q "not in this build" "$TMP/g.err"; then
+		skip "gdb-$mode" "no gdb target in this build"
+		qemu_stop
+		continue
+	fi
+	n=$(nevents "$TMP/g.json")
+	if [ $rc = $want ] && [ "${n:-0}" -gt 0 ]; then
+		pass "gdb-$mode-exit-and-events"
+	else
+		fail "gdb-$mode-exit-and-events" "rc=$rc events=$n $(head -c 300 "$TMP/g.err")"
+	fi
+	if [ $mode = local ]; then
+		grep -q '"rule":"bbm-local-tlbi"' "$TMP/g.json" && pass gdb-local-finds-local-tlbi ||
+			fail gdb-local-finds-local-tlbi "$(rules "$TMP/g.json")"
+	else
+		[ -z "$(rules "$TMP/g.json")" ] && pass gdb-broadcast-clean ||
+			fail gdb-broadcast-clean "$(rules "$TMP/g.json")"
+	fi
+	# The guest was resumed: new events keep arriving in the memory file.
+	"$FM" trace --mem "$QEMU_SHM" --elf "$ELF" -q -j >/dev/null 2>&1
+	sleep 0.3
+	"$FM" trace --mem "$QEMU_SHM" --elf "$ELF" -q -j >"$TMP/after.json" 2>&1
+	[ "$(nevents "$TMP/after.json")" -gt 0 ] && pass "gdb-$mode-guest-runs-on" ||
+		fail "gdb-$mode-guest-runs-on" "$(tail -1 "$TMP/after.json")"
+	qemu_stop
+done
+finish
