@@ -32,16 +32,12 @@
 #include "ring.h"
 #include "target.h"
 #include "tgtopt.h"
+#include "trace_text.h"
 
 /*
- * Stand-ins for modules not yet in this build (trace_text.h, bbm.h): declared with the agreed signatures, defined weak at the end of
+ * Stand-ins for a module not yet in this build (bbm.h): declared with the agreed signatures, defined weak at the end of
  * this file so the real ones replace them.
  */
-struct trace_reader;
-int trace_text_write_header(FILE *f, const struct fm_trace_ctx *ctx);
-int trace_text_write_event(FILE *f, const struct fm_trace_ctx *ctx, const struct fm_event *ev);
-size_t trace_text_format_event(const struct fm_trace_ctx *ctx, const struct fm_event *ev,
-			       char *buf, size_t n);
 enum bbm_policy { BBM_POLICY_ARM, BBM_POLICY_LINUX, BBM_POLICY_STRICT };
 enum bbm_severity { BBM_ERROR, BBM_WARNING };
 struct bbm_finding {
@@ -648,84 +644,6 @@ out_target:
 }
 
 /* ---- Stand-ins, replaced by the real modules when they are linked in. ---- */
-
-static const char *standin_tlbi_name(unsigned op)
-{
-	return arm64_tlbi_name(op);
-}
-
-__attribute__((weak)) size_t trace_text_format_event(const struct fm_trace_ctx *ctx,
-						     const struct fm_event *ev, char *buf, size_t n)
-{
-	char bb[8];
-	int k;
-
-	switch (ev->type) {
-	case FM_EV_PTE:
-		k = snprintf(buf, n,
-			     "c%u pte table=%s va=%#" PRIx64 " level=%u old=%#" PRIx64
-			     " new=%#" PRIx64 " ptep=%#" PRIx64,
-			     ev->cpu, ctx->tables[ev->table < ctx->ntables ? ev->table : 0].name,
-			     ev->va, ev->level, ev->old, ev->new, ev->ptep);
-		break;
-	case FM_EV_DSB:
-	case FM_EV_DMB:
-		k = snprintf(buf, n, "c%u %s %s", ev->cpu, ev->type == FM_EV_DSB ? "dsb" : "dmb",
-			     arm64_bar_name(ev->bar, bb));
-		break;
-	case FM_EV_ISB:
-		k = snprintf(buf, n, "c%u isb", ev->cpu);
-		break;
-	case FM_EV_TLBI:
-		k = snprintf(buf, n, "c%u tlbi %s arg=%#" PRIx64, ev->cpu,
-			     standin_tlbi_name(ev->tlbi), ev->arg);
-		break;
-	case FM_EV_ACCESS:
-		k = snprintf(buf, n, "c%u access va=%#" PRIx64 "%s", ev->cpu, ev->va,
-			     ev->flags & FM_EVF_EXEC ? " exec" : "");
-		break;
-	case FM_EV_FREE:
-		k = snprintf(buf, n, "c%u free pa=%#" PRIx64, ev->cpu, ev->ptep);
-		break;
-	default:
-		k = snprintf(buf, n, "# c%u event type %u", ev->cpu, ev->type);
-	}
-	return k < 0 ? 0 : (size_t)k;
-}
-
-__attribute__((weak)) int trace_text_write_header(FILE *f, const struct fm_trace_ctx *ctx)
-{
-	if (fprintf(f, "fixmap-trace 1\ncpus %u\n", ctx->ncpus) < 0)
-		return -1;
-	for (unsigned i = 0; i < ctx->ntables; i++) {
-		const struct fm_table_decl *t = &ctx->tables[i];
-		static const char *const regimes[] = {"el2", "el1", "s2"};
-		const char *sep = " cpus=";
-
-		fprintf(f, "table %s regime=%s %s", t->name, regimes[t->regime % 3],
-			t->shared ? "shared" : "private");
-		for (unsigned c = 0; c < ctx->ncpus && c < FM_MAX_CPUS; c++)
-			if (t->cpus[c / 64] & (1ull << (c % 64))) {
-				fprintf(f, "%s%u", sep, c);
-				sep = ",";
-			}
-		fputc('\n', f);
-	}
-	if (ctx->features & FM_FEAT_TTL)
-		fputs("feature ttl\n", f);
-	if (ctx->bbm_level)
-		fprintf(f, "feature bbm=%u\n", ctx->bbm_level);
-	return ferror(f) ? -1 : 0;
-}
-
-__attribute__((weak)) int trace_text_write_event(FILE *f, const struct fm_trace_ctx *ctx,
-						 const struct fm_event *ev)
-{
-	char buf[256];
-
-	trace_text_format_event(ctx, ev, buf, sizeof(buf));
-	return fprintf(f, "%s\n", buf) < 0 ? -1 : 0;
-}
 
 __attribute__((weak)) int bbm_policy_parse(const char *s, enum bbm_policy *p)
 {
