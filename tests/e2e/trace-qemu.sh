@@ -7,8 +7,8 @@ cd "$(dirname "$0")/../.." || exit 2
 . tests/lib.sh
 QEMU_LOG=$TMP/qemu.log
 ELF=$BUILD/agent.elf
-[ -f "$ELF" ] || { skip trace-qemu "no $ELF"; exit 77; }
-command -v qemu-system-aarch64 >/dev/null || { skip trace-qemu "no qemu-system-aarch64"; exit 77; }
+[ -f "$ELF" ] || { skip trace-qemu "no $ELF"; exit 0; }
+command -v qemu-system-aarch64 >/dev/null || { skip trace-qemu "no qemu-system-aarch64"; exit 0; }
 
 rules() { grep -o '"rule":"[a-z-]*"' "$1" | sort | uniq -c | tr -s ' '; }
 nevents() { sed -n 's/.*{"summary":{"events":\([0-9]*\),.*/\1/p' "$1"; }
