@@ -937,7 +937,8 @@ size_t trace_text_format_event(const struct fm_trace_ctx *ctx, const struct fm_e
 					 (unsigned)TLBI_ASID(ev->arg));
 		} else if ((f & TLBI_F_ASID) && !(ev->arg & 0xffffffffffffull)) {
 			snprintf(opnd, sizeof(opnd), " asid=%u", (unsigned)TLBI_ASID(ev->arg));
-		} else if (ev->arg || (f & (TLBI_F_VA | TLBI_F_IPA | TLBI_F_ASID))) {
+		} else if (ev->arg || (f & (TLBI_F_VA | TLBI_F_IPA | TLBI_F_ASID | TLBI_F_RANGE))) {
+			/* operand ops always get one: the reader requires it (range ops: arg=) */
 			snprintf(opnd, sizeof(opnd), " arg=0x%" PRIx64, ev->arg);
 		}
 		w = snprintf(buf, n, "c%u tlbi %s%s%s", ev->cpu, arm64_tlbi_name(ev->tlbi), opnd,

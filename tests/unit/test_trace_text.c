@@ -163,6 +163,29 @@ static void writer_round_trip(void)
 	free(out);
 }
 
+/* Found by fuzz_trace_text: a range TLBI with a zero operand was written without arg=. */
+static void writer_zero_range_operand(void)
+{
+	const char *t = "fixmap-trace 1\ncpus 1\nc0 tlbi rvae2is arg=0x0\nc0 tlbi vae2 arg=0x0\n";
+	struct fm_event ev[4], back[4];
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	CHECK(parse(t, ev, 4) == 2);
+	f = open_memstream(&out, &len);
+	trace_text_write_header(f, &ctx);
+	for (int i = 0; i < 2; i++)
+		trace_text_write_event(f, &ctx, &ev[i]);
+	fclose(f);
+	CHECK(strstr(out, "rvae2is arg=0x0\n"));
+	CHECK(parse(out, back, 4) == 2);
+	CHECK_EQ_U64(back[0].tlbi, ev[0].tlbi);
+	CHECK_EQ_U64(back[0].arg, 0);
+	CHECK_EQ_U64(back[1].arg, 0);
+	free(out);
+}
+
 static void header_errors(void)
 {
 	CHECK(fails_with("", "t.trace:1: empty file: expected 'fixmap-trace 1'"));
@@ -303,6 +326,7 @@ int main(void)
 	RUN(defaults_and_declarations);
 	RUN(tlbi_operands);
 	RUN(writer_round_trip);
+	RUN(writer_zero_range_operand);
 	RUN(header_errors);
 	RUN(declaration_errors);
 	RUN(event_errors);
