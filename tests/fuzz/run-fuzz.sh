@@ -39,14 +39,15 @@ for n in "${names[@]}"; do
 		-malloc_limit_mb=1024 -print_final_stats=1 -close_fd_mask=3 \
 		-artifact_prefix="$art/$n-" "${opts[@]}" "$corpus" "$seeds" >"$log" 2>&1
 	rc=$?
-	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
-	cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1)
+	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+	cov=$(grep -ao 'cov: [0-9]*' "$log" | tail -1)
 	if [ $rc -eq 0 ]; then
 		echo "PASS: fuzz-$n (${secs}s, ${runs:-?} runs, ${cov:-cov: ?})"
 	else
 		echo "FAIL: fuzz-$n (exit $rc; log $log)"
-		grep -E '^==[0-9]+==ERROR|SUMMARY|^artifact_prefix|Test unit written|ALARM|out-of-memory|^ *#[0-9]+ ' "$log" |
-			head -30 | sed 's/^/  /'
+		# the report and the frames in the project's code
+		grep -aE '^==[0-9]+==ERROR|^SUMMARY|Test unit written|ALARM|out-of-memory|^ *#[0-9]+ .* in .* (/|\./)?(cli|tests)/' "$log" |
+			head -20 | sed 's/^/  /'
 		nfail=$((nfail + 1))
 	fi
 done
