@@ -61,6 +61,59 @@ def walk_seeds():
     put("walk", "raw-tcr-64k", walk_cfg("el2", 0, raw_tcr=0x80857519) + pages(1, {}))
 
 
-SEEDS = {"walk": walk_seeds}
+# ---- rsp: [0] mode, then per mode (fuzz_rsp.c) ----
+def pkt(data):
+    if isinstance(data, str):
+        data = data.encode()
+    return b"+$" + data + b"#%02x" % (sum(data) & 0xFF)
+
+
+TDESC_TARGET = ('<?xml version="1.0"?><!DOCTYPE target SYSTEM "gdb-target.dtd">'
+                '<target><architecture>aarch64</architecture>'
+                '<xi:include href="aarch64-core.xml"/>'
+                '<xi:include href="system-registers.xml"/></target>')
+TDESC_CORE = ('<feature name="org.gnu.gdb.aarch64.core"><reg name="x0" bitsize="64"/>'
+              '<reg name="x1" bitsize="64"/><reg name="sp" bitsize="64" type="data_ptr"/>'
+              '<reg name="pc" bitsize="64" regnum="32"/><reg name="cpsr" bitsize="32"/></feature>')
+TDESC_SYS = ('<feature name="org.qemu.gdb.arm.sys.regs">'
+             '<reg name="TTBR0_EL2" bitsize="64" regnum="100" group="system"/>'
+             '<reg name="TCR_EL2" bitsize="64"/><reg name="MAIR_EL2" bitsize="64"/>'
+             '<!-- a comment --><reg name="SCTLR_EL2" bitsize="64"/></feature>')
+
+
+def xfer(doc):
+    return pkt("l" + doc)
+
+
+def rsp_seeds():
+    # framing
+    put("rsp", "frame-plain", b"\x00\x40" + b"+$OK#9a-$T05thread:01;#07%Stop:T05#00$0*}#00")
+    put("rsp", "frame-escapes", b"\x00\x08" + b"$a}\x04b}\x03c}]d}\x0ae#51$" + b"x" * 20 + b"#00")
+    put("rsp", "frame-hex", b"\x00\x10" + b"0123456789abcdefABCDEF")
+    sup = pkt("PacketSize=1000;qXfer:features:read+;vContSupported+;multiprocess+")
+    stop = pkt("T05thread:p01.01;")
+    threads = pkt("mp01.01,p01.02,p01.03,p01.04") + pkt("l")
+    head = struct.pack("<QQ", 0x40001000, 15)  # addr, len - 1
+    mem = pkt("00" * 16)
+    api = (sup + stop + threads + pkt("OK") + xfer(TDESC_TARGET) + xfer(TDESC_TARGET) +
+           xfer(TDESC_CORE) + xfer(TDESC_SYS) + pkt("OK") + pkt("0010004000000000") + pkt("OK") +
+           pkt("OK") + mem + mem + mem + pkt("OK") + mem + pkt("OK") + stop + pkt("OK"))
+    put("rsp", "api-qemu", b"\x01" + head + api)
+    put("rsp", "api-errors", b"\x01" + head + sup + pkt("E01") + pkt("") + pkt("E22") +
+        pkt("m<reg") + pkt("") + pkt("E0a") * 8)
+    put("rsp", "api-runlength", b"\x01" + head + sup + stop + threads + pkt("OK") +
+        xfer("<target>" + "<reg name=\"r\" bitsize=\"64\"/>" * 3 + "</target>") + pkt("0*}"))
+    # target_gdb_open, then reads: qSupported ? qfThreadInfo qsThreadInfo PhyMemMode:0,
+    # then stop (already stopped), m reads, p ...
+    tgt = (sup + stop + threads + pkt("OK") + pkt("OK") + mem + mem + mem + pkt("OK") +
+           xfer(TDESC_TARGET) + xfer(TDESC_CORE) + xfer(TDESC_SYS) + pkt("OK") +
+           pkt("0010004000000000") + pkt("OK"))
+    put("rsp", "target-qemu", b"\x02" + struct.pack("<QQ", 0x40001000, 0x0f0f0f) + tgt)
+    put("rsp", "target-nothreads", b"\x02" + struct.pack("<QQ", 0x1000, 0) + sup + stop + pkt("") +
+        pkt("") + pkt("E01") + pkt("E01") * 4)
+    put("rsp", "target-eof", b"\x02" + struct.pack("<QQ", 0, 0) + b"+$PacketSize=1")
+
+
+SEEDS = {"walk": walk_seeds, "rsp": rsp_seeds}
 for name in sys.argv[1:] or SEEDS:
     SEEDS[name]()
