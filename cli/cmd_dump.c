@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * fixmapctl dump: a whole translation table of a regime, as coalesced ranges
- * in the Linux ptdump style:
+ * fixmapctl dump: the agent's per-CPU fixmap slot table (the default), or a
+ * whole translation table of a regime (--regime), as coalesced ranges in the
+ * Linux ptdump style:
  *
  *   0xffff800008010000-0xffff800008c00000     12224K L3  0x40210000  ro SHD AF UXN MEM/NORMAL
  *
@@ -12,10 +13,13 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "agent.h"
 #include "cmds.h"
 #include "desc.h"
+#include "elfsym.h"
 #include "err.h"
 #include "print.h"
 #include "tgtopt.h"
@@ -58,7 +62,10 @@ static void usage(FILE *f)
 		"usage: fixmapctl dump (--gdb HOST:PORT | --mem FILE[@PHYSBASE]) [options]\n"
 		"       fixmapctl dump ... --regime el2|el1|s2 [--no-merge] [--range VA-VA]\n"
 		"\n"
-		"Without --regime: the agent's per-CPU fixmap slot table.\n"
+		"Without --regime: the agent's per-CPU fixmap slot table (the agent is found\n"
+		"by the symbol fixmap_shared of --elf, or by its magic in RAM): slot VA,\n"
+		"entry PA, descriptor, output address, events and lost per ring, maps/unmaps\n"
+		"and attributes (memory type through the CPU's MAIR_EL2).\n"
 		"With --regime: the whole translation table of the regime, from the\n"
 		"registers of --cpu (TTBR0_EL2; TTBR0_EL1 and TTBR1_EL1; VTTBR_EL2),\n"
 		"walked in physical memory, printed as coalesced ranges.\n"
@@ -266,6 +273,168 @@ static int dump_one(struct target *t, const struct dump_opts *o, const char *ttb
 	return 0;
 }
 
+/* The agent's shared area: by --elf's symbol, else by scanning RAM for its magic. */
+static int find_agent(struct target *t, const struct tgtopt *to, struct agent_state *st,
+		      struct fm_err *err)
+{
+	uint64_t pa, size;
+
+	if (to->elf) {
+		struct elfsym *e = elfsym_open(to->elf, err);
+		int r;
+
+		if (!e)
+			return -1;
+		r = elfsym_lookup(e, FIXMAP_SYM, &pa, &size);
+		elfsym_close(e);
+		if (r)
+			return fm_err_set(err, "%s: no symbol %s (is it the agent's image?)", to->elf,
+					  FIXMAP_SYM);
+	} else if (agent_scan(t, AGENT_SCAN_BASE, AGENT_SCAN_SIZE, &pa, err)) {
+		return -1;
+	}
+	/* The agent maps itself with VA == PA: the symbol's value is the PA. */
+	return agent_read(t, pa, st, err);
+}
+
+/* One row of the slot table: the entry as it is in memory now, decoded with the CPU's MAIR_EL2. */
+static void slot_row(const struct agent_cpu *ac, uint64_t pte, bool pte_read)
+{
+	const struct fixmap_cpu *c = &ac->c;
+	struct desc d;
+	char attrs[200], mt[48];
+	bool valid;
+
+	desc_decode(pte, 3, FM_REGIME_EL2, &d);
+	valid = d.kind == DESC_PAGE;
+	desc_format(&d, c->mair_el2, attrs, sizeof(attrs));
+	print_obj_begin(NULL);
+	print_uint("cpu", "%3" PRIu64, c->cpu);
+	print_bool("online", NULL, c->online);
+	print_hex("slot_va", "  0x%016" PRIx64, c->slot_va);
+	print_hex("pte_pa", "  %#-12" PRIx64, c->pte_pa);
+	print_hex("pte", "  0x%016" PRIx64, pte);
+	if (!pte_read || pte != c->pte)
+		print_hex("recorded_pte", NULL, c->pte);
+	print_bool("valid", NULL, valid);
+	if (valid) {
+		desc_leaf_memtype(&d, c->mair_el2, mt, sizeof(mt));
+		print_hex("oa", "  %#-12" PRIx64, d.oa);
+		print_str("memtype", NULL, mt);
+	} else {
+		print_null("oa", "  -           ");
+	}
+	print_uint("events", " %10" PRIu64, c->produced);
+	print_uint("lost", " %6" PRIu64, c->lost);
+	print_uint("maps", " %10" PRIu64, c->maps);
+	print_uint("unmaps", "/%-10" PRIu64, c->unmaps);
+	print_uint("pending", NULL, c->head - c->tail);
+	print_str("attrs", " %s", attrs);
+	if (!pte_read)
+		print_str("note", "  (entry unreadable: the agent's copy)", "entry unreadable");
+	else if (pte != c->pte)
+		print_text("  (agent recorded %#" PRIx64 ")", c->pte);
+	if (!ac->usable && ac->why[0])
+		print_str("ring_error", "  [ring: %s]", ac->why);
+	if (print_is_json()) {
+		print_obj_begin("desc");
+		desc_print(&d, c->mair_el2);
+		print_obj_end();
+	}
+	print_obj_end();
+}
+
+/* The per-CPU slot table. */
+static int dump_slots(struct target *t, const struct dump_opts *o, struct fm_err *err)
+{
+	struct agent_state *st = calloc(1, sizeof(*st));
+	struct target_iov iov[FIXMAP_MAX_CPUS];
+	uint64_t pte[FIXMAP_MAX_CPUS] = {0};
+	bool read_ok[FIXMAP_MAX_CPUS] = {false};
+	unsigned idx[FIXMAP_MAX_CPUS], n = 0;
+	struct fm_err e2;
+
+	if (!st)
+		return fm_err_set(err, "out of memory");
+	if (find_agent(t, &o->to, st, err)) {
+		free(st);
+		return fm_err_prefix(err, "no agent found (give --regime el2|el1|s2 to dump a "
+					  "table)");
+	}
+	/* The live entries, in one batch (the agent's own copy may lag). */
+	for (unsigned i = 0; i < st->max_cpus; i++) {
+		if (!st->cpu[i].present || !st->cpu[i].c.pte_pa)
+			continue;
+		iov[n].pa = st->cpu[i].c.pte_pa;
+		iov[n].buf = &pte[i];
+		iov[n].len = 8;
+		idx[n++] = i;
+	}
+	if (n && target_read_phys_v(t, iov, n, &e2) == 0) {
+		for (unsigned k = 0; k < n; k++)
+			read_ok[idx[k]] = true;
+	} else {
+		for (unsigned k = 0; k < n; k++)
+			read_ok[idx[k]] = target_read_phys_v(t, &iov[k], 1, &e2) == 0;
+	}
+	print_text("# agent at %#" PRIx64 ": protocol %u.%u, %s, mode %s, %u of %u CPUs, "
+		   "iterations %" PRIu64 "%s\n",
+		   st->pa, st->hdr.major, st->hdr.minor, agent_state_name(st->hdr.state),
+		   agent_mode_name(st->hdr.mode), st->ncpus, st->max_cpus, st->hdr.iters,
+		   st->hdr.iters ? "" : " (forever)");
+	print_text("%3s  %-18s  %-12s  %-18s  %-12s %10s %6s %10s/%-10s %s\n", "CPU", "SLOT VA",
+		   "ENTRY PA", "DESCRIPTOR", "OA", "EVENTS", "LOST", "MAPS", "UNMAPS", "ATTRS");
+	for (unsigned i = 0; i < st->max_cpus; i++) {
+		if (!st->cpu[i].present)
+			continue;
+		if (o->to.cpu_given && i != o->to.cpu)
+			continue;
+		slot_row(&st->cpu[i], read_ok[i] ? pte[i] : st->cpu[i].c.pte, read_ok[i]);
+	}
+	free(st);
+	return 0;
+}
+
+/*
+ * EL2 registers for a target without system registers (--mem): what the
+ * agent recorded for --cpu, unless given on the command line.
+ */
+static int el2_regs(struct target *t, const struct tgtopt *to, uint64_t *ttbr, uint64_t *tcr,
+		    uint64_t *mair, struct fm_err *err)
+{
+	struct agent_state *st;
+	const struct fixmap_cpu *c;
+	struct fm_err e2;
+
+	if (t->ops->sysreg || (to->reg_given[TGTOPT_TTBR] && to->reg_given[TGTOPT_TCR] &&
+			       to->reg_given[TGTOPT_MAIR]))
+		return tgtopt_sysreg(to, t, TGTOPT_TTBR, "TTBR0_EL2", ttbr, err) ||
+			       tgtopt_sysreg(to, t, TGTOPT_TCR, "TCR_EL2", tcr, err) ||
+			       tgtopt_sysreg(to, t, TGTOPT_MAIR, "MAIR_EL2", mair, err)
+			   ? -1
+			   : 0;
+	st = calloc(1, sizeof(*st));
+	if (!st)
+		return fm_err_set(err, "out of memory");
+	if (find_agent(t, to, st, &e2)) {
+		free(st);
+		return fm_err_set(err,
+				  "the %s target has no system registers and no agent was found "
+				  "(%s); give --ttbr, --tcr and --mair",
+				  t->ops->kind, e2.msg);
+	}
+	if (to->cpu >= st->max_cpus || !st->cpu[to->cpu].present) {
+		free(st);
+		return fm_err_set(err, "--cpu %u: the agent has no such CPU", to->cpu);
+	}
+	c = &st->cpu[to->cpu].c;
+	*ttbr = to->reg_given[TGTOPT_TTBR] ? to->reg[TGTOPT_TTBR] : c->ttbr0_el2;
+	*tcr = to->reg_given[TGTOPT_TCR] ? to->reg[TGTOPT_TCR] : c->tcr_el2;
+	*mair = to->reg_given[TGTOPT_MAIR] ? to->reg[TGTOPT_MAIR] : c->mair_el2;
+	free(st);
+	return 0;
+}
+
 static int dump_regime(struct target *t, const struct dump_opts *o, struct fm_err *err)
 {
 	const struct tgtopt *to = &o->to;
@@ -273,9 +442,7 @@ static int dump_regime(struct target *t, const struct dump_opts *o, struct fm_er
 
 	switch (o->regime) {
 	case FM_REGIME_EL2:
-		if (tgtopt_sysreg(to, t, TGTOPT_TTBR, "TTBR0_EL2", &ttbr, err) ||
-		    tgtopt_sysreg(to, t, TGTOPT_TCR, "TCR_EL2", &tcr, err) ||
-		    tgtopt_sysreg(to, t, TGTOPT_MAIR, "MAIR_EL2", &mair, err))
+		if (el2_regs(t, to, &ttbr, &tcr, &mair, err))
 			return -1;
 		return dump_one(t, o, "TTBR0_EL2", ttbr, "TCR_EL2", tcr, mair, 0, err);
 	case FM_REGIME_EL1: {
@@ -368,11 +535,6 @@ int cmd_dump(int argc, char **argv)
 		usage(stderr);
 		return EXIT_BAD;
 	}
-	if (!o.regime_given) {
-		fm_warn("dump: give --regime el2|el1|s2 (the agent's slot table is not in this "
-			"build)");
-		return EXIT_BAD;
-	}
 	t = tgtopt_open(&o.to, &err);
 	if (!t) {
 		fm_warn("dump: %s", err.msg);
@@ -384,7 +546,8 @@ int cmd_dump(int argc, char **argv)
 		return EXIT_BAD;
 	}
 	print_init(stdout, o.json);
-	if (target_stop(t, &err) || dump_regime(t, &o, &err)) {
+	if (target_stop(t, &err) ||
+	    (o.regime_given ? dump_regime(t, &o, &err) : dump_slots(t, &o, &err))) {
 		fm_warn("dump: %s", err.msg);
 		rc = EXIT_BAD;
 	}

@@ -157,7 +157,7 @@ static int do_walk(const struct walk_opts *o, struct target *t, bool *translated
 		print_hex("table", " table %#" PRIx64, e->table_pa);
 		print_uint("index", "[%3" PRIu64 "]", e->index);
 		print_hex("ptep", " entry %#" PRIx64, e->ptep);
-		print_hex("raw", " = %#018" PRIx64, e->raw);
+		print_hex("raw", " = 0x%016" PRIx64, e->raw);
 		print_str("kind", " %-8s", desc_kind_name(e->kind));
 		if (e->kind == DESC_TABLE)
 			print_hex("next", " -> %#" PRIx64, e->oa);
