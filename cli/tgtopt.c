@@ -154,12 +154,3 @@ int tgtopt_bad_option(char **argv, int optind_after, int optopt_code, struct fm_
 		return fm_err_set(err, "-%c: unknown option or missing value", optopt_code);
 	return fm_err_set(err, "%s: unknown option or missing value", word);
 }
-
-/* Stand-in until the gdb target lands: the real target_gdb.c overrides it. */
-__attribute__((weak)) struct target *target_gdb_open(const char *hostport, unsigned flags,
-						     struct fm_err *err)
-{
-	(void)flags;
-	fm_err_set(err, "--gdb %s: the gdb target is not in this build", hostport);
-	return NULL;
-}
