@@ -26,7 +26,12 @@
 #define FIXMAP_PROTO_MAJOR 1
 #define FIXMAP_PROTO_MINOR 0
 #define FIXMAP_MAX_CPUS 8
-#define FIXMAP_RING_SIZE 65536u /* bytes per CPU ring, power of two */
+/*
+ * Bytes per CPU ring, power of two: 4096 event records, enough for a run of
+ * about 500 iterations of the workload (8 records per iteration in the
+ * broadcast mode) without loss when nobody drains the ring.
+ */
+#define FIXMAP_RING_SIZE 262144u
 #define FIXMAP_SYM "fixmap_shared"
 
 /* hdr.state */
@@ -75,21 +80,27 @@ struct fixmap_shared_hdr {
 	uint64_t pool_pa;    /* physical pages the workload maps */
 	uint32_t pool_pages;
 	uint32_t failures; /* self-check failures, all CPUs */
-	uint64_t reserved[16];
+	/* minor 0 additions (from the reserved space): */
+	uint64_t stale; /* stale translations observed in fault-injection modes, all CPUs */
+	uint64_t reserved[15];
 };
 
 /*
  * Control block: the host writes fields, then increments `gen` (release).
  * The agent polls `gen` (acquire), validates every field, applies them only if
  * all are valid, and answers with ack_gen = gen and status (0 = applied, else a
- * FIXMAP_CTRL_E* code). Invalid requests change nothing.
+ * FIXMAP_CTRL_E* code). Invalid requests change nothing. At boot the agent
+ * fills mode/iters/pause/pool_pages with the values in force, so a host can
+ * read, change one field and write back. Reserved fields must be zero.
  */
 #define FIXMAP_CTRL_OK 0
 #define FIXMAP_CTRL_EMODE 1
 #define FIXMAP_CTRL_EITERS 2
 #define FIXMAP_CTRL_EPAUSE 3
 #define FIXMAP_CTRL_EPOOL 4
+#define FIXMAP_CTRL_ERESERVED 5 /* a reserved field is not zero */
 #define FIXMAP_MAX_ITERS (1ull << 40)
+#define FIXMAP_MAX_POOL_PAGES 1024u /* pool_pages must be in [ncpus, this] */
 struct fixmap_ctrl {
 	uint32_t gen;
 	uint32_t mode;
@@ -126,7 +137,9 @@ struct fixmap_cpu {
 	uint64_t id_aa64mmfr0;
 	uint64_t id_aa64mmfr1;
 	uint64_t id_aa64mmfr2;
-	uint64_t reserved[15];
+	/* minor 0 additions (from the reserved space): */
+	uint64_t stale; /* pattern read back from another page: the slot's old translation */
+	uint64_t reserved[14];
 	/* Ring control: producer line */
 	uint64_t head; /* bytes ever written (free-running), store-release by the CPU */
 	uint64_t lost; /* records dropped because the ring was full */
@@ -201,7 +214,9 @@ FIXMAP_STATIC_ASSERT(offsetof(struct fixmap_shared_hdr, fixmap_va) == 80, "fixma
 FIXMAP_STATIC_ASSERT(offsetof(struct fixmap_shared_hdr, root_pa) == 88, "root_pa");
 FIXMAP_STATIC_ASSERT(offsetof(struct fixmap_shared_hdr, pool_pa) == 96, "pool_pa");
 FIXMAP_STATIC_ASSERT(offsetof(struct fixmap_shared_hdr, pool_pages) == 104, "pool_pages");
-FIXMAP_STATIC_ASSERT(offsetof(struct fixmap_shared_hdr, reserved) == 112, "reserved");
+FIXMAP_STATIC_ASSERT(offsetof(struct fixmap_shared_hdr, failures) == 108, "failures");
+FIXMAP_STATIC_ASSERT(offsetof(struct fixmap_shared_hdr, stale) == 112, "stale");
+FIXMAP_STATIC_ASSERT(offsetof(struct fixmap_shared_hdr, reserved) == 120, "reserved");
 FIXMAP_STATIC_ASSERT(sizeof(struct fixmap_ctrl) == 64, "ctrl size");
 FIXMAP_STATIC_ASSERT(offsetof(struct fixmap_ctrl, iters) == 8, "ctrl iters");
 FIXMAP_STATIC_ASSERT(offsetof(struct fixmap_ctrl, ack_gen) == 24, "ctrl ack_gen");
@@ -209,6 +224,12 @@ FIXMAP_STATIC_ASSERT(offsetof(struct fixmap_cpu, slot_va) == 0, "slot_va");
 FIXMAP_STATIC_ASSERT(offsetof(struct fixmap_cpu, cpu) == 56, "cpu");
 FIXMAP_STATIC_ASSERT(offsetof(struct fixmap_cpu, ttbr0_el2) == 72, "ttbr0_el2");
 FIXMAP_STATIC_ASSERT(offsetof(struct fixmap_cpu, id_aa64mmfr2) == 128, "mmfr2");
+FIXMAP_STATIC_ASSERT(offsetof(struct fixmap_cpu, stale) == 136, "stale");
+FIXMAP_STATIC_ASSERT(offsetof(struct fixmap_cpu, maps) == 24, "maps");
+FIXMAP_STATIC_ASSERT(offsetof(struct fixmap_cpu, iters) == 40, "iters");
+FIXMAP_STATIC_ASSERT(offsetof(struct fixmap_cpu, failures) == 48, "failures");
+FIXMAP_STATIC_ASSERT(offsetof(struct fixmap_cpu, lost) == 264, "lost");
+FIXMAP_STATIC_ASSERT(offsetof(struct fixmap_cpu, produced) == 280, "produced");
 FIXMAP_STATIC_ASSERT(offsetof(struct fixmap_cpu, head) == 256, "head");
 FIXMAP_STATIC_ASSERT(offsetof(struct fixmap_cpu, head) % 64 == 0, "head on its own line");
 FIXMAP_STATIC_ASSERT(offsetof(struct fixmap_cpu, tail) == 320, "tail");
