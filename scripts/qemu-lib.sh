@@ -50,15 +50,16 @@ qemu_start()
 		-append "fixmap.mode=$mode fixmap.iters=$iters $extra_append" "$@" \
 		>"$QEMU_LOG" 2>&1 </dev/null &
 	QEMU_PID=$!
-	# Wait until the gdbstub listens (QEMU is up) or QEMU died.
+	# Wait until the gdbstub listens (QEMU is up) or QEMU died. Connecting stops
+	# the VM, so the probe resumes it (`c`) before it hangs up.
 	n=0
-	while ! (exec 3<>"/dev/tcp/127.0.0.1/$QEMU_PORT") 2>/dev/null; do
+	while ! (exec 3<>"/dev/tcp/127.0.0.1/$QEMU_PORT" && printf '+$c#63' >&3) 2>/dev/null; do
 		if ! kill -0 "$QEMU_PID" 2>/dev/null; then
 			wait "$QEMU_PID"
 			return $?
 		fi
 		n=$((n + 1))
-		[ $n -gt 200 ] && { echo "qemu_start: gdbstub never came up" >&2; return 1; }
+		[ $n -gt 600 ] && { echo "qemu_start: gdbstub never came up" >&2; return 1; }
 		sleep 0.05
 	done
 	return 0
