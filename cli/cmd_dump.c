@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "agent.h"
 #include "cmds.h"
@@ -32,8 +33,12 @@ struct dump_opts {
 	bool merge;
 	bool json;
 	bool range_given;
+	bool stats;
 	uint64_t lo, hi;
 };
+
+/* Totals over the walks of one command, for --stats. */
+static struct walk_stats dump_totals;
 
 /* One coalesced range being built. */
 struct dump_range {
@@ -41,10 +46,9 @@ struct dump_range {
 	uint64_t va, last; /* inclusive */
 	uint64_t pa;
 	uint64_t attrbits; /* raw without the output address */
-	uint64_t raw;      /* first entry */
+	uint64_t raw;      /* first entry, decoded when the range is printed */
 	unsigned level;
 	uint64_t entries;
-	struct desc d;
 	struct walk_tattr inherit;
 };
 
@@ -74,6 +78,7 @@ static void usage(FILE *f)
 		"  --regime R             el2 (TTBR0_EL2), el1 (TTBR0/1_EL1) or s2 (VTTBR_EL2)\n"
 		"  --no-merge             one line per leaf entry\n"
 		"  --range LO-HI|LO+SIZE  only this input address range\n"
+		"  --stats                print time, bytes, packets and tables read on stderr\n"
 		"  -j, --json             one JSON object per range (JSON Lines)\n"
 		"  -h, --help             this help\n"
 		"%s",
@@ -128,13 +133,15 @@ static void flush(struct dump_state *s)
 {
 	struct dump_range *r = &s->cur;
 	char attrs[200], ta[64], mt[48];
+	struct desc d;
 
 	if (!r->open)
 		return;
 	r->open = false;
 	s->ranges++;
-	desc_format(&r->d, s->mair, attrs, sizeof(attrs));
-	desc_leaf_memtype(&r->d, s->mair, mt, sizeof(mt));
+	desc_decode(r->raw, r->level, s->regime, &d);
+	desc_format(&d, s->mair, attrs, sizeof(attrs));
+	desc_leaf_memtype(&d, s->mair, mt, sizeof(mt));
 	tattr_format(&r->inherit, s->regime, ta, sizeof(ta));
 	print_obj_begin(NULL);
 	print_hex("va", "0x%016" PRIx64, r->va);
@@ -163,10 +170,12 @@ static int on_leaf(const struct walk_entry *e, void *arg)
 	s->leaves++;
 	if (e->fault) {
 		char attrs[200];
+		struct desc d;
 
 		flush(s);
 		s->faults++;
-		desc_format(&e->d, s->mair, attrs, sizeof(attrs));
+		desc_decode(e->raw, e->level, s->regime, &d);
+		desc_format(&d, s->mair, attrs, sizeof(attrs));
 		print_obj_begin(NULL);
 		print_hex("va", "0x%016" PRIx64, e->va);
 		print_hex("last", NULL, e->va + e->size - 1);
@@ -196,7 +205,6 @@ static int on_leaf(const struct walk_entry *e, void *arg)
 	r->raw = e->raw;
 	r->level = e->level;
 	r->entries = 1;
-	r->d = e->d;
 	r->inherit = e->inherit;
 	return 0;
 }
@@ -231,7 +239,7 @@ static int on_invalid(const struct walk_entry *e, void *arg)
 }
 
 static const struct walk_visitor dump_visitor = {
-	.leaf = on_leaf, .table = on_table, .invalid = on_invalid};
+	.lazy = true, .leaf = on_leaf, .table = on_table, .invalid = on_invalid};
 
 /* Walks one table (one TTBR) and prints its ranges. */
 static int dump_one(struct target *t, const struct dump_opts *o, const char *ttbr_name,
@@ -268,6 +276,9 @@ static int dump_one(struct target *t, const struct dump_opts *o, const char *ttb
 		return -1;
 	flush(&s);
 	walk_last_stats(&st);
+	dump_totals.tables += st.tables;
+	dump_totals.batches += st.batches;
+	dump_totals.entries += st.entries;
 	print_text("# %" PRIu64 " ranges, %" PRIu64 " leaf entries, %" PRIu64 " tables read\n",
 		   s.ranges, s.leaves, st.tables);
 	return 0;
@@ -476,7 +487,8 @@ static int parse(int argc, char **argv, struct dump_opts *o, struct fm_err *err)
 	static const struct option opts[] = {
 		{"json", no_argument, NULL, 'j'},	 {"help", no_argument, NULL, 'h'},
 		{"regime", required_argument, NULL, 'r'}, {"no-merge", no_argument, NULL, 'n'},
-		{"range", required_argument, NULL, 'R'},  TGTOPT_LONGOPTS,
+		{"range", required_argument, NULL, 'R'},  {"stats", no_argument, NULL, 's'},
+		TGTOPT_LONGOPTS,
 		{NULL, 0, NULL, 0}};
 	int c;
 
@@ -499,6 +511,9 @@ static int parse(int argc, char **argv, struct dump_opts *o, struct fm_err *err)
 			break;
 		case 'n':
 			o->merge = false;
+			break;
+		case 's':
+			o->stats = true;
 			break;
 		case 'R':
 			if (tgtopt_parse_range(optarg, &o->lo, &o->hi))
@@ -523,6 +538,7 @@ int cmd_dump(int argc, char **argv)
 	struct dump_opts o;
 	struct fm_err err = {{0}};
 	struct target *t;
+	struct timespec t0, t1, c0, c1;
 	int r, rc = EXIT_OK;
 
 	r = parse(argc, argv, &o, &err);
@@ -546,11 +562,23 @@ int cmd_dump(int argc, char **argv)
 		return EXIT_BAD;
 	}
 	print_init(stdout, o.json);
+	memset(&dump_totals, 0, sizeof(dump_totals));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
 	if (target_stop(t, &err) ||
 	    (o.regime_given ? dump_regime(t, &o, &err) : dump_slots(t, &o, &err))) {
 		fm_warn("dump: %s", err.msg);
 		rc = EXIT_BAD;
 	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
+	if (o.stats)
+		fm_warn("dump: stats: %.4f s (cpu %.4f s), %" PRIu64 " bytes in %" PRIu64 " round trips, %" PRIu64
+			" packets; %" PRIu64 " tables in %" PRIu64 " batches, %" PRIu64 " entries (%s)",
+			(double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
+			(double)(c1.tv_sec - c0.tv_sec) + (double)(c1.tv_nsec - c0.tv_nsec) / 1e9,
+			t->bytes_read, t->round_trips, t->packets, dump_totals.tables,
+			dump_totals.batches, dump_totals.entries, target_describe(t));
 	if (target_resume(t, &err) && rc == EXIT_OK) {
 		fm_warn("dump: %s", err.msg);
 		rc = EXIT_BAD;

@@ -439,7 +439,8 @@ static struct walk_tattr inherit(const struct walker *w, struct walk_tattr in, u
 	if (w->c->hpd)
 		return in;
 	in.ap_table |= (uint8_t)DESC_APTABLE(raw);
-	in.pxn_table |= (raw & DESC_PXNTABLE) != 0;
+	if (w->c->regime == FM_REGIME_EL1) /* PXNTable is RES0 at EL2 without VHE */
+		in.pxn_table |= (raw & DESC_PXNTABLE) != 0;
 	in.xn_table |= (raw & DESC_XNTABLE) != 0;
 	return in;
 }
@@ -457,33 +458,49 @@ static int call(struct walker *w, int (*fn)(const struct walk_entry *, void *),
 	return r;
 }
 
+/* The walker's own view of an entry (D8.3): the kind and the address it names. */
+static enum desc_kind classify(uint64_t raw, unsigned level)
+{
+	if (!(raw & DESC_VALID))
+		return DESC_INVALID;
+	if (!desc_is_valid(raw, level))
+		return DESC_RESERVED;
+	if (raw & DESC_TYPE_TABLE)
+		return level < 3 ? DESC_TABLE : DESC_PAGE;
+	return DESC_BLOCK;
+}
+
 /* Pass 2: visit in VA order. */
 static int visit(struct walker *w, size_t ni, uint64_t va, struct walk_tattr inh)
 {
 	const struct walk_cfg *c = w->c;
 	const struct node *nd = &w->nodes[ni];
 	unsigned level = nd->level, shift = level_shift(level), first, last;
+	uint64_t size = 1ull << shift;
+	struct walk_entry e;
 
 	if (!index_range(w, va, nd->n, shift, &first, &last))
 		return 0;
+	memset(&e, 0, sizeof(e));
+	e.size = size;
+	e.level = level;
+	e.table_pa = nd->pa;
+	e.inherit = inh;
 	for (unsigned i = first; i <= last; i++) {
-		struct walk_entry e;
 		int r = 0;
 
 		if (++w->visited > w->max_entries)
 			return fm_err_set(w->err, "more than %" PRIu64 " entries: the walk stops",
 					  w->max_entries);
-		memset(&e, 0, sizeof(e));
 		e.va = va + ((uint64_t)i << shift);
-		e.size = 1ull << shift;
-		e.level = level;
 		e.index = i;
-		e.table_pa = nd->pa;
 		e.ptep = nd->pa + (uint64_t)i * 8;
 		e.raw = nd->ent[i];
-		e.inherit = inh;
-		desc_decode(e.raw, level, c->regime, &e.d);
-		e.kind = e.d.kind;
+		e.fault = WALK_OK;
+		e.oa = 0;
+		e.kind = classify(e.raw, level);
+		if (!w->v->lazy)
+			desc_decode(e.raw, level, c->regime, &e.d);
 		switch (e.kind) {
 		case DESC_TABLE: {
 			long child;
@@ -507,7 +524,7 @@ static int visit(struct walker *w, size_t ni, uint64_t va, struct walk_tattr inh
 		}
 		case DESC_BLOCK:
 		case DESC_PAGE:
-			e.oa = e.d.oa;
+			e.oa = e.raw & DESC_OA_MASK & ~(size - 1);
 			if (e.oa >> c->pa_bits)
 				e.fault = WALK_FAULT_ADDRSIZE;
 			r = call(w, w->v->leaf, &e);
@@ -600,7 +617,7 @@ int walk_va(struct target *t, const struct walk_cfg *c, uint64_t va, struct walk
 		e->raw = raw;
 		e->inherit = inh;
 		desc_decode(raw, level, c->regime, &e->d);
-		e->kind = e->d.kind;
+		e->kind = classify(raw, level);
 		(*nsteps)++;
 		if (e->kind == DESC_TABLE) {
 			e->oa = raw & TABLE_ADDR_MASK;

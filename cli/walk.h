@@ -96,6 +96,12 @@ struct walk_entry {
  * called before the walker descends into the table.
  */
 struct walk_visitor {
+	/*
+	 * lazy: e->d is left zeroed (e->kind, e->oa and the rest are filled);
+	 * the visitor decodes the entries it needs with desc_decode(). Saves
+	 * decoding every entry of a large table when few are printed.
+	 */
+	bool lazy;
 	int (*leaf)(const struct walk_entry *e, void *arg);
 	int (*table)(const struct walk_entry *e, void *arg);
 	int (*invalid)(const struct walk_entry *e, void *arg); /* invalid or reserved */
