@@ -58,9 +58,10 @@ fi
 # Every SYS instruction with CRn = C8 in the image (counted independently) is a listed site.
 if command -v python3 >/dev/null; then
 	want=$(python3 - "$IMG" <<'EOF'
-import struct, sys
+import re, sys
 d = open(sys.argv[1], "rb").read()
-print(sum(1 for (w,) in struct.iter_unpack("<I", d[: len(d) // 4 * 4]) if w & 0xFFF8F000 == 0xD5088000))
+# Little-endian words w & 0xfff8f000 == 0xd5088000 at aligned offsets (a regex is fast).
+print(sum(1 for m in re.finditer(rb"(?=(?s:.)[\x80-\x8f][\x08-\x0f]\xd5)", d) if m.start() % 4 == 0))
 EOF
 )
 	[ "$want" = "$sites" ] && pass "every TLBI word is a site ($want)" ||
