@@ -24,6 +24,7 @@
 #include "agent.h"
 #include "arm64.h"
 #include "cmds.h"
+#include "disasm.h"
 #include "elfsym.h"
 #include "err.h"
 #include "event.h"
@@ -74,7 +75,7 @@ static void on_signal(int sig)
 
 struct trace_run {
 	struct tgtopt to;
-	bool json, quiet, follow, no_trim;
+	bool json, quiet, follow, no_trim, disasm;
 	uint64_t count;   /* 0: no limit */
 	double duration;  /* seconds; 0: none */
 	unsigned interval_ms;
@@ -137,6 +138,7 @@ static void usage(FILE *f)
 		"  --save FILE            write the merged events to FILE in trace format v1\n"
 		"  --policy P             checker policy: arm (default), linux, strict\n"
 		"  --no-trim              keep the events of sequences still unfinished at the end\n"
+		"  --disasm               show the instruction at each event's PC (needs --elf)\n"
 		"  -q, --quiet            print only findings and the summary\n"
 		"  -j, --json             JSON Lines: events, findings, then a summary object\n"
 		"  -h, --help             this help\n"
@@ -189,6 +191,12 @@ static void print_event(struct trace_run *tr, const struct fm_event *ev)
 		print_hex("pc", name ? NULL : "  %#" PRIx64, ev->pc);
 	if (name)
 		print_str("sym", "  <%s>", sym);
+	if (tr->disasm && ev->pc) {
+		char insn[96];
+
+		if (!disasm_at(tr->elf, ev->pc, insn, sizeof(insn)))
+			print_str("insn", "  %s", insn);
+	}
 	print_obj_end();
 }
 
@@ -380,7 +388,7 @@ static void print_summary(struct trace_run *tr)
 static int parse_args(struct trace_run *tr, int argc, char **argv, struct fm_err *err)
 {
 	enum { O_FOLLOW = 0x2000, O_COUNT, O_DURATION, O_INTERVAL, O_SAVE, O_POLICY, O_AGENT,
-	       O_NOTRIM };
+	       O_NOTRIM, O_DISASM };
 	static const struct option opts[] = {
 		{"json", no_argument, NULL, 'j'},
 		{"help", no_argument, NULL, 'h'},
@@ -393,6 +401,7 @@ static int parse_args(struct trace_run *tr, int argc, char **argv, struct fm_err
 		{"policy", required_argument, NULL, O_POLICY},
 		{"agent", required_argument, NULL, O_AGENT},
 		{"no-trim", no_argument, NULL, O_NOTRIM},
+		{"disasm", no_argument, NULL, O_DISASM},
 		TGTOPT_LONGOPTS,
 		{0},
 	};
@@ -455,6 +464,9 @@ static int parse_args(struct trace_run *tr, int argc, char **argv, struct fm_err
 		case O_NOTRIM:
 			tr->no_trim = true;
 			break;
+		case O_DISASM:
+			tr->disasm = true;
+			break;
 		case '?':
 		case ':':
 			return tgtopt_bad_option(argv, optind, optopt, err);
@@ -470,6 +482,8 @@ static int parse_args(struct trace_run *tr, int argc, char **argv, struct fm_err
 		return fm_err_set(err, "%s: unexpected argument", argv[optind]);
 	if (!tr->to.gdb && !tr->to.mem)
 		return fm_err_set(err, "no target: give --gdb HOST:PORT or --mem FILE[@PHYSBASE]");
+	if (tr->disasm && !tr->to.elf)
+		return fm_err_set(err, "--disasm needs --elf (the image the PCs are in)");
 	return 0;
 }
 

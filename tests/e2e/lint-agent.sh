@@ -38,8 +38,13 @@ for mode in broadcast local; do
 		continue
 	fi
 	qemu_wait
-	"$FM" trace --mem "$QEMU_SHM" --elf "$ELF" -j >"$TMP/$mode.json" 2>"$TMP/$mode.err"
+	"$FM" trace --mem "$QEMU_SHM" --elf "$ELF" --disasm -j >"$TMP/$mode.json" 2>"$TMP/$mode.err"
 	qemu_stop
+	# trace --disasm shows the instruction at the PC: the TLBI the event reports.
+	op=vale2is && [ $mode = local ] && op=vale2
+	grep -q "\"event\":\"c[0-9]* tlbi $op [^\"]*\".*\"insn\":\"tlbi $op, x[0-9]*\"" "$TMP/$mode.json" &&
+		pass "$mode: trace --disasm shows tlbi $op at its PC" ||
+		fail "$mode: trace --disasm shows tlbi $op at its PC" "$(grep -m1 tlbi "$TMP/$mode.json")"
 	pcs=$(grep '"event":"c[0-9]* tlbi ' "$TMP/$mode.json" | sed -n 's/.*"pc":"\(0x[0-9a-f]*\)".*/\1/p' | sort -u)
 	if [ -z "$pcs" ]; then
 		fail "$mode: TLBI PCs traced" "$(head -c 300 "$TMP/$mode.err")"

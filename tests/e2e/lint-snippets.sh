@@ -168,5 +168,7 @@ bad "bad --policy" "--policy 'lax'" --policy lax "$ELF"
 bad "bad System.map" "cases.S:1: expected" --raw --base $BASE --symbols "$CASES" "$TMP/cases.bin"
 bad "unknown option" "--frobnicate: unknown option" --frobnicate "$ELF"
 "$FM" lint -h | grep -q "^usage: fixmapctl lint" && pass "-h" || fail "-h"
+"$FM" trace --mem "$TMP/cases.bin" --disasm 2>&1 >/dev/null | grep -q -- "--disasm needs --elf" &&
+	pass "trace --disasm needs --elf" || fail "trace --disasm needs --elf"
 
 finish
