@@ -17,6 +17,7 @@ void config_defaults(struct agent_cfg *cfg)
 	cfg->pause = 0;
 	cfg->iters = 0;
 	cfg->pool_pages = CONFIG_DEFAULT_POOL;
+	cfg->fault = 0;
 }
 
 const char *config_mode_name(unsigned mode)
@@ -122,8 +123,14 @@ static int config_word(const char *w, size_t len, unsigned ncpus_max, struct age
 			return -1;
 		}
 		cfg->pool_pages = (uint32_t)v;
+	} else if (word_is(w, klen, "fixmap.fault")) {
+		if (!word_is(val, vlen, "abort")) {
+			err->why = "the only fault is abort";
+			return -1;
+		}
+		cfg->fault = 1;
 	} else {
-		err->why = "unknown option (fixmap.mode, fixmap.iters, fixmap.pool)";
+		err->why = "unknown option (fixmap.mode, fixmap.iters, fixmap.pool, fixmap.fault)";
 		return -1;
 	}
 	return 0;

@@ -19,6 +19,7 @@ struct agent_cfg {
 	uint32_t pause; /* 0 run, 1 pause */
 	uint64_t iters; /* per CPU, 0 = forever */
 	uint32_t pool_pages;
+	uint32_t fault; /* fixmap.fault=abort: CPU 0 touches an unmapped address (tests the vectors) */
 };
 
 /* Where parsing stopped: the offending word and why. */

@@ -467,6 +467,11 @@ void agent_main(uint64_t dtb)
 	uart_puts("\n");
 	uart_unlock();
 
+	if (cfg.fault) {
+		/* Nothing is mapped at 4 GiB: a translation fault, reported by the vectors. */
+		say("fixmap.fault=abort: reading 0x100000000");
+		(void)*(volatile uint64_t *)0x100000000ull;
+	}
 	__atomic_store_n(&go, 1, __ATOMIC_RELEASE);
 	workload(&cpus[0]);
 	for (unsigned n = 1; n < ncpus; n++)

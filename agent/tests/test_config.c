@@ -36,6 +36,9 @@ static void test_options(void)
 	CHECK_EQ_U64(c.mode, FIXMAP_MODE_no_isb);
 	CHECK(parse("fixmap.iters=1099511627776", &c, &e) == 0);
 	CHECK_EQ_U64(c.iters, FIXMAP_MAX_ITERS);
+	CHECK_EQ_U64(c.fault, 0);
+	CHECK(parse("fixmap.fault=abort", &c, &e) == 0);
+	CHECK_EQ_U64(c.fault, 1);
 	for (unsigned m = 0; m < FIXMAP_NR_MODES; m++) {
 		const char *n = config_mode_name(m);
 
@@ -71,6 +74,7 @@ static void test_bad_options(void)
 	check_bad("fixmap.pool=0", "fixmap.pool=0");
 	check_bad("fixmap.pool=1025", "fixmap.pool=1025");
 	check_bad("fixmap.speed=3", "fixmap.speed=3");
+	check_bad("fixmap.fault=yes", "fixmap.fault=yes");
 	check_bad("a fixmap.iters", "fixmap.iters");
 	check_bad("fixmap.", "fixmap.");
 }

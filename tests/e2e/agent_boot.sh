@@ -4,7 +4,7 @@
 # every CPU recorded exactly the events of its iterations, in its mode's pattern
 # (local: tlbi vale2 + dsb nsh*, broadcast: tlbi vale2is + dsb ish*, ...), without
 # loss; a ring nobody drains reports exactly the number of events it dropped; a bad
-# option fails the boot.
+# option fails the boot; an exception is reported and fails the run.
 cd "$(dirname "$0")/../.." || exit 2
 . tests/lib.sh
 QEMU_LOG=$TMP/qemu.log
@@ -198,6 +198,16 @@ if [ "$RC" = 2 ] && grep -q "bad option 'fixmap.iters=12x'" "$QEMU_LOG.serial"; 
 	pass "malformed option fails the boot"
 else
 	fail "malformed option fails the boot" "exit $RC"
+fi
+qemu_stop
+
+# An exception is reported (ESR/ELR/FAR) on the UART and ends the run with status 3.
+boot_case 2 broadcast 1 -a "fixmap.fault=abort"
+if [ "$RC" = 3 ] && grep -q "exception: synchronous" "$QEMU_LOG.serial" &&
+	grep -q "ESR_EL2=0x0000000097c0800[45] ELR_EL2=0x0*402.* FAR_EL2=0x0000000100000000" "$QEMU_LOG.serial"; then
+	pass "exception reported, run fails"
+else
+	fail "exception reported, run fails" "exit $RC, UART: $(tr '\r\n' '  ' <"$QEMU_LOG.serial" | tail -c 300)"
 fi
 qemu_stop
 
