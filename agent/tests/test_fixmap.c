@@ -78,6 +78,9 @@ static int ring_matches_log(unsigned cpu)
 
 		if (r->hdr.type != types[fake_log[i].op] || r->hdr.cpu != cpu || (i && r->seq <= r[-1].seq))
 			return 0;
+		/* The PC is the one the primitive reported for its instruction. */
+		if (r->pc != FAKE_PC_BASE + 0x10u * (unsigned)fake_log[i].op)
+			return 0;
 		if (fake_log[i].op == FAKE_TLBI && (r->a[0] != fake_log[i].opt || r->a[1] != fake_log[i].a))
 			return 0;
 		if ((fake_log[i].op == FAKE_DSB || fake_log[i].op == FAKE_DMB) && r->a[0] != fake_log[i].opt)
