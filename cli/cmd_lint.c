@@ -176,8 +176,7 @@ static int parse(int argc, char **argv, struct lint_opts *o, struct fm_err *err)
 
 /* ---- output ---- */
 
-static void print_window(const struct lint_state *st, const struct lintseq_func *f,
-			 const struct lintseq_finding *fd)
+static void print_window(const struct lintseq_func *f, const struct lintseq_finding *fd)
 {
 	print_arr_begin("window");
 	for (size_t i = fd->lo; i <= fd->hi && i < f->n; i++) {
@@ -197,7 +196,6 @@ static void print_window(const struct lint_state *st, const struct lintseq_func 
 		print_obj_end();
 	}
 	print_arr_end();
-	(void)st;
 }
 
 static void print_where(const struct lintseq_func *f, uint64_t addr, const char *sep)
@@ -208,6 +206,7 @@ static void print_where(const struct lintseq_func *f, uint64_t addr, const char 
 		print_hex("addr", " (%#" PRIx64 ")", addr);
 	} else {
 		print_null("func", NULL);
+		print_null("offset", NULL);
 		print_hex("addr", "%#" PRIx64, addr);
 	}
 	print_text("%s", sep);
@@ -228,7 +227,7 @@ static void print_finding(struct lint_state *st, const struct lintseq_func *f,
 	print_str("rule", "%s: ", fd->rule);
 	print_str("insn", NULL, text);
 	print_str("message", "%s\n", fd->message);
-	print_window(st, f, fd);
+	print_window(f, fd);
 	print_obj_end();
 	if (fd->severity == LINTSEQ_ERROR)
 		st->errors++;
