@@ -396,7 +396,8 @@ static int dump_slots(struct target *t, const struct dump_opts *o, struct fm_err
 	print_text("%3s  %-18s  %-12s  %-18s  %-12s %10s %6s %10s/%-10s %s\n", "CPU", "SLOT VA",
 		   "ENTRY PA", "DESCRIPTOR", "OA", "EVENTS", "LOST", "MAPS", "UNMAPS", "ATTRS");
 	for (unsigned i = 0; i < st->max_cpus; i++) {
-		if (!st->cpu[i].present)
+		/* Areas of CPUs never brought up carry nothing to show. */
+		if (!st->cpu[i].present || (!st->cpu[i].c.online && !st->cpu[i].c.slot_va))
 			continue;
 		if (o->to.cpu_given && i != o->to.cpu)
 			continue;
