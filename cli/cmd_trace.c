@@ -28,6 +28,7 @@
 #include "elfsym.h"
 #include "err.h"
 #include "event.h"
+#include "live.h"
 #include "merge.h"
 #include "print.h"
 #include "ring.h"
@@ -91,14 +92,13 @@ struct trace_run {
 	struct fm_trace_ctx ctx;
 	struct ring_set rs;
 	struct merge m;
+	struct live_drain ld;
 	struct bbm *bbm;
 	FILE *savef;
 	bool save_failed;
-	bool push_failed;
-	struct fm_err push_err;
 
 	uint64_t events, cpu_events[FIXMAP_MAX_CPUS];
-	uint64_t errors, warnings, resets, drains;
+	uint64_t errors, warnings, resets;
 	struct {
 		const char *rule;
 		uint64_t n;
@@ -233,84 +233,30 @@ static void on_gap(void *arg, uint64_t seq)
 		print_text("%10" PRIu64 "  -- events lost: the checker restarts here --\n", seq);
 }
 
-static void on_ring_event(void *arg, const struct fm_event *ev)
-{
-	struct trace_run *tr = arg;
-
-	if (!tr->push_failed && merge_push(&tr->m, ev, &tr->push_err))
-		tr->push_failed = true;
-}
-
 static void on_ring_diag(void *arg, unsigned cpu, const char *msg)
 {
 	(void)arg;
 	fm_warn("trace: cpu %u ring: %s", cpu, msg);
 }
 
-/* Finds and validates the agent's shared area. The caller has stopped a gdb target. */
-static int find_agent(struct trace_run *tr, struct fm_err *err)
+/* Whether the agent is still mid-workload decides if the end of the stream gets trimmed. */
+static int read_state(void *arg, struct target *t, struct fm_err *err)
 {
-	uint64_t pa, size;
+	struct trace_run *tr = arg;
+	struct fm_err e2;
+	uint32_t state;
 
-	if (tr->agent_pa_given) {
-		pa = tr->agent_pa;
-	} else if (tr->elf) {
-		if (elfsym_lookup(tr->elf, FIXMAP_SYM, &pa, &size))
-			return fm_err_set(err, "%s: no symbol %s (is it the agent's image?)",
-					  tr->to.elf, FIXMAP_SYM);
-	} else if (agent_scan(tr->t, AGENT_SCAN_BASE, AGENT_SCAN_SIZE, &pa, err)) {
-		return -1;
-	}
-	/* The agent's EL2 mapping is the identity: the symbol's value is the PA. */
-	return agent_read(tr->t, pa, &tr->st, err);
+	(void)err; /* not knowing the state only means the end is not trimmed */
+	if (!target_read_phys(t, tr->st.pa + offsetof(struct fixmap_shared_hdr, state), &state,
+			      sizeof(state), &e2))
+		tr->st.hdr.state = state;
+	return 0;
 }
 
 /* One drain: stop (gdb), read every ring, mark gaps, resume. */
 static int drain(struct trace_run *tr, bool final, struct fm_err *err)
 {
-	struct fm_err e2;
-	int r;
-
-	if (tr->gdb && target_stop(tr->t, err))
-		return fm_err_prefix(err, "stopping the target");
-	r = ring_set_drain(&tr->rs, tr->t, on_ring_event, tr, err);
-	if (!r && final) {
-		uint32_t state;
-
-		/* Whether the agent is still mid-workload decides if the end gets trimmed. */
-		if (!target_read_phys(tr->t, tr->st.pa + offsetof(struct fixmap_shared_hdr, state),
-				      &state, sizeof(state), &e2))
-			tr->st.hdr.state = state;
-	}
-	if (tr->gdb && target_resume(tr->t, r ? &e2 : err)) {
-		if (!r)
-			return fm_err_prefix(err, "resuming the target");
-		fm_warn("trace: resuming the target: %s", e2.msg);
-	}
-	if (r)
-		return -1;
-	if (tr->push_failed) {
-		*err = tr->push_err;
-		return -1;
-	}
-	tr->drains++;
-	for (unsigned i = 0; i < tr->rs.n; i++) {
-		const struct ring *rg = &tr->rs.r[i];
-
-		if (!rg->batch_lost)
-			continue;
-		/*
-		 * A full ring drops the newest events: the gap is after this batch's last
-		 * record, or before its first if the drops raced with our previous drain.
-		 */
-		if (rg->batch_events) {
-			merge_gap(&tr->m, rg->batch_first_seq ? rg->batch_first_seq - 1 : 0);
-			merge_gap(&tr->m, rg->batch_last_seq);
-		} else {
-			merge_gap(&tr->m, rg->last_seq);
-		}
-	}
-	return 0;
+	return live_drain(&tr->ld, final ? read_state : NULL, tr, err);
 }
 
 static size_t emit(struct trace_run *tr, uint64_t below)
@@ -343,7 +289,7 @@ static void print_summary(struct trace_run *tr)
 	print_obj_begin("summary");
 	print_uint("events", "summary: %" PRIu64 " events", tr->events);
 	print_double("seconds", " in %.1f s", secs);
-	print_uint("drains", " (%" PRIu64 " drains)", tr->drains);
+	print_uint("drains", " (%" PRIu64 " drains)", tr->ld.drains);
 	print_uint("errors", ", %" PRIu64 " errors", tr->errors);
 	print_uint("warnings", ", %" PRIu64 " warnings", tr->warnings);
 	print_uint("lost", ", %" PRIu64 " events lost", lost);
@@ -546,25 +492,11 @@ int cmd_trace(int argc, char **argv)
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, &old_pipe); /* a closed stdout is seen by ferror */
 
-	{
-		int rr;
-
-		if (tr->gdb && target_stop(tr->t, &err))
-			rr = fm_err_prefix(&err, "stopping the target");
-		else {
-			rr = find_agent(tr, &err);
-			if (tr->gdb) {
-				struct fm_err e2;
-
-				if (target_resume(tr->t, &e2) && !rr)
-					rr = fm_err_set(&err, "resuming the target: %s", e2.msg);
-			}
-		}
-		if (rr) {
-			fm_warn("trace: %s", err.msg);
-			status = EXIT_BAD;
-			goto out_target;
-		}
+	if (live_find_agent(tr->t, tr->gdb, tr->elf, tr->to.elf, tr->agent_pa_given, tr->agent_pa,
+			    &tr->st, &err)) {
+		fm_warn("trace: %s", err.msg);
+		status = EXIT_BAD;
+		goto out_target;
 	}
 	for (unsigned i = 0; i < tr->st.max_cpus; i++)
 		if (tr->st.cpu[i].present && !tr->st.cpu[i].usable)
@@ -576,6 +508,7 @@ int cmd_trace(int argc, char **argv)
 		goto out_target;
 	}
 	tr->rs.diag = on_ring_diag;
+	tr->ld = (struct live_drain){.t = tr->t, .stop = tr->gdb, .rs = &tr->rs, .m = &tr->m};
 	tr->bbm = bbm_new(&tr->ctx, tr->policy, on_finding, tr);
 	if (tr->save) {
 		tr->savef = fopen(tr->save, "w");
