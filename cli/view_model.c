@@ -305,12 +305,10 @@ static void disasm_around(const struct view_model *m, struct lines *ls, const ch
 	line(ls, "%s at %#" PRIx64 " <%s>:", what, pc, sym);
 	for (int k = -2; k <= 2; k++) {
 		uint64_t a = pc + (uint64_t)(k * 4);
-		uint8_t code[4];
 		char text[80];
 
-		if (elfsym_read(m->elf, a, code, sizeof(code)))
+		if (disasm_at(m->elf, a, text, sizeof(text)))
 			continue;
-		disasm_insn(a, code, sizeof(code), text, sizeof(text));
 		line(ls, "  %s %#" PRIx64 ":  %s", k ? "  " : "=>", a, text);
 	}
 }
