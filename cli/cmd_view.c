@@ -73,8 +73,9 @@ void bbm_event(struct bbm *b, const struct fm_event *ev);
 void bbm_free(struct bbm *b);
 #endif
 
-#define DEFAULT_INTERVAL_GDB_MS 200
-#define DEFAULT_INTERVAL_MEM_MS 50
+#define DEFAULT_INTERVAL_GDB_MS 100
+#define DEFAULT_INTERVAL_MEM_MS 5
+#define DRAW_EVERY 0.1 /* seconds between redraws when no key asks for one */
 #define DEFAULT_EVENTS 4096
 #define BATCH_COLS 132
 #define BATCH_ROWS 40
@@ -469,12 +470,16 @@ static void sleep_ms(double ms)
 	nanosleep(&ts, NULL); /* a signal ends it early: the loop checks */
 }
 
-/* Waits for a key, a signal or the next refresh; then reads every key waiting. */
-static void wait_input(struct view_run *vr, int wake_rd, double timeout_ms)
+/*
+ * Waits for a key, a signal or the next refresh; then reads every key waiting.
+ * Returns whether there was a key.
+ */
+static bool wait_input(struct view_run *vr, int wake_rd, double timeout_ms)
 {
 	struct pollfd pfd[2] = {{.fd = STDIN_FILENO, .events = POLLIN},
 				{.fd = wake_rd, .events = POLLIN}};
 	char junk[16];
+	bool keyed = false;
 	int ch;
 
 	if (timeout_ms < 0)
@@ -484,14 +489,17 @@ static void wait_input(struct view_run *vr, int wake_rd, double timeout_ms)
 		while (read(wake_rd, junk, sizeof(junk)) > 0) {
 		}
 	}
-	while (!vr->ui.quit && (ch = getch()) != ERR)
+	while (!vr->ui.quit && (ch = getch()) != ERR) {
 		view_ui_key(&vr->ui, ch);
+		keyed = true;
+	}
+	return keyed;
 }
 
 static int run(struct view_run *vr, int wake_rd, struct fm_err *err)
 {
-	bool batch = vr->iterations > 0, failed = false;
-	double interval = vr->interval_ms, next = now();
+	bool batch = vr->iterations > 0, failed = false, keyed;
+	double interval = vr->interval_ms / 1000.0, next_drain = now(), next_draw = 0, t;
 	const char *keys = vr->keys ? vr->keys : "";
 	FILE *out, *in, *dumpf = NULL;
 	uint64_t it = 0;
@@ -510,25 +518,33 @@ static int run(struct view_run *vr, int wake_rd, struct fm_err *err)
 			view_ui_key(&vr->ui, (unsigned char)*keys++);
 		if (vr->ui.quit)
 			break;
-		if (!vr->ui.paused && !vr->vm.error[0] && now() >= next) {
+		t = now();
+		/* Drains run often (the rings are small); redraws at most every DRAW_EVERY. */
+		if (!vr->ui.paused && !vr->vm.error[0] && t >= next_drain) {
 			struct fm_err e;
 
 			if (refresh_data(vr, &e)) {
 				/* The target is gone: say so, keep the last state on screen. */
 				snprintf(vr->vm.error, sizeof(vr->vm.error), "%s", e.msg);
 				failed = true;
+				next_draw = 0;
 			}
-			next = now() + interval / 1000;
+			next_drain = t + interval;
 		}
-		view_ui_draw(&vr->ui);
+		if (batch || t >= next_draw) {
+			view_ui_draw(&vr->ui);
+			next_draw = t + DRAW_EVERY;
+		}
 		if (batch) {
 			if (++it >= vr->iterations || failed)
 				break;
-			sleep_ms((next - now()) * 1000);
+			sleep_ms((next_drain - now()) * 1000);
 			continue;
 		}
-		wait_input(vr, wake_rd,
-			   vr->ui.paused || vr->vm.error[0] ? 1000 : (next - now()) * 1000);
+		t = next_draw < next_drain || vr->ui.paused || vr->vm.error[0] ? next_draw : next_drain;
+		keyed = wait_input(vr, wake_rd, (t - now()) * 1000);
+		if (keyed)
+			next_draw = 0; /* show what the key did at once */
 	}
 	if (batch && vr->dump) {
 		dumpf = strcmp(vr->dump, "-") ? fopen(vr->dump, "w") : stdout;

@@ -180,13 +180,19 @@ void view_model_finding(struct view_model *m, const char *rule, bool error, unsi
 
 void view_model_slots(struct view_model *m, const struct agent_state *st, double now)
 {
-	m->ncpus = st->max_cpus;
+	/* Rows up to the last CPU the agent brought up; CPUs never brought up have no slot. */
+	m->ncpus = 0;
+	for (unsigned i = 0; i < st->max_cpus && i < FIXMAP_MAX_CPUS; i++)
+		if (st->cpu[i].c.online)
+			m->ncpus = i + 1;
+	if (!m->ncpus)
+		m->ncpus = st->ncpus < st->max_cpus ? st->ncpus : st->max_cpus;
 	snprintf(m->mode, sizeof(m->mode), "%s", agent_mode_name(st->hdr.mode));
 	snprintf(m->state, sizeof(m->state), "%s", agent_state_name(st->hdr.state));
 	for (unsigned i = 0; i < st->max_cpus && i < FIXMAP_MAX_CPUS; i++) {
 		struct view_slot *s = &m->slot[i];
 
-		s->present = st->cpu[i].present;
+		s->present = st->cpu[i].present && (st->cpu[i].c.online || i < st->ncpus);
 		s->c = st->cpu[i].c;
 		if (!s->rate_started) {
 			s->rate_started = true;
@@ -346,8 +352,10 @@ size_t view_model_detail(const struct view_model *m, unsigned cpu, char (*l)[VIE
 	} else {
 		line(&ls, "  (%s: no translation)", desc_kind_name(d.kind));
 	}
-	line(&ls, "maps %" PRIu64 "  unmaps %" PRIu64 "  iterations %" PRIu64 "  failures %" PRIu64,
-	     s->c.maps, s->c.unmaps, s->c.iters, s->c.failures);
+	line(&ls,
+	     "maps %" PRIu64 "  unmaps %" PRIu64 "  iterations %" PRIu64 "  failures %" PRIu64
+	     "  stale %" PRIu64,
+	     s->c.maps, s->c.unmaps, s->c.iters, s->c.failures, s->c.stale);
 	line(&ls, "last sequence: %s", s->last_seq[0] ? s->last_seq : "-");
 	line(&ls, "findings: %" PRIu64 "%s%s", s->findings, s->last_rule ? ", last " : "",
 	     s->last_rule ? s->last_rule : "");
@@ -358,7 +366,9 @@ size_t view_model_detail(const struct view_model *m, unsigned cpu, char (*l)[VIE
 	for (unsigned i = 0; i < s->nsteps && i < 4; i++) {
 		const struct walk_entry *e = &s->steps[i].e;
 
-		desc_format(&e->d, s->c.mair_el2, attrs, sizeof(attrs));
+		attrs[0] = '\0';
+		if (e->kind == DESC_TABLE || e->kind == DESC_PAGE || e->kind == DESC_BLOCK)
+			desc_format(&e->d, s->c.mair_el2, attrs, sizeof(attrs));
 		line(&ls, "  L%u %#" PRIx64 "[%3u] = 0x%016" PRIx64 " %-5s %s", e->level, e->table_pa,
 		     e->index, e->raw, desc_kind_name(e->kind), attrs);
 	}

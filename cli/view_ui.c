@@ -245,25 +245,31 @@ static int draw_slots(struct view_ui *u, int y)
 static int draw_detail(struct view_ui *u, int y, int height)
 {
 	static char lines[DETAIL_MAX][VIEW_LINE];
-	size_t n = view_model_detail(u->m, u->sel, lines, DETAIL_MAX);
-	int ncol = COLS >= 2 * 80 ? 2 : 1, per = height - 1, w = COLS / ncol;
+	size_t n = view_model_detail(u->m, u->sel, lines, DETAIL_MAX), split = n;
+	int per = height - 1, w = COLS;
 
-	bar(y++, ROLE_HEADER, "");
-	putf(y - 1, 0, ROLE_HEADER, "DETAIL cpu%u  (Enter closes)", u->sel);
+	bar(y, ROLE_HEADER, "");
+	putf(y++, 0, ROLE_HEADER, "DETAIL cpu%u  (Enter closes)", u->sel);
 	if (per <= 0)
 		return y;
+	/* Wide screens: the disassembly in a column of its own, beside the descriptor and walk. */
+	if (COLS >= 140 || (int)n > per)
+		for (size_t i = 0; i < n; i++)
+			if (!strncmp(lines[i], "last store", 10)) {
+				split = i;
+				break;
+			}
+	if (split < n)
+		w = COLS * 11 / 20;
 	for (size_t i = 0; i < n; i++) {
-		int col = (int)i / per, row = (int)i % per;
+		bool right = i >= split;
+		int row = (int)(right ? i - split : i), x = right ? w : 0;
+		int room = right ? COLS - w : w - 1;
 
-		if (col >= ncol)
-			break;
-		/* Cut each line at its column so the second column stays readable. */
-		if (y + row < LINES - 1) {
-			int x = col * w, room = col == ncol - 1 ? COLS - x : w - 1;
-
-			attrset(role_attr[ROLE_NORMAL]);
-			mvaddnstr(y + row, x, lines[i], room);
-		}
+		if (row >= per || y + row >= LINES - 1)
+			continue;
+		attrset(role_attr[ROLE_NORMAL]);
+		mvaddnstr(y + row, x, lines[i], room);
 	}
 	return y + per;
 }
@@ -431,11 +437,11 @@ void view_ui_draw(struct view_ui *u)
 	bar(0, ROLE_TITLE, title);
 	y = draw_slots(u, 1);
 	if (u->detail) {
-		/* The detail pane takes what the events need least: up to half of what is left. */
-		int left = y_end - y, h = left / 2 + 1;
+		/* The detail pane leaves the events at least a few rows. */
+		int left = y_end - y, h = left - 6;
 
-		if (h > 16)
-			h = 16;
+		if (h > 17)
+			h = 17;
 		if (h >= 3)
 			y = draw_detail(u, y, h);
 	}

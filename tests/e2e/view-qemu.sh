@@ -1,0 +1,140 @@
+#!/bin/bash
+# fixmapctl view, interactively in tmux, against the agent under QEMU on 4 CPUs:
+# broadcast mode (slot rows, detail pane, help, q restores the terminal), then
+# local mode (a finding highlighted, SIGTERM restores the terminal), then a lost
+# gdb target (said on screen, last state kept), and batch mode over the gdbstub.
+cd "$(dirname "$0")/../.." || exit 1
+. tests/lib.sh
+
+[ -f "$BUILD/agent.elf" ] || { skip view-qemu "no $BUILD/agent.elf"; exit 77; }
+command -v tmux >/dev/null || { skip view-qemu "no tmux"; exit 77; }
+command -v qemu-system-aarch64 >/dev/null || { skip view-qemu "no qemu-system-aarch64"; exit 77; }
+
+SOCK=fixmap-view-$$ # our own tmux server: killing it touches nobody else's
+T() { tmux -L "$SOCK" -f /dev/null "$@"; }
+trap 'T kill-server 2>/dev/null; qemu_stop; rm -rf "$TMP"' EXIT INT TERM
+FMA=$(realpath "$FM")
+ELF=$(realpath "$BUILD/agent.elf")
+
+screen() { T capture-pane -p -t view; }
+# Until the agent has published its shared area (QEMU is up before the agent is).
+wait_agent() {
+	local i
+	for ((i = 0; i < 100; i++)); do
+		$FM view --mem "$QEMU_SHM" --elf "$ELF" --iterations 1 --dump-screen /dev/null 2>/dev/null &&
+			return 0
+		sleep 0.1
+	done
+	return 1
+}
+# wait_for REGEX [SECONDS]: until the pane shows it
+wait_for() {
+	local i n=$((${2:-10} * 10))
+	for ((i = 0; i < n; i++)); do
+		screen | grep -Eq -- "$1" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+# A shell in a fixed-size pane; the viewer runs in it and the shell reports its status.
+start_shell() {
+	T kill-server 2>/dev/null
+	T new-session -d -s view -x 150 -y 45 "env -i PATH=$PATH HOME=$TMP TERM=screen PS1='fmshell\$ ' bash --norc --noprofile -i"
+	wait_for 'fmshell\$' 5
+}
+run_view() { # args...
+	rm -f "$TMP/view.pid"
+	T send-keys -t view "clear; sh -c 'echo \$\$ >$TMP/view.pid; exec $FMA view $*' 2>$TMP/view.err; echo VIEW-EXIT=\$?" Enter
+}
+# After the viewer: the shell prompt is back with the terminal in cooked mode.
+check_restored() { # name expected-status
+	if wait_for "^VIEW-EXIT=$2" 10 && wait_for 'fmshell\$ *$' 5; then
+		T send-keys -t view 'stty -a | tr " " "\n" | grep -Ex -- "-?(icanon|echo)" | tr "\n" " "; echo' Enter
+		sleep 0.5
+		if screen | grep -q '^icanon echo'; then
+			pass "$1"
+		else
+			fail "$1" "terminal not restored: $(screen | grep -E 'icanon' | tail -1)"
+		fi
+	else
+		fail "$1" "viewer did not end with status $2: $(screen | tail -5 | tr '\n' '|') $(cat $TMP/view.err)"
+	fi
+}
+
+# ---- broadcast ----
+qemu_start -s 4 -m broadcast && wait_agent || { fail view-qemu-start; finish; }
+start_shell || fail view-shell
+run_view --mem "$QEMU_SHM" --elf "$ELF"
+if wait_for '^> cpu0 +0x80000000 .*dsb ishst; tlbi vale2is; dsb ish; isb' 10; then
+	s=$(screen)
+	n=$(echo "$s" | grep -cE '^[ >][ !]cpu[0-3] +0x8000[0-3]000 +0x[0-9a-f]{16} .*dsb ishst; tlbi vale2is; dsb ish; isb')
+	[ "$n" -eq 4 ] && pass view-slot-rows || fail view-slot-rows "$n rows: $s"
+else
+	fail view-slot-rows "$(screen)"
+fi
+echo "$(screen)" | grep -q 'Normal WB' && pass view-memtype || fail view-memtype
+wait_for 'c[0-3] tlbi vale2is va=0x8000[0-3]000.*<fixmap_unmap\+0x' 5 && pass view-events ||
+	fail view-events "$(screen | tail -8)"
+T send-keys -t view j Enter
+if wait_for '^DETAIL cpu1' 5 && wait_for 'walk TTBR0_EL2' 2 &&
+	wait_for 'L3 0x[0-9a-f]+\[  1\] = 0x' 5 && wait_for 'last tlbi at 0x[0-9a-f]+ <fixmap_unmap\+0x' 2 &&
+	wait_for '=> 0x[0-9a-f]+: +tlbi vale2is' 2; then
+	pass view-detail
+else
+	fail view-detail "$(screen)"
+fi
+screen > "$TMP/broadcast.txt"
+T send-keys -t view '?'
+wait_for '\| fixmapctl view: keys' 3 && pass view-help || fail view-help "$(screen)"
+T send-keys -t view x
+wait_for '^DETAIL cpu1' 3 && ! screen | grep -q 'view: keys' && pass view-help-closes ||
+	fail view-help-closes
+T send-keys -t view q
+check_restored view-quit-restores 0
+qemu_stop
+
+# ---- local: the seed's bug ----
+qemu_start -s 4 -m local && wait_agent || { fail view-qemu-start-local; finish; }
+start_shell || fail view-shell
+run_view --mem "$QEMU_SHM" --elf "$ELF"
+if wait_for '^[ >] cpu[0-3] .*dsb nshst; tlbi vale2; dsb nsh; isb' 10; then
+	pass view-local-sequence
+else
+	fail view-local-sequence "$(screen)"
+fi
+if [ -f cli/bbm.h ]; then
+	if wait_for '^[ >]!cpu[0-3] ' 10 && wait_for '<< bbm-local-tlbi' 5 &&
+		wait_for 'findings: .*bbm-local-tlbi [0-9]+' 2; then
+		# Colour: the finding's event is red (SGR 31) in the pane's escape codes.
+		T capture-pane -e -p -t view | grep '<< bbm-local-tlbi' | grep -q '31m' &&
+			pass view-finding-highlight || fail view-finding-highlight "not red"
+	else
+		fail view-finding-highlight "$(screen)"
+	fi
+else
+	skip view-finding-highlight "no checker (cli/bbm.h) in this build"
+fi
+T send-keys -t view f
+wait_for 'rule:findings' 3 && pass view-rule-filter || fail view-rule-filter
+T send-keys -t view p
+wait_for '^ PAUSED ' 3 && pass view-pause || fail view-pause "$(screen | tail -1)"
+# A signal ends the viewer through the same exit path as q.
+kill -TERM "$(cat "$TMP/view.pid")"
+check_restored view-sigterm-restores 0
+
+# ---- the same QEMU over the gdbstub: batch mode, then the target goes away ----
+out=$($FM view --gdb "127.0.0.1:$QEMU_PORT" --elf "$ELF" --iterations 2 --size 120x30 2>&1)
+echo "$out" | grep -qE '^> cpu0 +0x80000000 ' && echo "$out" | grep -q 'gdb 127.0.0.1' &&
+	pass view-batch-gdb || fail view-batch-gdb "$out"
+start_shell || fail view-shell
+run_view --gdb "127.0.0.1:$QEMU_PORT" --elf "$ELF"
+wait_for '^> cpu0 +0x80000000 ' 10 || fail view-gdb-start "$(screen)"
+qemu_stop
+if wait_for 'TARGET LOST: ' 10 && screen | grep -qE '^> cpu0 +0x80000000 '; then
+	pass view-target-lost
+else
+	fail view-target-lost "$(screen)"
+fi
+T send-keys -t view q
+check_restored view-lost-exit 2
+finish
