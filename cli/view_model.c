@@ -79,6 +79,7 @@ void view_model_event(struct view_model *m, const struct fm_event *ev)
 
 	ve->ev = *ev;
 	ve->rule = NULL;
+	ve->error = false;
 	ve->gap = m->pending_gap;
 	m->pending_gap = false;
 	m->nev++;
@@ -155,6 +156,7 @@ void view_model_finding(struct view_model *m, const char *rule, bool error, unsi
 		m->warnings++;
 	if (cpu < FIXMAP_MAX_CPUS) {
 		m->slot[cpu].findings++;
+		m->slot[cpu].errors += error;
 		m->slot[cpu].last_rule = name;
 	}
 	/* The event the finding is about, else the newest event of its CPU. */
@@ -162,8 +164,10 @@ void view_model_finding(struct view_model *m, const char *rule, bool error, unsi
 		struct view_event *ve = &m->ev[(m->nev - kept + i) % m->cap];
 
 		if (ve->ev.seq == seq) {
-			if (!ve->rule)
+			if (!ve->rule || (error && !ve->error)) {
 				ve->rule = name;
+				ve->error = error;
+			}
 			return;
 		}
 	}
@@ -171,8 +175,10 @@ void view_model_finding(struct view_model *m, const char *rule, bool error, unsi
 		struct view_event *ve = &m->ev[(m->nev - kept + i) % m->cap];
 
 		if (ve->ev.cpu == cpu) {
-			if (!ve->rule)
+			if (!ve->rule || (error && !ve->error)) {
 				ve->rule = name;
+				ve->error = error;
+			}
 			return;
 		}
 	}

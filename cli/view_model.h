@@ -24,6 +24,7 @@
 struct view_event {
 	struct fm_event ev;
 	const char *rule; /* first finding on this event (interned), or NULL */
+	bool error;       /* that finding is an error (not a warning) */
 	bool gap;         /* events were lost before this one */
 };
 
@@ -39,7 +40,7 @@ struct view_slot {
 	bool in_break;               /* a break was seen and no make yet */
 	uint64_t store_pc, tlbi_pc;  /* PCs of the last PTE store and TLBI */
 	uint64_t events;
-	uint64_t findings;
+	uint64_t findings, errors; /* findings, and how many of them are errors */
 	const char *last_rule;
 	/* The walk from the root to the slot (filled while the target is stopped). */
 	struct walk_step steps[4];

@@ -15,6 +15,7 @@ enum role {
 	ROLE_HEADER,
 	ROLE_SELECTED,
 	ROLE_FINDING,
+	ROLE_WARNING,
 	ROLE_INVALID,
 	ROLE_STATUS,
 	ROLE_PAUSED,
@@ -29,14 +30,14 @@ void view_ui_init(struct view_ui *u, struct view_model *m, bool color)
 	/* Monochrome: the roles still differ by attribute (and by text marks). */
 	static const attr_t mono[ROLE_N] = {
 		[ROLE_TITLE] = A_REVERSE,	     [ROLE_HEADER] = A_BOLD | A_UNDERLINE,
-		[ROLE_SELECTED] = A_REVERSE,	     [ROLE_FINDING] = A_BOLD,
+		[ROLE_SELECTED] = A_REVERSE,	     [ROLE_FINDING] = A_BOLD, [ROLE_WARNING] = A_UNDERLINE,
 		[ROLE_INVALID] = A_DIM,		     [ROLE_STATUS] = A_REVERSE,
 		[ROLE_PAUSED] = A_REVERSE | A_BOLD, [ROLE_ERROR] = A_REVERSE | A_BOLD,
 	};
 	static const short pairs[ROLE_N][2] = {
 		[ROLE_TITLE] = {COLOR_WHITE, COLOR_BLUE},   [ROLE_HEADER] = {COLOR_CYAN, -1},
 		[ROLE_SELECTED] = {COLOR_BLACK, COLOR_CYAN}, [ROLE_FINDING] = {COLOR_RED, -1},
-		[ROLE_INVALID] = {COLOR_YELLOW, -1},	     [ROLE_STATUS] = {COLOR_BLACK, COLOR_WHITE},
+		[ROLE_WARNING] = {COLOR_YELLOW, -1},	     [ROLE_INVALID] = {COLOR_BLUE, -1},	     [ROLE_STATUS] = {COLOR_BLACK, COLOR_WHITE},
 		[ROLE_PAUSED] = {COLOR_BLACK, COLOR_YELLOW}, [ROLE_ERROR] = {COLOR_WHITE, COLOR_RED},
 	};
 
@@ -212,7 +213,8 @@ static int draw_slots(struct view_ui *u, int y)
 	for (unsigned i = 0; i < m->ncpus && y < LINES - 1; i++, y++) {
 		const struct view_slot *s = &m->slot[i];
 		enum role r = u->sel == i ? ROLE_SELECTED
-			      : s->findings ? ROLE_FINDING
+			      : s->errors ? ROLE_FINDING
+			      : s->findings ? ROLE_WARNING
 			      : !desc_is_valid(s->c.pte, 3) ? ROLE_INVALID
 							    : ROLE_NORMAL;
 		size_t len = (size_t)snprintf(line, sizeof(line), "%c%c", u->sel == i ? '>' : ' ',
@@ -332,6 +334,7 @@ static void draw_events(struct view_ui *u, int y, int y_end)
 	for (int k = nshow - 1; k >= 0; k--, y++) {
 		size_t i = idx[k] & ~((size_t)1 << (sizeof(size_t) * 8 - 1));
 		const struct view_event *ve = view_model_get(m, i);
+		enum role r;
 		int x;
 
 		if (idx[k] != i) {
@@ -339,10 +342,10 @@ static void draw_events(struct view_ui *u, int y, int y_end)
 			continue;
 		}
 		view_model_event_text(m, &ve->ev, u->raw, text, sizeof(text));
-		x = putf(y, 0, ve->rule ? ROLE_FINDING : ROLE_NORMAL, "%10" PRIu64 " %s", ve->ev.seq,
-			 text);
+		r = !ve->rule ? ROLE_NORMAL : ve->error ? ROLE_FINDING : ROLE_WARNING;
+		x = putf(y, 0, r, "%10" PRIu64 " %s", ve->ev.seq, text);
 		if (ve->rule)
-			putf(y, x, ROLE_FINDING, "  << %s", ve->rule);
+			putf(y, x, r, "  << %s", ve->rule);
 	}
 }
 

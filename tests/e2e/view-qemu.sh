@@ -65,7 +65,7 @@ check_restored() { # name expected-status
 qemu_start -s 4 -m broadcast && wait_agent || { fail view-qemu-start; finish; }
 start_shell || fail view-shell
 run_view --mem "$QEMU_SHM" --elf "$ELF"
-if wait_for '^> cpu0 +0x80000000 .*dsb ishst; tlbi vale2is; dsb ish; isb' 10; then
+if wait_for '^>[ !]cpu0 +0x80000000 .*dsb ishst; tlbi vale2is; dsb ish; isb' 10; then
 	s=$(screen)
 	n=$(echo "$s" | grep -cE '^[ >][ !]cpu[0-3] +0x8000[0-3]000 +0x[0-9a-f]{16} .*dsb ishst; tlbi vale2is; dsb ish; isb')
 	[ "$n" -eq 4 ] && pass view-slot-rows || fail view-slot-rows "$n rows: $s"
@@ -97,7 +97,7 @@ qemu_stop
 qemu_start -s 4 -m local && wait_agent || { fail view-qemu-start-local; finish; }
 start_shell || fail view-shell
 run_view --mem "$QEMU_SHM" --elf "$ELF"
-if wait_for '^[ >] cpu[0-3] .*dsb nshst; tlbi vale2; dsb nsh; isb' 10; then
+if wait_for '^[ >][ !]cpu[0-3] .*dsb nshst; tlbi vale2; dsb nsh; isb' 10; then
 	pass view-local-sequence
 else
 	fail view-local-sequence "$(screen)"
@@ -124,13 +124,13 @@ check_restored view-sigterm-restores 0
 
 # ---- the same QEMU over the gdbstub: batch mode, then the target goes away ----
 out=$($FM view --gdb "127.0.0.1:$QEMU_PORT" --elf "$ELF" --iterations 2 --size 120x30 2>&1)
-echo "$out" | grep -qE '^> cpu0 +0x80000000 ' && echo "$out" | grep -q 'gdb 127.0.0.1' &&
+echo "$out" | grep -qE '^>[ !]cpu0 +0x80000000 ' && echo "$out" | grep -q 'gdb 127.0.0.1' &&
 	pass view-batch-gdb || fail view-batch-gdb "$out"
 start_shell || fail view-shell
 run_view --gdb "127.0.0.1:$QEMU_PORT" --elf "$ELF"
-wait_for '^> cpu0 +0x80000000 ' 10 || fail view-gdb-start "$(screen)"
+wait_for '^>[ !]cpu0 +0x80000000 ' 10 || fail view-gdb-start "$(screen)"
 qemu_stop
-if wait_for 'TARGET LOST: ' 10 && screen | grep -qE '^> cpu0 +0x80000000 '; then
+if wait_for 'TARGET LOST: ' 10 && screen | grep -qE '^>[ !]cpu0 +0x80000000 '; then
 	pass view-target-lost
 else
 	fail view-target-lost "$(screen)"
