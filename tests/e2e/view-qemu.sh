@@ -89,6 +89,16 @@ wait_for '\| fixmapctl view: keys' 3 && pass view-help || fail view-help "$(scre
 T send-keys -t view x
 wait_for '^DETAIL cpu1' 3 && ! screen | grep -q 'view: keys' && pass view-help-closes ||
 	fail view-help-closes
+# A resize lays the screen out again; too small a terminal says so instead of drawing.
+T resize-window -t view -x 70 -y 14
+wait_for 'terminal too small \(70x14\)' 5 && pass view-too-small || fail view-too-small "$(screen)"
+T resize-window -t view -x 100 -y 30
+if wait_for '^[ >][ !]cpu3 +0x80003000 ' 5 && ! screen | grep -q 'too small' &&
+	[ "$(screen | awk '{ if (length($0) > m) m = length($0) } END { print m }')" -le 100 ]; then
+	pass view-resize
+else
+	fail view-resize "$(screen)"
+fi
 T send-keys -t view q
 check_restored view-quit-restores 0
 qemu_stop
