@@ -1,11 +1,175 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * fixmapctl check [--policy P] [-j] FILE|-: run a trace file (format v1)
+ * through the BBM checker, streaming: one event in memory at a time.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "bbm.h"
 #include "cmds.h"
 #include "err.h"
+#include "print.h"
+#include "trace_text.h"
+
+struct check_counts {
+	uint64_t errors, warnings;
+	uint64_t per_rule[BBM_NRULES];
+};
+
+static void on_finding(const struct bbm_finding *f, void *arg)
+{
+	struct check_counts *c = arg;
+	int i = bbm_rule_index(f->rule);
+
+	if (f->severity == BBM_WARNING)
+		c->warnings++;
+	else
+		c->errors++;
+	if (i >= 0)
+		c->per_rule[i]++;
+	bbm_finding_print(f);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: fixmapctl check [--policy arm|linux|strict] [-j] FILE|-\n"
+		"\n"
+		"Check a trace (format v1, see fixmap-trace(5)) for break-before-make and TLB\n"
+		"maintenance errors. FILE - reads standard input.\n"
+		"\n"
+		"  -p, --policy P   which valid-to-valid changes need BBM: arm (default, the Arm\n"
+		"                   ARM's rule), linux (arm64 pgattr_change_is_safe), strict\n"
+		"                   (any change outside the software bits)\n"
+		"  -j, --json       JSON Lines: one object per finding, then a summary object\n"
+		"  -h, --help       this text\n"
+		"\n"
+		"Exit status: 0 no error findings, 1 error findings, 2 bad input or usage.\n");
+}
+
+static void print_summary(const struct check_counts *c, uint64_t events, enum bbm_policy p)
+{
+	print_obj_begin(NULL);
+	print_obj_begin("summary");
+	print_uint("events", "%" PRIu64 " events, ", events);
+	print_uint("errors", "%" PRIu64 " errors, ", c->errors);
+	print_uint("warnings", "%" PRIu64 " warnings", c->warnings);
+	print_str("policy", " (policy %s)", bbm_policy_name(p));
+	print_obj_begin("rules");
+	for (int i = 0; i < BBM_NRULES; i++)
+		if (c->per_rule[i]) {
+			print_text("\n  %-24s", bbm_rules[i]);
+			print_uint(bbm_rules[i], "%" PRIu64, c->per_rule[i]);
+		}
+	if (print_is_json())
+		print_obj_end();
+	if (print_is_json())
+		print_obj_end();
+	print_obj_end();
+}
 
 int cmd_check(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	fm_warn("check: not available in this build");
-	return EXIT_BAD;
+	static const struct option opts[] = {{"policy", required_argument, NULL, 'p'},
+					     {"json", no_argument, NULL, 'j'},
+					     {"help", no_argument, NULL, 'h'},
+					     {NULL, 0, NULL, 0}};
+	enum bbm_policy policy = BBM_POLICY_ARM;
+	struct check_counts counts;
+	struct fm_trace_ctx ctx;
+	struct fm_event ev;
+	struct fm_err err;
+	struct trace_reader *r;
+	struct bbm *b;
+	bool json = false;
+	const char *path, *name;
+	FILE *f;
+	int c, rc;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+p:jh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			if (bbm_policy_parse(optarg, &policy)) {
+				fm_warn("check: --policy %s: expected arm, linux or strict",
+					optarg);
+				return EXIT_BAD;
+			}
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		default:
+			if (optopt == 'p')
+				fm_warn("check: --policy needs a value (arm, linux or strict)");
+			else
+				fm_warn("check: %s: unknown option (try fixmapctl check -h)",
+					argv[optind - 1]);
+			return EXIT_BAD;
+		}
+	}
+	if (optind != argc - 1) {
+		fm_warn("check: %s (try fixmapctl check -h)",
+			optind >= argc ? "expected a trace FILE or - for standard input"
+				       : "expected exactly one trace FILE");
+		return EXIT_BAD;
+	}
+	path = argv[optind];
+	if (!strcmp(path, "-")) {
+		f = stdin;
+		name = "<stdin>";
+	} else {
+		f = fopen(path, "r");
+		name = path;
+		if (!f) {
+			fm_warn("check: %s: %s", path, strerror(errno));
+			return EXIT_BAD;
+		}
+	}
+	r = trace_text_open(f, name, &ctx, &err);
+	if (!r) {
+		fm_warn("check: %s", err.msg);
+		if (f != stdin)
+			fclose(f);
+		return EXIT_BAD;
+	}
+	memset(&counts, 0, sizeof(counts));
+	print_init(stdout, json);
+	b = bbm_new(&ctx, policy, on_finding, &counts);
+	if (!b) {
+		fm_warn("check: out of memory");
+		rc = -1;
+		goto out;
+	}
+	bbm_set_source(b, name);
+	while ((rc = trace_text_next(r, &ev, &err)) == 1)
+		bbm_event(b, &ev);
+	if (rc == 0) {
+		struct bbm_stats st;
+		bbm_finish(b);
+		bbm_get_stats(b, &st);
+		print_summary(&counts, st.events, policy);
+	} else {
+		fm_warn("check: %s", err.msg);
+	}
+out:
+	bbm_free(b);
+	trace_text_close(r);
+	if (f != stdin)
+		fclose(f);
+	if (print_finish()) {
+		fm_warn("check: writing the output failed");
+		return EXIT_BAD;
+	}
+	if (rc < 0)
+		return EXIT_BAD;
+	return counts.errors ? EXIT_FINDINGS : EXIT_OK;
 }
