@@ -576,8 +576,8 @@ int cmd_trace(int argc, char **argv)
 		fm_warn("trace: writing the output failed");
 		status = EXIT_BAD;
 	}
-	bbm_free(tr->bbm);
 out_rings:
+	bbm_free(tr->bbm);
 	ring_set_free(&tr->rs);
 out_target:
 	target_close(tr->t); /* a gdb target resumes the guest unless --stay-stopped */
