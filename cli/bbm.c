@@ -106,6 +106,8 @@ struct ent {
 	cpuset done, s1done;
 	uint32_t brk_line, att_line, bef_line, aft_line, local_line, narrow_line, bad_line,
 	    s1early_line, isb_line;
+	/* stream positions of the same events: non-zero when present (lines are 0 live) */
+	uint64_t bef_seq, aft_seq, local_seq, narrow_seq, bad_seq, s1early_seq;
 	uint32_t pnext, pprev; /* pending list, index + 1 (also the free list) */
 	uint32_t inext, iprev; /* in-flight list of att_cpu */
 	uint16_t table, brk_cpu, att_cpu, att_op, local_cpu, local_op, bad_op, isb_cpu;
@@ -118,10 +120,13 @@ struct cpu_state {
 	uint64_t dsb_wide_seq; /* last DSB that orders stores (ST or full), domain ISH or wider */
 	uint64_t dsb_any_seq;  /* same, any domain */
 	uint32_t dsb_narrow_line;
+	uint64_t dsb_narrow_seq;
 	uint8_t dsb_narrow_bar;
 	uint64_t dmb_seq;
 	uint32_t dmb_line;
 	uint64_t isb_seq;
+	uint64_t maint_seq; /* last DSB that completed a TLBI of this CPU */
+	uint32_t maint_line;
 	uint32_t infl; /* in-flight list head, index + 1 */
 	/* the last TLBI that covered nothing pending ("stray") */
 	uint64_t stray_seq, stray_arg;
@@ -337,6 +342,7 @@ static void pend_start(struct bbm *b, uint32_t x, uint64_t old, const struct fm_
 	e->att_seq = 0;
 	e->att_line = e->bef_line = e->aft_line = e->local_line = e->narrow_line = 0;
 	e->bad_line = e->s1early_line = 0;
+	e->bef_seq = e->aft_seq = e->local_seq = e->narrow_seq = e->bad_seq = e->s1early_seq = 0;
 	e->att_part = 0;
 	e->bef = BEF_OK;
 	e->aft = AFT_NONE;
@@ -656,22 +662,26 @@ static const char *why_text(enum why w)
 static void report_dsb_issues(struct bbm *b, const struct ent *e)
 {
 	uint32_t nl = 0;
+	uint64_t ns = 0;
 	unsigned nb = 0;
 	char w[64] = "", bb[8];
 
 	if (e->bef == BEF_NARROW) {
 		nl = e->bef_line;
+		ns = e->bef_seq;
 		nb = e->bef_bar;
 	}
-	if (e->narrow_line && (!nl || e->narrow_line < nl)) {
+	if (e->narrow_seq && (!ns || e->narrow_seq < ns)) {
 		nl = e->narrow_line;
+		ns = e->narrow_seq;
 		nb = e->narrow_bar;
 	}
-	if (e->aft == AFT_NARROW && (e->flags & F_INFL) && (!nl || e->aft_line < nl)) {
+	if (e->aft == AFT_NARROW && (e->flags & F_INFL) && (!ns || e->aft_seq < ns)) {
 		nl = e->aft_line;
+		ns = e->aft_seq;
 		nb = e->aft_bar;
 	}
-	if (nl) {
+	if (ns) {
 		unsigned f = arm64_tlbi_flags(e->att_op);
 		bool os = f & TLBI_F_OS;
 		cpus_text(b, &T(b, e)->walkers, w, sizeof(w));
@@ -728,7 +738,7 @@ static void judge(struct bbm *b, uint32_t x, enum why why, const struct fm_event
 	if (!primary && !(e->flags & F_ATT)) {
 		const struct cpu_state *c = &b->cpus[e->brk_cpu];
 		unsigned part;
-		if (e->bad_line) {
+		if (e->bad_seq) {
 			if (e->bad_why == COV_LAST)
 				report(
 				    b, R_COVERAGE, e, e->brk_cpu, e->bad_line, atseq,
@@ -743,7 +753,7 @@ static void judge(struct bbm *b, uint32_t x, enum why why, const struct fm_event
 				       arm64_tlbi_name(e->bad_op), e->bad_line, suggest(b, e));
 		} else if (e->flags & F_TTLBAD) {
 			/* tlbi-ttl-mismatch was reported at the TLBI */
-		} else if (t->regime == FM_REGIME_S2 && e->s1early_line) {
+		} else if (t->regime == FM_REGIME_S2 && e->s1early_seq) {
 			report(
 			    b, R_REGIME, e, e->brk_cpu, e->s1early_line, atseq,
 			    "the TLBI at line %u removes only stage-1 (combined) entries; the "
@@ -803,10 +813,10 @@ static void judge(struct bbm *b, uint32_t x, enum why why, const struct fm_event
 		return;
 	}
 	if (!primary) {
-		if ((e->flags & F_LOCAL) || (e->local_line && !(e->flags & F_INFL))) {
-			unsigned lc = e->local_line ? e->local_cpu : e->att_cpu;
-			uint32_t ll = e->local_line ? e->local_line : e->att_line;
-			unsigned lop = e->local_line ? e->local_op : e->att_op;
+		if ((e->flags & F_LOCAL) || (e->local_seq && !(e->flags & F_INFL))) {
+			unsigned lc = e->local_seq ? e->local_cpu : e->att_cpu;
+			uint32_t ll = e->local_seq ? e->local_line : e->att_line;
+			unsigned lop = e->local_seq ? e->local_op : e->att_op;
 			report(
 			    b, R_LOCAL, e, lc, ll, atseq,
 			    "tlbi %s at line %u reaches only cpu%u's TLB, but table %s is walked "
@@ -850,7 +860,7 @@ static void judge(struct bbm *b, uint32_t x, enum why why, const struct fm_event
 		report(b, why == WHY_MAKE ? R_NO_DSB_AFTER : R_STALE, e, e->att_cpu, at, atseq,
 		       "tlbi %s at line %u was not completed by a dsb ish %s",
 		       arm64_tlbi_name(e->att_op), e->att_line, why_text(why));
-	} else if (e->s1early_line) {
+	} else if (e->s1early_seq) {
 		report(
 		    b, R_NO_DSB_AFTER, e, e->att_cpu, e->s1early_line, atseq,
 		    "the stage-1 invalidation at line %u was issued before the IPA invalidation "
@@ -858,7 +868,7 @@ static void judge(struct bbm *b, uint32_t x, enum why why, const struct fm_event
 		    "dsb ish between tlbi ipas2e1is and tlbi vmalle1is",
 		    e->s1early_line);
 	} else {
-		report(b, R_REGIME, e, e->att_cpu, e->att_line ? e->att_line : at, atseq,
+		report(b, R_REGIME, e, e->att_cpu, e->att_seq ? e->att_line : at, atseq,
 		       "tlbi %s removes only stage-2 entries; combined stage 1+2 entries may still "
 		       "hold the old output address %s: follow it with dsb ish; tlbi vmalle1is; "
 		       "dsb ish",
@@ -933,6 +943,7 @@ static void on_tlbi_cover(struct bbm *b, uint32_t x, const struct fm_event *ev, 
 	*hit = true;
 	if (cv == COV_LAST || cv == COV_ASID) {
 		e->bad_line = ev->line;
+		e->bad_seq = ev->seq;
 		e->bad_op = (uint16_t)op;
 		e->bad_why = (uint8_t)cv;
 		return;
@@ -966,8 +977,10 @@ static void on_tlbi_cover(struct bbm *b, uint32_t x, const struct fm_event *ev, 
 			return;
 	}
 	if (part == PART_S1 && !covered_all(b, e, &e->done)) {
-		if (!e->s1early_line)
+		if (!e->s1early_seq) {
 			e->s1early_line = ev->line;
+			e->s1early_seq = ev->seq;
+		}
 		return;
 	}
 	/* DSB before the TLBI, after the store (D8.16.1 step 2): on the issuing CPU (or the
@@ -983,6 +996,7 @@ static void on_tlbi_cover(struct bbm *b, uint32_t x, const struct fm_event *ev, 
 			e->bef = BEF_NARROW;
 			const struct cpu_state *cn = ci->dsb_any_seq > e->brk_seq ? ci : cb;
 			e->bef_line = cn->dsb_narrow_line;
+			e->bef_seq = cn->dsb_narrow_seq;
 			e->bef_bar = cn->dsb_narrow_bar;
 		} else {
 			e->bef = BEF_NONE;
@@ -1054,6 +1068,7 @@ static void on_dsb(struct bbm *b, const struct fm_event *ev)
 			c->dsb_wide_seq = ev->seq;
 		else {
 			c->dsb_narrow_line = ev->line;
+			c->dsb_narrow_seq = ev->seq;
 			c->dsb_narrow_bar = ev->bar;
 		}
 	}
@@ -1073,6 +1088,7 @@ static void on_dsb(struct bbm *b, const struct fm_event *ev)
 		if (rank < need) {
 			e->aft = AFT_NARROW;
 			e->aft_line = ev->line;
+			e->aft_seq = ev->seq;
 			e->aft_bar = ev->bar;
 			continue;
 		}
@@ -1081,8 +1097,9 @@ static void on_dsb(struct bbm *b, const struct fm_event *ev)
 			reach = b->all;
 		else
 			cs_add(&reach, ev->cpu);
-		if (!cs_only(&T(b, e)->walkers, ev->cpu) && rank < 1 && !e->narrow_line) {
+		if (!cs_only(&T(b, e)->walkers, ev->cpu) && rank < 1 && !e->narrow_seq) {
 			e->narrow_line = ev->line;
+			e->narrow_seq = ev->seq;
 			e->narrow_bar = ev->bar;
 		}
 		if (e->att_part & PART_PRIMARY)
@@ -1091,10 +1108,13 @@ static void on_dsb(struct bbm *b, const struct fm_event *ev)
 			cs_or(&e->s1done, &reach);
 		if (!(f & (TLBI_F_IS | TLBI_F_OS))) {
 			e->local_line = e->att_line;
+			e->local_seq = e->att_seq;
 			e->local_cpu = e->att_cpu;
 			e->local_op = e->att_op;
 		}
 		infl_unlink(b, x);
+		c->maint_seq = ev->seq;
+		c->maint_line = ev->line;
 		e->isb_cpu = ev->cpu;
 		e->isb_seq = ev->seq;
 		e->isb_line = ev->line;
@@ -1214,7 +1234,7 @@ static void on_pte(struct bbm *b, const struct fm_event *ev)
 		if (e->flags & F_PEND) {
 			bool tab = is_table(e->old, L);
 			if (!fully_covered(b, e)) {
-				bool had_att = (e->flags & F_ATT) || e->bad_line;
+				bool had_att = (e->flags & F_ATT) || e->bad_seq;
 				judge(b, x, WHY_MAKE, ev);
 				e = E(b, x);
 				if (tab && had_att)
@@ -1230,10 +1250,17 @@ static void on_pte(struct bbm *b, const struct fm_event *ev)
 			drop_orphans(b, &tmp, true, ev);
 		}
 		e = E(b, x);
-		e->isb_cpu = ev->cpu;
-		e->isb_seq = ev->seq;
-		e->isb_line = ev->line;
-		e->flags |= F_ISBMAKE;
+		/* An ISB must separate completed TLB maintenance from the use of the new
+		 * entry; a make between them carries the requirement (D8.17.4). A make
+		 * alone needs none here: nothing stale can be used, invalid entries are
+		 * never cached. */
+		{
+			const struct cpu_state *mc = &b->cpus[ev->cpu];
+			e->isb_seq = mc->maint_seq > mc->isb_seq ? mc->maint_seq : 0;
+			e->isb_cpu = ev->cpu;
+			e->isb_line = mc->maint_line;
+			e->flags |= F_ISBMAKE;
+		}
 		if (b->ncont && L >= 2)
 			check_contiguous(b, x, ev);
 		return;
@@ -1290,22 +1317,13 @@ static void on_access(struct bbm *b, const struct fm_event *ev)
 			if (e->isb_seq && e->isb_cpu == ev->cpu && c->isb_seq < e->isb_seq) {
 				bool make = e->flags & F_ISBMAKE;
 				e->isb_seq = 0;
-				/* FEAT_ETS2: no spurious fault from the old invalid entry after a
-				 * make for data accesses; fetches still need the context
-				 * synchronization. */
-				if (make && (b->ctx.features & FM_FEAT_ETS2) &&
-				    !(ev->flags & FM_EVF_EXEC))
-					continue;
 				report(b, R_ISB, e, ev->cpu, ev->line, ev->seq,
 				       "cpu%u uses va %#" PRIx64
-				       " after %s at line %u with no isb in "
-				       "between, so it may still use the earlier translation (or "
-				       "fault): "
-				       "add isb",
-				       ev->cpu, ev->va,
-				       make ? "making the entry valid"
-					    : "completing the TLB maintenance",
-				       e->isb_line);
+				       " after completing TLB maintenance at "
+				       "line %u%s with no isb in between, so it may still use the "
+				       "earlier translation: add isb after the completing dsb",
+				       ev->cpu, ev->va, e->isb_line,
+				       make ? " and making the entry valid" : "");
 			}
 		}
 	}
@@ -1360,11 +1378,17 @@ static void on_free(struct bbm *b, const struct fm_event *ev)
 	free(v);
 }
 
-void bbm_event(struct bbm *b, const struct fm_event *ev)
+void bbm_event(struct bbm *b, const struct fm_event *in)
 {
-	if (!b || ev->cpu >= b->ctx.ncpus)
+	struct fm_event e2;
+	const struct fm_event *ev = &e2;
+
+	if (!b || in->cpu >= b->ctx.ncpus)
 		return;
-	b->events++;
+	/* The model orders events by their position in the stream (never 0), whatever
+	 * the source's own numbering; lines are only for messages (0 when live). */
+	e2 = *in;
+	e2.seq = ++b->events;
 	switch (ev->type) {
 	case FM_EV_PTE:
 		if (ev->level <= 3)

@@ -89,6 +89,7 @@ boot_case() {
 drain() {
 	"$FM" trace --mem "$QEMU_SHM" --elf "$BUILD/agent.elf" --no-trim -q -j --save "$1" \
 		>"$1.sum" 2>"$1.err"
+	[ $? -le 1 ] # 1: the checker found errors (the fault-injecting modes)
 }
 
 check_mode() { # NAME SMP MODE ITERS OUT

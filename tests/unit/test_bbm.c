@@ -113,6 +113,28 @@ static void seed_local_and_fixed(void)
 	CHECK_STR(got, "");
 }
 
+/* Live events carry no line (0): the rules must not depend on it. */
+static void live_events_without_lines(void)
+{
+	struct fm_trace_ctx c = ctx4();
+	struct bbm *b = bbm_new(&c, BBM_POLICY_ARM, collect, NULL);
+
+	line = 0;
+	got[0] = '\0';
+	struct fm_event ev[] = {
+	    pte(1, 0x80001000, 3, 0x41000743, 0), bar(FM_EV_DSB, 1, BAR_NSHST),
+	    tlbi(1, TLBI_vale2, 0x80001000),	  bar(FM_EV_DSB, 1, BAR_NSH),
+	    pte(1, 0x80001000, 3, 0, 0x41005743),
+	};
+	for (size_t i = 0; i < 5; i++) {
+		ev[i].line = 0;
+		ev[i].seq = 0; /* the source's numbering may not start at 1 either */
+	}
+	run(b, ev, 5);
+	bbm_free(b);
+	CHECK_STR(got, "bbm-local-tlbi@0 bbm-dsb-domain@0");
+}
+
 static void dmb_never_completes(void)
 {
 	struct fm_trace_ctx c = ctx4();
@@ -215,6 +237,7 @@ static void many_pending(void)
 int main(void)
 {
 	RUN(seed_local_and_fixed);
+	RUN(live_events_without_lines);
 	RUN(dmb_never_completes);
 	RUN(policies);
 	RUN(memory_bounded);
