@@ -30,6 +30,7 @@
 #include <curses.h>
 
 #include "agent.h"
+#include "bbm.h"
 #include "cmds.h"
 #include "desc.h"
 #include "elfsym.h"
@@ -43,35 +44,6 @@
 #include "view_model.h"
 #include "view_ui.h"
 #include "walk.h"
-
-#if __has_include("bbm.h")
-#include "bbm.h"
-#else
-/*
- * Stand-in until the checker lands: the agreed API, defined weak in
- * cmd_trace.c (no checker: no findings).
- */
-enum bbm_policy { BBM_POLICY_ARM, BBM_POLICY_LINUX, BBM_POLICY_STRICT };
-enum bbm_severity { BBM_ERROR, BBM_WARNING };
-struct bbm_finding {
-	const char *rule;
-	enum bbm_severity severity;
-	unsigned cpu;
-	uint32_t line;
-	uint64_t seq;
-	uint64_t va;
-	unsigned level;
-	uint64_t old, new;
-	char message[512];
-};
-typedef void (*bbm_report_fn)(const struct bbm_finding *f, void *arg);
-struct bbm;
-int bbm_policy_parse(const char *s, enum bbm_policy *p);
-struct bbm *bbm_new(const struct fm_trace_ctx *ctx, enum bbm_policy p, bbm_report_fn fn,
-		    void *arg);
-void bbm_event(struct bbm *b, const struct fm_event *ev);
-void bbm_free(struct bbm *b);
-#endif
 
 #define DEFAULT_INTERVAL_GDB_MS 100
 #define DEFAULT_INTERVAL_MEM_MS 5
