@@ -20,7 +20,6 @@
 #include "agent.h"
 #include "cmds.h"
 #include "desc.h"
-#include "elfsym.h"
 #include "err.h"
 #include "print.h"
 #include "tgtopt.h"
@@ -284,30 +283,6 @@ static int dump_one(struct target *t, const struct dump_opts *o, const char *ttb
 	return 0;
 }
 
-/* The agent's shared area: by --elf's symbol, else by scanning RAM for its magic. */
-static int find_agent(struct target *t, const struct tgtopt *to, struct agent_state *st,
-		      struct fm_err *err)
-{
-	uint64_t pa, size;
-
-	if (to->elf) {
-		struct elfsym *e = elfsym_open(to->elf, err);
-		int r;
-
-		if (!e)
-			return -1;
-		r = elfsym_lookup(e, FIXMAP_SYM, &pa, &size);
-		elfsym_close(e);
-		if (r)
-			return fm_err_set(err, "%s: no symbol %s (is it the agent's image?)", to->elf,
-					  FIXMAP_SYM);
-	} else if (agent_scan(t, AGENT_SCAN_BASE, AGENT_SCAN_SIZE, &pa, err)) {
-		return -1;
-	}
-	/* The agent maps itself with VA == PA: the symbol's value is the PA. */
-	return agent_read(t, pa, st, err);
-}
-
 /* One row of the slot table: the entry as it is in memory now, decoded with the CPU's MAIR_EL2. */
 static void slot_row(const struct agent_cpu *ac, uint64_t pte, bool pte_read)
 {
@@ -367,7 +342,7 @@ static int dump_slots(struct target *t, const struct dump_opts *o, struct fm_err
 
 	if (!st)
 		return fm_err_set(err, "out of memory");
-	if (find_agent(t, &o->to, st, err)) {
+	if (tgtopt_find_agent(&o->to, t, st, err)) {
 		free(st);
 		return fm_err_prefix(err, "no agent found (give --regime el2|el1|s2 to dump a "
 					  "table)");
@@ -407,46 +382,6 @@ static int dump_slots(struct target *t, const struct dump_opts *o, struct fm_err
 	return 0;
 }
 
-/*
- * EL2 registers for a target without system registers (--mem): what the
- * agent recorded for --cpu, unless given on the command line.
- */
-static int el2_regs(struct target *t, const struct tgtopt *to, uint64_t *ttbr, uint64_t *tcr,
-		    uint64_t *mair, struct fm_err *err)
-{
-	struct agent_state *st;
-	const struct fixmap_cpu *c;
-	struct fm_err e2;
-
-	if (t->ops->sysreg || (to->reg_given[TGTOPT_TTBR] && to->reg_given[TGTOPT_TCR] &&
-			       to->reg_given[TGTOPT_MAIR]))
-		return tgtopt_sysreg(to, t, TGTOPT_TTBR, "TTBR0_EL2", ttbr, err) ||
-			       tgtopt_sysreg(to, t, TGTOPT_TCR, "TCR_EL2", tcr, err) ||
-			       tgtopt_sysreg(to, t, TGTOPT_MAIR, "MAIR_EL2", mair, err)
-			   ? -1
-			   : 0;
-	st = calloc(1, sizeof(*st));
-	if (!st)
-		return fm_err_set(err, "out of memory");
-	if (find_agent(t, to, st, &e2)) {
-		free(st);
-		return fm_err_set(err,
-				  "the %s target has no system registers and no agent was found "
-				  "(%s); give --ttbr, --tcr and --mair",
-				  t->ops->kind, e2.msg);
-	}
-	if (to->cpu >= st->max_cpus || !st->cpu[to->cpu].present) {
-		free(st);
-		return fm_err_set(err, "--cpu %u: the agent has no such CPU", to->cpu);
-	}
-	c = &st->cpu[to->cpu].c;
-	*ttbr = to->reg_given[TGTOPT_TTBR] ? to->reg[TGTOPT_TTBR] : c->ttbr0_el2;
-	*tcr = to->reg_given[TGTOPT_TCR] ? to->reg[TGTOPT_TCR] : c->tcr_el2;
-	*mair = to->reg_given[TGTOPT_MAIR] ? to->reg[TGTOPT_MAIR] : c->mair_el2;
-	free(st);
-	return 0;
-}
-
 static int dump_regime(struct target *t, const struct dump_opts *o, struct fm_err *err)
 {
 	const struct tgtopt *to = &o->to;
@@ -454,7 +389,7 @@ static int dump_regime(struct target *t, const struct dump_opts *o, struct fm_er
 
 	switch (o->regime) {
 	case FM_REGIME_EL2:
-		if (el2_regs(t, to, &ttbr, &tcr, &mair, err))
+		if (tgtopt_check_nvhe(to, t, err) || tgtopt_el2_regs(to, t, &ttbr, &tcr, &mair, err))
 			return -1;
 		return dump_one(t, o, "TTBR0_EL2", ttbr, "TCR_EL2", tcr, mair, 0, err);
 	case FM_REGIME_EL1: {

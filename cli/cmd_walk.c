@@ -95,9 +95,7 @@ static int regs_for(const struct walk_opts *o, struct target *t, struct walk_cfg
 	case FM_REGIME_EL2:
 		*base_name = "TTBR0_EL2";
 		*ctl_name = "TCR_EL2";
-		if (tgtopt_sysreg(to, t, TGTOPT_TTBR, "TTBR0_EL2", base, err) ||
-		    tgtopt_sysreg(to, t, TGTOPT_TCR, "TCR_EL2", ctl, err) ||
-		    tgtopt_sysreg(to, t, TGTOPT_MAIR, "MAIR_EL2", &mair, err))
+		if (tgtopt_check_nvhe(to, t, err) || tgtopt_el2_regs(to, t, base, ctl, &mair, err))
 			return -1;
 		break;
 	case FM_REGIME_EL1:

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 #include "tgtopt.h"
 
+#include "agent.h"
+#include "elfsym.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -146,6 +149,23 @@ int tgtopt_sysreg(const struct tgtopt *o, struct target *t, int which, const cha
 	return 0;
 }
 
+int tgtopt_check_nvhe(const struct tgtopt *o, struct target *t, struct fm_err *err)
+{
+	struct fm_err e2;
+	uint64_t hcr;
+
+	if (o->reg_given[TGTOPT_TCR] || !t->ops->sysreg ||
+	    target_sysreg(t, o->cpu, "HCR_EL2", &hcr, &e2))
+		return 0;
+	/* HCR_EL2.E2H, bit 34 (D19.2): TCR_EL2 then has two ranges, like TCR_EL1. */
+	if ((hcr >> 34) & 1)
+		return fm_err_set(err,
+				  "HCR_EL2.E2H = 1 on CPU %u (VHE): the EL2&0 regime is not "
+				  "supported by --regime el2, which walks non-VHE EL2 tables",
+				  o->cpu);
+	return 0;
+}
+
 int tgtopt_bad_option(char **argv, int optind_after, int optopt_code, struct fm_err *err)
 {
 	const char *word = optind_after > 0 ? argv[optind_after - 1] : "?";
@@ -153,4 +173,68 @@ int tgtopt_bad_option(char **argv, int optind_after, int optopt_code, struct fm_
 	if (optopt_code && optopt_code < 0x100 && word[0] == '-' && word[1] != '-')
 		return fm_err_set(err, "-%c: unknown option or missing value", optopt_code);
 	return fm_err_set(err, "%s: unknown option or missing value", word);
+}
+
+/* The agent's shared area: by --elf's symbol, else by scanning RAM for its magic. */
+int tgtopt_find_agent(const struct tgtopt *to, struct target *t, struct agent_state *st,
+		      struct fm_err *err)
+{
+	uint64_t pa, size;
+
+	if (to->elf) {
+		struct elfsym *e = elfsym_open(to->elf, err);
+		int r;
+
+		if (!e)
+			return -1;
+		r = elfsym_lookup(e, FIXMAP_SYM, &pa, &size);
+		elfsym_close(e);
+		if (r)
+			return fm_err_set(err, "%s: no symbol %s (is it the agent's image?)", to->elf,
+					  FIXMAP_SYM);
+	} else if (agent_scan(t, AGENT_SCAN_BASE, AGENT_SCAN_SIZE, &pa, err)) {
+		return -1;
+	}
+	/* The agent maps itself with VA == PA: the symbol's value is the PA. */
+	return agent_read(t, pa, st, err);
+}
+
+/*
+ * EL2 registers for a target without system registers (--mem): what the
+ * agent recorded for --cpu, unless given on the command line.
+ */
+int tgtopt_el2_regs(const struct tgtopt *to, struct target *t, uint64_t *ttbr, uint64_t *tcr,
+		    uint64_t *mair, struct fm_err *err)
+{
+	struct agent_state *st;
+	const struct fixmap_cpu *c;
+	struct fm_err e2;
+
+	if (t->ops->sysreg || (to->reg_given[TGTOPT_TTBR] && to->reg_given[TGTOPT_TCR] &&
+			       to->reg_given[TGTOPT_MAIR]))
+		return tgtopt_sysreg(to, t, TGTOPT_TTBR, "TTBR0_EL2", ttbr, err) ||
+			       tgtopt_sysreg(to, t, TGTOPT_TCR, "TCR_EL2", tcr, err) ||
+			       tgtopt_sysreg(to, t, TGTOPT_MAIR, "MAIR_EL2", mair, err)
+			   ? -1
+			   : 0;
+	st = calloc(1, sizeof(*st));
+	if (!st)
+		return fm_err_set(err, "out of memory");
+	if (tgtopt_find_agent(to, t, st, &e2)) {
+		free(st);
+		return fm_err_set(err,
+				  "the %s target has no system registers and no agent was found "
+				  "(%s); give --ttbr, --tcr and --mair",
+				  t->ops->kind, e2.msg);
+	}
+	if (to->cpu >= st->max_cpus || !st->cpu[to->cpu].present) {
+		free(st);
+		return fm_err_set(err, "--cpu %u: the agent has no such CPU", to->cpu);
+	}
+	c = &st->cpu[to->cpu].c;
+	*ttbr = to->reg_given[TGTOPT_TTBR] ? to->reg[TGTOPT_TTBR] : c->ttbr0_el2;
+	*tcr = to->reg_given[TGTOPT_TCR] ? to->reg[TGTOPT_TCR] : c->tcr_el2;
+	*mair = to->reg_given[TGTOPT_MAIR] ? to->reg[TGTOPT_MAIR] : c->mair_el2;
+	free(st);
+	return 0;
 }

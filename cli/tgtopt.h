@@ -95,6 +95,29 @@ struct target *tgtopt_open(const struct tgtopt *o, struct fm_err *err);
 int tgtopt_sysreg(const struct tgtopt *o, struct target *t, int which, const char *name,
 		  uint64_t *val, struct fm_err *err);
 
+/*
+ * The el2 regime is walked with the non-VHE TCR_EL2 layout: -1 with the reason
+ * if the target's HCR_EL2 (of --cpu) says E2H = 1, where TCR_EL2 has the
+ * TCR_EL1 layout and the walk would be misdecoded. 0 when HCR_EL2 cannot be
+ * read or TCR_EL2 was given on the command line.
+ */
+int tgtopt_check_nvhe(const struct tgtopt *o, struct target *t, struct fm_err *err);
+
+struct agent_state;
+/*
+ * The agent's shared area (cli/agent.h): by the symbol fixmap_shared of --elf
+ * (the agent maps itself VA == PA), else by a scan of guest RAM for its magic.
+ */
+int tgtopt_find_agent(const struct tgtopt *o, struct target *t, struct agent_state *st,
+		      struct fm_err *err);
+/*
+ * TTBR0_EL2, TCR_EL2 and MAIR_EL2 of --cpu: the command-line values, else the
+ * target's system registers, else (targets without them, --mem) the values the
+ * agent recorded for the CPU.
+ */
+int tgtopt_el2_regs(const struct tgtopt *o, struct target *t, uint64_t *ttbr, uint64_t *tcr,
+		    uint64_t *mair, struct fm_err *err);
+
 /* Parses a number (decimal or 0x hex) that must use the whole word. */
 int tgtopt_parse_u64(const char *s, uint64_t *v);
 /* Parses "LO-HI" (inclusive HI) or "LO+SIZE" into an inclusive range. */

@@ -49,9 +49,12 @@ for mode in broadcast local; do
 	fi
 	# the walk of CPU 2's slot ends at CPU 2's entry
 	pte2=$(sed -n '3s/.*"pte_pa":"\(0x[0-9a-f]*\)".*/\1/p' "$TMP/slots.mem")
-	w=$($FM walk $G --cpu 2 -j 0x80002000)
-	case $w in *"\"level\":3,\"table\":\"0x"*"\"ptep\":\"$pte2\""*) pass "walk-slot-$mode" ;;
-	*) fail "walk-slot-$mode" "$w" ;; esac
+	for t in gdb mem; do
+		if [ $t = gdb ]; then args=$G; else args=$M; fi
+		w=$($FM walk $args --cpu 2 -j 0x80002000)
+		case $w in *"\"level\":3,\"table\":\"0x"*"\"ptep\":\"$pte2\""*) pass "walk-slot-$mode-$t" ;;
+		*) fail "walk-slot-$mode-$t" "$w" ;; esac
+	done
 	qemu_stop
 done
 finish

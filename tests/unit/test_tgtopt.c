@@ -103,11 +103,43 @@ static void numbers_and_ranges(void)
 	CHECK(tgtopt_parse_range("1+0", &lo, &hi) < 0);
 }
 
+/* A target whose only system register is HCR_EL2. */
+static uint64_t hcr_value;
+static int hcr_sysreg(struct target *t, unsigned cpu, const char *name, uint64_t *val,
+		      struct fm_err *err)
+{
+	(void)t;
+	(void)cpu;
+	if (strcmp(name, "HCR_EL2"))
+		return fm_err_set(err, "no %s", name);
+	*val = hcr_value;
+	return 0;
+}
+static const struct target_ops hcr_ops = {.kind = "hcr", .sysreg = hcr_sysreg};
+
+static void refuses_vhe(void)
+{
+	struct target t = {.ops = &hcr_ops};
+	struct tgtopt o;
+	struct fm_err err = {{0}};
+
+	tgtopt_init(&o);
+	hcr_value = 0x30080080001ull; /* pKVM's host: E2H clear */
+	CHECK(tgtopt_check_nvhe(&o, &t, &err) == 0);
+	hcr_value |= 1ull << 34;
+	CHECK(tgtopt_check_nvhe(&o, &t, &err) < 0);
+	CHECK(strstr(err.msg, "E2H = 1"));
+	/* a TCR given on the command line is the user's word */
+	o.reg_given[TGTOPT_TCR] = true;
+	CHECK(tgtopt_check_nvhe(&o, &t, &err) == 0);
+}
+
 int main(void)
 {
 	RUN(all_options);
 	RUN(bad_values_name_the_word);
 	RUN(open_needs_one_target);
 	RUN(numbers_and_ranges);
+	RUN(refuses_vhe);
 	return UNIT_EXIT();
 }
