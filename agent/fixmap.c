@@ -49,6 +49,16 @@ uint64_t fixmap_map(struct fixmap_slot *s, uint64_t pa, enum fixmap_mode mode)
 	ev_pte(s->ptep, s->va, FIXMAP_SLOT_LEVEL, desc);
 	/* Make the new entry visible to every CPU's walks before it is used. */
 	ev_dsb(BAR_ISHST);
+	/*
+	 * This CPU uses the slot next: without an ISB, instructions after the
+	 * DSB may already have been translated with the old (invalid) entry
+	 * (Arm ARM D8.2.6 / K11 "ensuring the visibility of updates to
+	 * translation tables"; Linux added the same ISB to set_pte() for kernel
+	 * mappings). Linux's EL2 fixmap omits it; fixmapctl reports that as
+	 * missing-isb, and the no-isb mode reproduces it.
+	 */
+	if (mode != FIXMAP_MODE_no_isb)
+		ev_isb();
 	fixmap_publish(s, desc, 1);
 	return s->va;
 }

@@ -35,7 +35,8 @@ int fixmap_setup(struct mmu *m, unsigned n, uint64_t *pteps[]);
 
 /*
  * Maps pa (page aligned) into the slot: store, then `dsb ishst` so walks by any
- * CPU see it. The slot must be invalid, except in FIXMAP_MODE_no_break, which
+ * CPU see it, then `isb` before this CPU uses it (not in FIXMAP_MODE_no_isb,
+ * which leaves it out here and after the unmap). The slot must be invalid, except in FIXMAP_MODE_no_break, which
  * overwrites a valid slot directly (the injected valid->valid fault).
  * Returns the slot's VA, or 0 if refused.
  */
@@ -48,7 +49,7 @@ uint64_t fixmap_map(struct fixmap_slot *s, uint64_t pa, enum fixmap_mode mode);
  *   no_tlbi    dsb ishst; dsb ish; isb
  *   no_dsb     tlbi vale2is; isb
  *   bad_ttl    as broadcast, with a level-2 TTL hint
- *   no_isb     as broadcast, without the isb
+ *   no_isb     as broadcast, without the isb (and none after the map)
  *   no_break   as broadcast (the fault of that mode is in fixmap_map)
  * Returns 0, or -1 if the slot was not mapped.
  */

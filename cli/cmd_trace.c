@@ -95,6 +95,7 @@ struct trace_run {
 	struct live_drain ld;
 	struct bbm *bbm;
 	FILE *savef;
+	uint64_t line_base; /* header lines of the saved file: event n is on line line_base + n */
 	bool save_failed;
 
 	uint64_t events, cpu_events[FIXMAP_MAX_CPUS];
@@ -200,11 +201,45 @@ static void print_event(struct trace_run *tr, const struct fm_event *ev)
 	print_obj_end();
 }
 
-static void on_merged(void *arg, const struct fm_event *ev)
+/*
+ * Writes the saved file's header and counts its lines, so that every live event
+ * gets the line number it has in the saved file: findings then name the same
+ * lines live and when the file is checked later (and no event has line 0).
+ */
+static int save_header(struct trace_run *tr)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	int rc;
+
+	if (!f)
+		return -1;
+	rc = fprintf(f,
+		     "# fixmapctl trace of %s\n# agent at %#" PRIx64
+		     ", protocol %u.%u, mode %s, %u CPUs\n",
+		     target_describe(tr->t), tr->st.pa, tr->st.hdr.major, tr->st.hdr.minor,
+		     agent_mode_name(tr->st.hdr.mode), tr->st.ncpus) < 0 ||
+	     trace_text_write_header(f, &tr->ctx);
+	if (fclose(f) || rc) {
+		free(buf);
+		return -1;
+	}
+	for (size_t i = 0; i < len; i++)
+		tr->line_base += buf[i] == '\n';
+	rc = fwrite(buf, 1, len, tr->savef) == len ? 0 : -1;
+	free(buf);
+	return rc;
+}
+
+static void on_merged(void *arg, const struct fm_event *merged)
 {
 	struct trace_run *tr = arg;
+	struct fm_event line_ev = *merged;
+	const struct fm_event *ev = &line_ev;
 
 	tr->events++;
+	line_ev.line = (uint32_t)(tr->line_base + tr->events);
 	if (ev->cpu < FIXMAP_MAX_CPUS)
 		tr->cpu_events[ev->cpu]++;
 	if (!tr->quiet)
@@ -517,12 +552,7 @@ int cmd_trace(int argc, char **argv)
 			status = EXIT_BAD;
 			goto out_rings;
 		}
-		if (fprintf(tr->savef,
-			    "# fixmapctl trace of %s\n# agent at %#" PRIx64
-			    ", protocol %u.%u, mode %s, %u CPUs\n",
-			    target_describe(tr->t), tr->st.pa, tr->st.hdr.major, tr->st.hdr.minor,
-			    agent_mode_name(tr->st.hdr.mode), tr->st.ncpus) < 0 ||
-		    trace_text_write_header(tr->savef, &tr->ctx))
+		if (save_header(tr))
 			tr->save_failed = true;
 	}
 	print_text("# trace: %s; agent at %#" PRIx64 ", protocol %u.%u, mode %s, %u CPUs, %s\n",

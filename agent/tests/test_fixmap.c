@@ -91,13 +91,17 @@ static int ring_matches_log(unsigned cpu)
 
 static void test_map(void)
 {
-	static const struct step want[] = {{FAKE_PTE, 0}, {FAKE_DSB, BAR_ISHST}};
+	static const struct step want[] = {{FAKE_PTE, 0}, {FAKE_DSB, BAR_ISHST}, {FAKE_ISB, 0}};
+	static const struct step no_isb[] = {{FAKE_PTE, 0}, {FAKE_DSB, BAR_ISHST}};
 	const struct fixmap_rec_event *r;
 
 	setup(1, true);
+	CHECK(fixmap_map(&slot, 0x41000000, FIXMAP_MODE_no_isb) != 0);
+	CHECK(log_is(no_isb, 2));
+	setup(1, true);
 	CHECK_EQ_U64(fixmap_map(&slot, 0x41000000, FIXMAP_MODE_broadcast), 0x80001000);
 	CHECK_EQ_U64(*pteps[1], 0x41000743);
-	CHECK(log_is(want, 2));
+	CHECK(log_is(want, 3));
 	CHECK(ring_matches_log(1));
 	r = (const void *)fixmap_shared.cpu[1].ring;
 	CHECK_EQ_U64(r->a[0], (uint64_t)(uintptr_t)pteps[1]);

@@ -27,7 +27,7 @@ for mode in broadcast local; do
 	"$FM" trace --mem "$QEMU_SHM" --elf "$ELF" --save "$TMP/$mode.trace" -j >"$TMP/$mode.json" 2>"$TMP/$mode.err"
 	rc=$?
 	n=$(nevents "$TMP/$mode.json")
-	if [ "$rc" = $want ] && [ "${n:-0}" -eq $((4 * 200 * 8)) ]; then
+	if [ "$rc" = $want ] && [ "${n:-0}" -eq $((4 * 200 * 9)) ]; then
 		pass "mem-$mode-exit-and-events"
 	else
 		fail "mem-$mode-exit-and-events" "rc=$rc events=$n $(head -c 300 "$TMP/$mode.err")"
@@ -40,7 +40,7 @@ for mode in broadcast local; do
 			fail mem-broadcast-clean "$(rules "$TMP/$mode.json")"
 	fi
 	grep -q '^# agent at 0x' "$TMP/$mode.trace" && grep -q '^fixmap-trace 1$' "$TMP/$mode.trace" &&
-		[ "$(grep -c '^c[0-3] ' "$TMP/$mode.trace")" -eq $((4 * 200 * 8)) ] &&
+		[ "$(grep -c '^c[0-3] ' "$TMP/$mode.trace")" -eq $((4 * 200 * 9)) ] &&
 		pass "mem-$mode-save" || fail "mem-$mode-save" "$(grep -c '^c' "$TMP/$mode.trace") event lines"
 	if [ $check_ok = 1 ]; then
 		"$FM" check -j "$TMP/$mode.trace" >"$TMP/$mode.check" 2>&1
