@@ -1250,16 +1250,29 @@ static void on_pte(struct bbm *b, const struct fm_event *ev)
 			drop_orphans(b, &tmp, true, ev);
 		}
 		e = E(b, x);
-		/* An ISB must separate completed TLB maintenance from the use of the new
-		 * entry; a make between them carries the requirement (D8.17.4). A make
-		 * alone needs none here: nothing stale can be used, invalid entries are
-		 * never cached. */
+		/*
+		 * The CPU that makes an entry valid needs a context synchronization
+		 * event (ISB) after the DSB before it relies on the new translation:
+		 * without FEAT_ETS2 a walk for a later instruction may already have
+		 * run, in program order before the DSB completed, and seen the old
+		 * invalid entry, giving a spurious translation fault (D8.2.6 "Ordering
+		 * of translation table walks"; FEAT_ETS2 removes this for data
+		 * accesses, not for fetches). Completed TLB maintenance before the
+		 * make without an ISB since carries the same need (D8.17.4), so the
+		 * make is what the next ISB must follow. F_ISBMAKE marks a make with
+		 * no such maintenance: the case FEAT_ETS2 relaxes.
+		 */
 		{
 			const struct cpu_state *mc = &b->cpus[ev->cpu];
-			e->isb_seq = mc->maint_seq > mc->isb_seq ? mc->maint_seq : 0;
+			bool maint = mc->maint_seq > mc->isb_seq;
+
+			e->isb_seq = ev->seq;
 			e->isb_cpu = ev->cpu;
-			e->isb_line = mc->maint_line;
-			e->flags |= F_ISBMAKE;
+			e->isb_line = maint ? mc->maint_line : ev->line;
+			if (maint)
+				e->flags &= (uint16_t)~F_ISBMAKE;
+			else
+				e->flags |= F_ISBMAKE;
 		}
 		if (b->ncont && L >= 2)
 			check_contiguous(b, x, ev);
@@ -1316,14 +1329,20 @@ static void on_access(struct bbm *b, const struct fm_event *ev)
 			}
 			if (e->isb_seq && e->isb_cpu == ev->cpu && c->isb_seq < e->isb_seq) {
 				bool make = e->flags & F_ISBMAKE;
+				/* FEAT_ETS2: a data access after the make's DSB cannot fault
+				 * on the old invalid entry; a fetch still needs the ISB. */
+				if (make && (b->ctx.features & FM_FEAT_ETS2) &&
+				    !(ev->flags & FM_EVF_EXEC))
+					continue;
 				e->isb_seq = 0;
 				report(b, R_ISB, e, ev->cpu, ev->line, ev->seq,
-				       "cpu%u uses va %#" PRIx64
-				       " after completing TLB maintenance at "
-				       "line %u%s with no isb in between, so it may still use the "
-				       "earlier translation: add isb after the completing dsb",
-				       ev->cpu, ev->va, e->isb_line,
-				       make ? " and making the entry valid" : "");
+				       "cpu%u uses va %#" PRIx64 " after %s at line %u with no isb "
+				       "in between, so it may still use the earlier translation "
+				       "(or fault on the old invalid entry): add isb after the dsb",
+				       ev->cpu, ev->va,
+				       make ? "making the entry valid"
+					    : "completing the TLB maintenance",
+				       e->isb_line);
 			}
 		}
 	}

@@ -125,7 +125,7 @@ static void test_map_refusals(void)
 	CHECK_EQ_U64(*pteps[0], 0x41000743);
 	CHECK(fixmap_map(&slot, 0x41001000, FIXMAP_MODE_no_break) != 0);
 	CHECK_EQ_U64(*pteps[0], 0x41001743);
-	CHECK_EQ_U64(((const struct fixmap_rec_event *)fixmap_shared.cpu[0].ring)[2].a[2], 0x41000743);
+	CHECK_EQ_U64(((const struct fixmap_rec_event *)fixmap_shared.cpu[0].ring)[3].a[2], 0x41000743);
 }
 
 /* Runs map+unmap in mode and checks the unmap part of the log. */
