@@ -65,9 +65,16 @@ $(BUILD)/tests/agent_test_%: $(BUILD)/agent-host/agent/tests/test_%.o $(AGENT_HO
 SMP ?= 4
 MODE ?= broadcast
 ITERS ?= 0
+# The gdbstub listens on 127.0.0.1:$(GDB_PORT) and guest RAM is shared in
+# $(RUN_SHM), so fixmapctl can use --gdb or --mem on the running agent.
+GDB_PORT ?= 1234
+RUN_SHM ?= /dev/shm/fixmap-run
 run: agent
 	qemu-system-aarch64 -M virt,virtualization=on,gic-version=3 -cpu max -smp $(SMP) -m 256M \
+		-object memory-backend-file,id=mem,size=256M,mem-path=$(RUN_SHM),share=on \
+		-machine memory-backend=mem -gdb tcp:127.0.0.1:$(GDB_PORT) \
 		-nographic -semihosting -kernel $(BUILD)/agent.elf \
-		-append "fixmap.mode=$(MODE) fixmap.iters=$(ITERS) $(APPEND)"
+		-append "fixmap.mode=$(MODE) fixmap.iters=$(ITERS) $(APPEND)"; \
+		rc=$$?; rm -f $(RUN_SHM); exit $$rc
 
 .PHONY: run
