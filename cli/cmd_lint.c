@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "arm64.h"
+#include "bbm.h"
 #include "cmds.h"
 #include "disasm.h"
 #include "elfsym.h"
@@ -116,6 +117,7 @@ static int parse(int argc, char **argv, struct lint_opts *o, struct fm_err *err)
 					     {"policy", required_argument, NULL, O_POLICY},
 					     {"sites", no_argument, NULL, O_SITES},
 					     {NULL, 0, NULL, 0}};
+	enum bbm_policy policy;
 	int c;
 
 	optind = 1;
@@ -147,11 +149,11 @@ static int parse(int argc, char **argv, struct lint_opts *o, struct fm_err *err)
 			o->symbols = optarg;
 			break;
 		case O_POLICY:
-			if (!strcmp(optarg, "strict"))
-				o->seq_opts |= LINTSEQ_STRICT;
-			else if (strcmp(optarg, "arm") && strcmp(optarg, "linux"))
+			if (bbm_policy_parse(optarg, &policy))
 				return fm_err_set(
 				    err, "--policy '%s': expected arm, linux or strict", optarg);
+			if (policy == BBM_POLICY_STRICT)
+				o->seq_opts |= LINTSEQ_STRICT;
 			break;
 		case O_SITES:
 			o->sites = true;
