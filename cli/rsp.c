@@ -1019,14 +1019,17 @@ int rsp_transact(struct rsp *r, size_t n, unsigned depth, rsp_req_fn req, rsp_re
 			break;
 		}
 	}
-	if (r->wlen && flush(r, now_ms() + r->timeout_ms, err))
+	/* Acks a lazy-ack stub does not wait for go out with the next requests. */
+	if (r->wlen && (r->wreq || !r->lazy_acks) && flush(r, now_ms() + r->timeout_ms, err))
 		goto out;
 	rc = failed ? -1 : 0;
 	if (!failed)
 		r->status = RSP_OK;
 out:
-	r->wlen = 0;
-	r->wreq = false;
+	if (rc) {
+		r->wlen = 0;
+		r->wreq = false;
+	}
 	free(unacked.v);
 	free(awaiting.v);
 	free(redo.v);
@@ -1221,11 +1224,67 @@ int rsp_set_thread(struct rsp *r, char op, const char *tid, struct fm_err *err)
 	return request_ok(r, pkt, err);
 }
 
+/* Reading one qXfer object: request idx asks for `step` bytes at base + idx*step. */
+struct xfer {
+	struct rsp *r;
+	const char *annex;
+	size_t base, step;
+	char *buf;
+	size_t len, cap;
+	bool done;  /* the `l` (last) chunk came: later replies are past the end */
+	bool ahead; /* a short `m` chunk: later replies are at the wrong offsets */
+};
+
+static int xfer_req(void *arg, size_t idx, char *buf, size_t cap)
+{
+	struct xfer *x = arg;
+
+	return snprintf(buf, cap, "qXfer:features:read:%s:%zx,%zx", x->annex,
+			x->base + idx * x->step, x->step);
+}
+
+static int xfer_rep(void *arg, size_t idx, const char *data, size_t len, struct fm_err *err)
+{
+	struct xfer *x = arg;
+
+	if (x->done || x->ahead || x->base + idx * x->step != x->len)
+		return 0;
+	if (len == 0)
+		return fail(x->r, RSP_EUNSUPPORTED, err, "not supported by the stub");
+	if (data[0] == 'E')
+		return fail(x->r, RSP_ESTUB, err, "stub error %.8s", data);
+	if (data[0] != 'm' && data[0] != 'l')
+		return fail(x->r, RSP_EPROTO, err, "unexpected reply '%.*s'",
+			    (int)(len > 32 ? 32 : len), data);
+	if (x->len + len > 8u << 20)
+		return fail(x->r, RSP_EPROTO, err, "description larger than 8 MiB");
+	if (x->len + len + 1 > x->cap) {
+		size_t nc = x->cap;
+		char *nb;
+
+		while (x->len + len + 1 > nc)
+			nc *= 2;
+		nb = realloc(x->buf, nc);
+		if (!nb)
+			return fail(x->r, RSP_EIO, err, "out of memory");
+		x->buf = nb;
+		x->cap = nc;
+	}
+	memcpy(x->buf + x->len, data + 1, len - 1);
+	x->len += len - 1;
+	if (data[0] == 'l')
+		x->done = true;
+	else if (len == 1)
+		return fail(x->r, RSP_EPROTO, err, "empty 'm' chunk");
+	else if (len - 1 != x->step)
+		x->ahead = true;
+	return 0;
+}
+
 int rsp_read_features(struct rsp *r, const char *annex, char **out, size_t *outlen,
 		      struct fm_err *err)
 {
-	size_t cap = 8192, len = 0, chunk;
-	char *buf, pkt[160];
+	struct xfer x = {.r = r, .annex = annex, .cap = 8192};
 
 	for (const char *c = annex; *c; c++)
 		if (*c == ':' || *c == '#' || *c == '$' || *c == '}' || *c == '*' ||
@@ -1233,64 +1292,36 @@ int rsp_read_features(struct rsp *r, const char *annex, char **out, size_t *outl
 			return fail(r, RSP_EPROTO, err, "bad annex name '%s'", annex);
 	if (strlen(annex) > 100)
 		return fail(r, RSP_EPROTO, err, "annex name too long");
-	chunk = r->packet_size ? r->packet_size - 16 : 400;
-	if (chunk > 0x4000)
-		chunk = 0x4000;
-	buf = malloc(cap);
-	if (!buf)
+	x.step = r->packet_size ? r->packet_size - 16 : 400;
+	if (x.step > 0x4000)
+		x.step = 0x4000;
+	x.buf = malloc(x.cap);
+	if (!x.buf)
 		return fail(r, RSP_EIO, err, "out of memory");
-	for (;;) {
-		const char *rep;
-		size_t rl;
+	/* The first chunk tells how much the stub gives per request (QEMU: 2045
+	 * bytes); then several chunks are asked for at once, and replies past the
+	 * end or after a short chunk are dropped. */
+	for (unsigned n = 1; !x.done; n = 16) {
+		size_t before = x.len;
 
-		snprintf(pkt, sizeof(pkt), "qXfer:features:read:%s:%zx,%zx", annex, len, chunk);
-		if (rsp_request(r, pkt, &rep, &rl, err))
-			goto fail;
-		if (rl == 0) {
-			fail(r, RSP_EUNSUPPORTED, err, "'%s': not supported by the stub", pkt);
-			goto fail;
+		x.base = x.len;
+		x.ahead = false;
+		if (rsp_transact(r, n, n, xfer_req, xfer_rep, &x, err)) {
+			free(x.buf);
+			return -1;
 		}
-		if (rep[0] == 'E') {
-			fail(r, RSP_ESTUB, err, "'%s': stub error %.8s", pkt, rep);
-			goto fail;
+		if (x.len == before && !x.done) {
+			free(x.buf);
+			return fail(r, RSP_EPROTO, err, "'qXfer:features:read:%s': no progress",
+				    annex);
 		}
-		if (rep[0] != 'm' && rep[0] != 'l') {
-			fail(r, RSP_EPROTO, err, "'%s': unexpected reply '%.*s'", pkt,
-			     (int)(rl > 32 ? 32 : rl), rep);
-			goto fail;
-		}
-		if (len + rl > 8u << 20) {
-			fail(r, RSP_EPROTO, err, "'%s': description larger than 8 MiB", pkt);
-			goto fail;
-		}
-		if (len + rl + 1 > cap) {
-			char *nb;
-
-			while (len + rl + 1 > cap)
-				cap *= 2;
-			nb = realloc(buf, cap);
-			if (!nb) {
-				fail(r, RSP_EIO, err, "out of memory");
-				goto fail;
-			}
-			buf = nb;
-		}
-		memcpy(buf + len, rep + 1, rl - 1);
-		len += rl - 1;
-		if (rep[0] == 'l')
-			break;
-		if (rl == 1) {
-			fail(r, RSP_EPROTO, err, "'%s': empty 'm' chunk", pkt);
-			goto fail;
-		}
+		if (n == 1 && !x.done)
+			x.step = x.len; /* the stub's chunk size */
 	}
-	buf[len] = '\0';
-	*out = buf;
-	*outlen = len;
+	x.buf[x.len] = '\0';
+	*out = x.buf;
+	*outlen = x.len;
 	return 0;
-fail:
-	free(buf);
-	return -1;
 }
 
 struct tdesc_ctx {
