@@ -102,6 +102,14 @@ int ring_record_to_event(const struct fixmap_rec_event *rec, unsigned cpu, struc
 			snprintf(why, n, "pte record with level %" PRIu64, a[4]);
 			return -1;
 		}
+		/* The VA starts the range the entry translates (the trace format insists). */
+		if (a[1] & ((1ull << (12 + 9 * (3 - a[4]))) - 1)) {
+			snprintf(why, n,
+				 "pte record with va %#" PRIx64 " not aligned to what a level %" PRIu64
+				 " entry translates",
+				 a[1], a[4]);
+			return -1;
+		}
 		ev->type = FM_EV_PTE;
 		ev->ptep = a[0];
 		ev->va = a[1];

@@ -280,6 +280,8 @@ static void operands_out_of_range(void)
 	fake_produce_sized(&f, 0, FIXMAP_REC_TLBI, 16, NULL);
 	/* a reserved CRm (found by fuzz_ring: saved as "dmb #4", which check refuses) */
 	fake_produce(&f, 0, FIXMAP_REC_DMB, 4, 0, 0, 0, 0);
+	/* a VA inside the 2 MiB of a level-2 entry (found by fuzz_ring: check refuses it) */
+	fake_produce(&f, 0, FIXMAP_REC_PTE, 0x40001000, 0x80001000, 0, 0, 2);
 	fake_produce(&f, 0, FIXMAP_REC_ISB, 0, 0, 0, 0, 0);
 	CHECK(drain() == 0);
 	CHECK_EQ_U64(nev, 1);
@@ -289,7 +291,8 @@ static void operands_out_of_range(void)
 	CHECK(any_diag("option 0x10"));
 	CHECK(any_diag("too short"));
 	CHECK(any_diag("reserved option 4"));
-	CHECK_EQ_U64(rs.r[0].st.bad, 5);
+	CHECK(any_diag("va 0x80001000 not aligned"));
+	CHECK_EQ_U64(rs.r[0].st.bad, 6);
 }
 
 static void wrong_cpu_and_backwards_seq(void)
