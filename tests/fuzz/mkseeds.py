@@ -114,6 +114,95 @@ def rsp_seeds():
     put("rsp", "target-eof", b"\x02" + struct.pack("<QQ", 0, 0) + b"+$PacketSize=1")
 
 
-SEEDS = {"walk": walk_seeds, "rsp": rsp_seeds}
+# ---- ring: 8-byte control, mutations, then memory at 0x40000000 (fuzz_ring.c) ----
+MAGIC = 0x314D485350414D46
+RING_BASE = 0x40000000
+HDR_SIZE, CPU_SIZE, REC = 240, 384, 64
+CTRL_OFF, CPU_OFF, RING = 256, 512, 4096
+PTE, DSB, DMB, ISB, TLBI, ACCESS, FREE = 1, 2, 3, 4, 5, 6, 7
+
+
+def rec(rtype, cpu, seq, a=(0, 0, 0, 0, 0), size=REC):
+    a = tuple(a) + (0,) * (5 - len(a))
+    b = struct.pack("<HHHHQQ5Q", rtype, size, cpu, 0, seq, 0x40201000, *a)
+    return (b + b"\xee" * size)[:size]
+
+
+def area(ncpus=2, records=None, hdr_over=None, cpu_over=None, at=0, major=1, hdr_size=HDR_SIZE,
+         magic=MAGIC, tails=None):
+    stride = CPU_SIZE + RING
+    total = CPU_OFF + ncpus * stride
+    mem = bytearray(at + total)
+    pa = RING_BASE + at
+    h = dict(magic=magic, major=major, minor=0, hdr_size=hdr_size, ncpus=ncpus, max_cpus=ncpus,
+             cpu_offset=CPU_OFF, cpu_size=stride, ctrl_offset=CTRL_OFF, ctrl_size=64,
+             total_size=total, shared_pa=pa, seq=100, state=1, mode=1)
+    h.update(hdr_over or {})
+    struct.pack_into("<QHHIIIIIIIQQQII", mem, at, h["magic"], h["major"], h["minor"], h["hdr_size"],
+                     h["ncpus"], h["max_cpus"], h["cpu_offset"], h["cpu_size"], h["ctrl_offset"],
+                     h["ctrl_size"], h["total_size"], h["shared_pa"], h["seq"], h["state"], h["mode"])
+    for i in range(ncpus):
+        c = at + CPU_OFF + i * stride
+        recs = b"".join((records or {}).get(i, []))
+        head = len(recs)
+        tail = (tails or {}).get(i, 0)
+        cv = dict(cpu=i, online=1, head=head, tail=tail, lost=0, ring_offset=CPU_SIZE, ring_size=RING)
+        cv.update((cpu_over or {}).get(i, {}))
+        struct.pack_into("<Q", mem, c, 0x80000000 + i * 4096)
+        struct.pack_into("<II", mem, c + 56, cv["cpu"], cv["online"])
+        struct.pack_into("<QQQ", mem, c + 72, 0x40100000, 0x80853519, 0xFF00)
+        struct.pack_into("<Q", mem, c + 128, 1 << 48)
+        struct.pack_into("<QQII", mem, c + 256, cv["head"], cv["lost"], cv["ring_offset"], cv["ring_size"])
+        struct.pack_into("<Q", mem, c + 320, cv["tail"])
+        mem[c + CPU_SIZE:c + CPU_SIZE + len(recs)] = recs[:RING]
+    return bytes(mem)
+
+
+def ctl(mode=0, muts=()):
+    b = bytes([mode, len(muts)]) + bytes(6)
+    for batch, off, val in muts:
+        b += struct.pack("<IIQ", batch, off, val)
+    return b
+
+
+def ring_seeds():
+    seq = iter(range(1, 10000))
+    cpu0 = [rec(PTE, 0, next(seq), (0x40101008, 0x80000000, 0, 0x41000743, 3)),
+            rec(DSB, 0, next(seq), (10,)), rec(TLBI, 0, next(seq), (44, 0x80000)),
+            rec(DSB, 0, next(seq), (11,)), rec(ISB, 0, next(seq)), rec(DMB, 0, next(seq), (9,)),
+            rec(ACCESS, 0, next(seq), (0x80000000, 1)), rec(FREE, 0, next(seq), (0x41000000,)),
+            rec(99, 0, next(seq), size=24), rec(0, 0, 0, size=16)]
+    cpu1 = [rec(PTE, 1, next(seq), (0x40101010, 0x80001000, 0x41000743, 0, 3)),
+            rec(TLBI, 1, next(seq), (30, 0x80000 | (6 << 44))), rec(DSB, 1, next(seq), (7,))]
+    recs = {0: cpu0, 1: cpu1}
+    base = area(records=recs)
+    put("ring", "two-cpus", ctl() + base)
+    put("ring", "read-only", ctl(4) + base)
+    # a record wrapping: tail near the end, PAD to the end, records from 0
+    wrap = bytearray(area(records={0: cpu0[:3]}, cpu_over={0: dict(head=RING + 3 * REC, tail=RING - 128)}))
+    c0 = CPU_OFF + CPU_SIZE
+    wrap[c0 + RING - 128:c0 + RING] = rec(0, 0, 0, size=128)
+    put("ring", "wrap-pad", ctl() + bytes(wrap))
+    # the agent moves while we read: head jumps, a record is torn, geometry changes
+    head0 = CPU_OFF + 256
+    size_of_rec2 = CPU_OFF + CPU_SIZE + 2 * REC + 2
+    put("ring", "mutating-head", ctl(0, [(2, head0, 5 * REC), (3, head0, 1 << 40), (5, head0, 0)]) + base)
+    put("ring", "torn-record", ctl(0, [(2, size_of_rec2 - 2, 0x0000000000050003)]) + base)
+    put("ring", "geometry-change", ctl(0, [(3, head0 + 16, (4096 << 32) | 200)]) + base)
+    put("ring", "head-behind", ctl() + area(records=recs, tails={0: 5 * REC + 8}))
+    put("ring", "lost", ctl() + area(records=recs, cpu_over={1: dict(lost=7)}))
+    put("ring", "bad-magic", ctl() + area(records=recs, magic=MAGIC ^ 1))
+    put("ring", "major-2", ctl() + area(records=recs, major=2))
+    put("ring", "small-header", ctl() + area(records=recs, hdr_size=16))
+    put("ring", "large-header", ctl() + area(records=recs, hdr_size=480))
+    put("ring", "too-many-cpus", ctl() + area(records=recs, hdr_over=dict(max_cpus=9, ncpus=9)))
+    put("ring", "bad-ring-size", ctl() + area(records=recs, cpu_over={1: dict(ring_size=3000)}))
+    put("ring", "scan", ctl(2) + area(records=recs, at=0x1000))
+    put("ring", "decode-only", bytes([1, 9, 1, 0, 0, 0, 0, 0]) + b"".join(cpu0 + cpu1))
+    put("ring", "decode-garbage", bytes([1, 4, 0, 0, 0x10, 0, 0, 0]) +
+        struct.pack("<HHHH", PTE, 0, 0, 0) + struct.pack("<HHHH", PTE, 12, 0, 0) + rec(PTE, 0, 1, size=32))
+
+
+SEEDS = {"walk": walk_seeds, "rsp": rsp_seeds, "ring": ring_seeds}
 for name in sys.argv[1:] or SEEDS:
     SEEDS[name]()

@@ -46,7 +46,7 @@ for n in "${names[@]}"; do
 	else
 		echo "FAIL: fuzz-$n (exit $rc; log $log)"
 		# the report and the frames in the project's code
-		grep -aE '^==[0-9]+==ERROR|^SUMMARY|Test unit written|ALARM|out-of-memory|^ *#[0-9]+ .* in .* (/|\./)?(cli|tests)/' "$log" |
+		grep -aE '^==[0-9]+==ERROR|^SUMMARY|Test unit written|ALARM|out-of-memory|^ *#[0-9]+ .* in [^ ]+ [^ ]*(cli|tests)/' "$log" |
 			head -20 | sed 's/^/  /'
 		nfail=$((nfail + 1))
 	fi
