@@ -79,14 +79,40 @@ static void fuzz_framing(const uint8_t *data, size_t size)
 
 	if (size)
 		data++, size--;
-	rsp_framer_init(&f, buf, cap);
-	for (size_t i = 0; i < size; i++) {
-		enum rsp_frame_ev ev = rsp_framer_feed(&f, data[i]);
+	/* byte by byte, and through the buffer fast path: the same events, the same packets */
+	{
+		char *buf2 = malloc(cap);
+		struct rsp_framer g;
+		size_t j = 0;
 
-		if (ev == RSP_FR_PACKET || ev == RSP_FR_NOTIFY)
-			check_packet(&f, cap);
-		if (ev == RSP_FR_PACKET)
-			(void)rsp_is_stop_reply(f.buf, f.len);
+		rsp_framer_init(&f, buf, cap);
+		rsp_framer_init(&g, buf2, cap);
+		for (size_t i = 0; i < size; i++) {
+			enum rsp_frame_ev ev = rsp_framer_feed(&f, data[i]), ev2 = RSP_FR_NONE;
+
+			if (ev == RSP_FR_PACKET || ev == RSP_FR_NOTIFY)
+				check_packet(&f, cap);
+			if (ev == RSP_FR_PACKET)
+				(void)rsp_is_stop_reply(f.buf, f.len);
+			if (ev == RSP_FR_NONE)
+				continue;
+			/* the fast path must stop at the same byte with the same event */
+			while (j <= i) {
+				size_t used = rsp_framer_feed_buf(&g, data + j, i + 1 - j, &ev2);
+
+				if (used == 0 || used > i + 1 - j)
+					abort();
+				j += used;
+				if (ev2 != RSP_FR_NONE)
+					break;
+			}
+			if (ev2 != ev || j != i + 1)
+				abort();
+			if ((ev == RSP_FR_PACKET || ev == RSP_FR_NOTIFY) &&
+			    (g.len != f.len || memcmp(g.buf, f.buf, f.len + 1)))
+				abort();
+		}
+		free(buf2);
 	}
 	free(buf);
 
