@@ -86,10 +86,11 @@ static void exercise(struct elfsym *e)
 		if (elfsym_read(e, r->addr + r->size - len, buf, len) != 0)
 			abort();
 		(void)elfsym_read(e, r->addr + r->size - len + 1, buf, len);
-		if ((r->flags & ELFSYM_R_ZERO) && elfsym_read(e, r->addr, buf, len) == 0)
-			for (size_t k = 0; k < len; k++)
-				if (buf[k])
-					abort();
+		/*
+		 * No check that a zero-fill region (.bss) reads as zeros: in a
+		 * crafted file it may overlap a file-backed section, and a read
+		 * takes the first region that holds the address.
+		 */
 	}
 	/* addresses nowhere: no symbol, no bytes */
 	(void)elfsym_symbolize(e, 0, &size);
