@@ -62,14 +62,15 @@ int live_drain(struct live_drain *d, live_stopped_fn fn, void *arg, struct fm_er
 	for (unsigned i = 0; i < d->rs->n; i++) {
 		const struct ring *rg = &d->rs->r[i];
 
-		if (!rg->batch_lost)
+		if (!rg->batch_gap)
 			continue;
 		/*
 		 * A full ring drops the newest events: the gap is after this batch's last
 		 * record, or before its first if the drops raced with our previous drain.
 		 */
 		if (rg->batch_events) {
-			merge_gap(d->m, rg->batch_first_seq ? rg->batch_first_seq - 1 : 0);
+			if (rg->batch_first_seq)
+				merge_gap(d->m, rg->batch_first_seq - 1);
 			merge_gap(d->m, rg->batch_last_seq);
 		} else {
 			merge_gap(d->m, rg->last_seq);

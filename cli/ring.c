@@ -290,6 +290,7 @@ int ring_set_drain(struct ring_set *rs, struct target *t, ring_event_fn fn, void
 		struct ring *r = &rs->r[i];
 
 		r->batch_events = r->batch_lost = 0;
+		r->batch_gap = false;
 		r->batch_first_seq = r->batch_last_seq = 0;
 		if (!r->usable)
 			continue;
@@ -321,12 +322,15 @@ int ring_set_drain(struct ring_set *rs, struct target *t, ring_event_fn fn, void
 		if (!r->started) {
 			r->started = true;
 			r->st.lost_start = r->st.lost = prod[i].lost;
+			r->batch_gap = prod[i].lost != 0;
 		}
 		if (prod[i].lost < r->st.lost)
 			diag(rs, r, "lost counter went backwards (%" PRIu64 " after %" PRIu64 ")",
 			     prod[i].lost, r->st.lost);
 		else
 			r->batch_lost = prod[i].lost - r->st.lost;
+		if (r->batch_lost || prod[i].lost < r->st.lost)
+			r->batch_gap = true;
 		r->st.lost = prod[i].lost;
 		r->head = prod[i].head;
 		a = r->head - r->tail;

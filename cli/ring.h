@@ -66,6 +66,11 @@ struct ring {
 	/* The last drain: */
 	uint64_t batch_events;
 	uint64_t batch_lost; /* events the agent dropped since the previous drain */
+	/*
+	 * Events may be missing next to this batch: the agent dropped some since the
+	 * previous drain, or, at the first drain, at any time before it (lost != 0).
+	 */
+	bool batch_gap;
 	uint64_t batch_first_seq, batch_last_seq;
 	struct ring_stats st;
 };

@@ -1,11 +1,77 @@
-#!/bin/sh
+#!/bin/bash
 # make demo: show fixmapctl at work.
-set -e
-cd "$(dirname "$0")/.."
-B=${BUILD:-build}
-echo "fixmap demo: the seed's local sequence, then the merged fix"
+#
+#   1. the EL2 agent on 4 CPUs under QEMU with the seed's `local` maintenance:
+#      the slot table (dump), then a few seconds of live trace with its findings;
+#   2. the same with the merged `broadcast` sequence: no findings;
+#   3. `fixmapctl check` on the sample traces (the seed's local sequence and the fix).
+#
+# QEMU is shut down at the end (and on Ctrl-C). Without QEMU or build/agent.elf,
+# only part 3 runs.
+cd "$(dirname "$0")/.." || exit 2
+BUILD=${BUILD:-build}
+FM=$BUILD/fixmapctl
+ELF=$BUILD/agent.elf
+SECS=${DEMO_SECONDS:-3}
+. scripts/qemu-lib.sh
+OUT=$(mktemp -d /tmp/fixmap-demo-XXXXXX)
+QEMU_LOG=$OUT/qemu.log
+trap 'qemu_stop; rm -rf "$OUT"' EXIT
+trap 'exit 130' INT TERM
+
+say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+show() { # prints the command, runs it
+	local line="$*"
+	[ -n "$QEMU_SHM" ] && line=${line//$QEMU_SHM/\$SHM}
+	printf '$ %s\n' "${line//$BUILD\//build/}"
+	"$@"
+}
+
+live_part() { # MODE
+	local mode=$1 rc
+	say "agent on 4 CPUs, mode $mode"
+	if ! qemu_start -s 4 -m "$mode" -i 0; then
+		echo "demo: QEMU did not start (log: $QEMU_LOG)" >&2
+		return 1
+	fi
+	sleep 0.5
+	head -3 "$QEMU_LOG.serial" 2>/dev/null
+	echo "# guest RAM is shared in SHM=$QEMU_SHM, the gdbstub listens on port $QEMU_PORT"
+	echo
+	show "$FM" dump --gdb "127.0.0.1:$QEMU_PORT" --elf "$ELF" || true
+	echo
+	# Drop the backlog the rings kept since boot, so what follows is live.
+	"$FM" trace --mem "$QEMU_SHM" -q >/dev/null 2>&1
+	echo "# live events, with symbolized PCs and the checker's findings as they happen:"
+	show "$FM" trace --mem "$QEMU_SHM" --elf "$ELF" --count 24 | cut -c1-160
+	echo
+	echo "# $SECS seconds over the gdbstub (stop, read every ring, resume, every 100 ms);"
+	echo "# findings only (-q), first and last lines:"
+	show "$FM" trace --gdb "127.0.0.1:$QEMU_PORT" --elf "$ELF" --duration "$SECS" -q \
+		--save "$OUT/$mode.trace" >"$OUT/$mode.out"
+	rc=$?
+	if [ "$(wc -l <"$OUT/$mode.out")" -gt 14 ]; then
+		head -6 "$OUT/$mode.out" | cut -c1-200
+		echo "   ..."
+	fi
+	tail -8 "$OUT/$mode.out" | cut -c1-200
+	echo "(exit status $rc; $(grep -c '^c[0-9]' "$OUT/$mode.trace" 2>/dev/null || echo 0) events saved in trace format v1)"
+	qemu_stop
+}
+
+echo "fixmap demo"
+if [ -f "$ELF" ] && command -v qemu-system-aarch64 >/dev/null; then
+	live_part local
+	live_part broadcast
+else
+	echo "demo: no $ELF or no qemu-system-aarch64: showing the offline checker only"
+fi
+
+say "the offline checker on the sample traces"
 for t in tests/traces/seed-local.trace tests/traces/seed-fixed.trace; do
 	[ -e "$t" ] || continue
-	echo "\$ fixmapctl check $t"
-	"$B/fixmapctl" check "$t" || true
+	show "$FM" check "$t"
+	echo "(exit status $?)"
+	echo
 done
+exit 0

@@ -182,6 +182,7 @@ static void counts_lost_events(void)
 	CHECK(drain() == 0);
 	CHECK_EQ_U64(nev, cap);
 	CHECK_EQ_U64(rs.r[0].batch_lost, 10);
+	CHECK(rs.r[0].batch_gap && !rs.r[1].batch_gap);
 	CHECK_EQ_U64(rs.r[0].st.lost - rs.r[0].st.lost_start, 10);
 	CHECK_EQ_U64(rs.r[0].batch_first_seq, 1);
 	CHECK_EQ_U64(rs.r[0].batch_last_seq, cap);
@@ -190,7 +191,22 @@ static void counts_lost_events(void)
 	CHECK(fake_produce(&f, 0, FIXMAP_REC_ISB, 0, 0, 0, 0, 0) == 0);
 	CHECK(drain() == 0);
 	CHECK_EQ_U64(rs.r[0].batch_lost, 0);
+	CHECK(!rs.r[0].batch_gap);
 	CHECK_EQ_U64(nev, cap + 1);
+}
+
+/* Drops before the first drain: a gap of unknown place, but a gap. */
+static void lost_before_the_first_drain(void)
+{
+	CHECK(setup(1) == 0);
+	fake_cpu(&f, 0)->lost = 5;
+	fake_produce(&f, 0, FIXMAP_REC_ISB, 0, 0, 0, 0, 0);
+	CHECK(drain() == 0);
+	CHECK_EQ_U64(rs.r[0].batch_lost, 0);
+	CHECK(rs.r[0].batch_gap);
+	CHECK_EQ_U64(rs.r[0].st.lost_start, 5);
+	CHECK(drain() == 0);
+	CHECK(!rs.r[0].batch_gap);
 }
 
 static void head_far_ahead_or_behind(void)
@@ -380,6 +396,7 @@ int main(void)
 	RUN(wraps_with_pad_records);
 	RUN(skips_unknown_types_by_size);
 	RUN(counts_lost_events);
+	RUN(lost_before_the_first_drain);
 	RUN(head_far_ahead_or_behind);
 	RUN(hostile_record_sizes);
 	RUN(record_across_the_ring_end);
