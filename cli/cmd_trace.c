@@ -545,6 +545,8 @@ int cmd_trace(int argc, char **argv)
 	tr->rs.diag = on_ring_diag;
 	tr->ld = (struct live_drain){.t = tr->t, .stop = tr->gdb, .rs = &tr->rs, .m = &tr->m};
 	tr->bbm = bbm_new(&tr->ctx, tr->policy, on_finding, tr);
+	if (!tr->bbm)
+		fm_warn("trace: no checker in this build: events are shown, not checked");
 	if (tr->save) {
 		tr->savef = fopen(tr->save, "w");
 		if (!tr->savef) {
