@@ -503,19 +503,6 @@ int cmd_trace(int argc, char **argv)
 	if (!tr->interval_ms)
 		tr->interval_ms = tr->gdb ? DEFAULT_INTERVAL_GDB_MS : DEFAULT_INTERVAL_MEM_MS;
 
-	if (tr->to.elf && !(tr->elf = elfsym_open(tr->to.elf, &err))) {
-		fm_warn("trace: %s", err.msg);
-		free(tr);
-		return EXIT_BAD;
-	}
-	tr->t = tgtopt_open(&tr->to, &err);
-	if (!tr->t) {
-		fm_warn("trace: %s", err.msg);
-		elfsym_close(tr->elf);
-		free(tr);
-		return EXIT_BAD;
-	}
-
 	/* Signals end the loop; the code below still resumes, summarises and saves. */
 	trace_signal = 0;
 	memset(&sa, 0, sizeof(sa));
@@ -526,6 +513,18 @@ int cmd_trace(int argc, char **argv)
 	sigaction(SIGTERM, &sa, &old_term);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, &old_pipe); /* a closed stdout is seen by ferror */
+
+	if (tr->to.elf && !(tr->elf = elfsym_open(tr->to.elf, &err))) {
+		fm_warn("trace: %s", err.msg);
+		status = EXIT_BAD;
+		goto out_target;
+	}
+	tr->t = tgtopt_open(&tr->to, &err);
+	if (!tr->t) {
+		fm_warn("trace: %s", err.msg);
+		status = EXIT_BAD;
+		goto out_target;
+	}
 
 	if (live_find_agent(tr->t, tr->gdb, tr->elf, tr->to.elf, tr->agent_pa_given, tr->agent_pa,
 			    &tr->st, &err)) {

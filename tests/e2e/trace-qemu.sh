@@ -73,52 +73,15 @@ for mode in broadcast local; do
 	qemu_stop
 done
 
-# 2. Live over the memory file while the agent runs forever; SIGINT ends it.
-if qemu_start -s 4 -m local -i 0; then
-	"$FM" trace --mem "$QEMU_SHM" --elf "$ELF" --follow --save "$TMP/live.trace" -q \
-		>"$TMP/live.out" 2>"$TMP/live.err" &
-	tpid=$!
-	sleep 1.5
-	kill -INT $tpid
-	wait $tpid
-	rc=$?
-	want_findings mem-live-findings "$TMP/live.out"
-	if [ $rc = $((bbm_ok)) ] && grep -q '^summary: [1-9][0-9]* events' "$TMP/live.out"; then
-		pass mem-live-sigint-summary
-	else
-		fail mem-live-sigint-summary "rc=$rc $(tail -3 "$TMP/live.out") $(head -c 300 "$TMP/live.err")"
-	fi
-	last=$(tail -c 1 "$TMP/live.trace" | od -An -c | tr -d ' ')
-	if [ "$last" = '\n' ] && [ "$(grep -c '^c[0-3] ' "$TMP/live.trace")" -gt 0 ]; then
-		pass mem-live-sigint-file-complete
-	else
-		fail mem-live-sigint-file-complete "last byte '$last'"
-	fi
-	if [ $check_ok = 1 ]; then
-		"$FM" check "$TMP/live.trace" >"$TMP/live.check" 2>&1
-		[ $? = 1 ] && grep -q bbm-local-tlbi "$TMP/live.check" && pass mem-live-file-checks ||
-			fail mem-live-file-checks "$(tail -2 "$TMP/live.check")"
-	fi
-	# JSON Lines: every line one object.
-	"$FM" trace --mem "$QEMU_SHM" --elf "$ELF" --count 300 -j >"$TMP/count.json" 2>"$TMP/count.err"
-	bad=$(grep -vc '^{.*}$' "$TMP/count.json")
-	[ "$(nevents "$TMP/count.json")" = 300 ] && [ "$bad" = 0 ] && grep -q '"sym":"fixmap_' "$TMP/count.json" &&
-		pass mem-count-json || fail mem-count-json "events=$(nevents "$TMP/count.json") non-json=$bad"
-	qemu_stop
-else
-	fail mem-live-boot
-fi
-
-# 3. Over the gdbstub: broadcast clean, local findings, the guest runs on afterwards.
-for mode in broadcast local; do
-	want=0 && [ $mode = local ] && [ $bbm_ok = 1 ] && want=1
-	qemu_start -s 4 -m $mode -i 0 || { fail "gdb-$mode-boot"; continue; }
+# gdb_case MODE: over the gdbstub for a second; the guest runs on afterwards.
+gdb_case() {
+	local mode=$1 want=0 rc n
+	[ $mode = local ] && [ $bbm_ok = 1 ] && want=1
 	"$FM" trace --gdb "127.0.0.1:$QEMU_PORT" --elf "$ELF" --duration 1 -j >"$TMP/g.json" 2>"$TMP/g.err"
 	rc=$?
 	if grep -q "not in this build" "$TMP/g.err"; then
 		skip "gdb-$mode" "no gdb target in this build"
-		qemu_stop
-		continue
+		return
 	fi
 	n=$(nevents "$TMP/g.json")
 	if [ $rc = $want ] && [ "${n:-0}" -gt 0 ]; then
@@ -135,9 +98,71 @@ for mode in broadcast local; do
 	# The guest was resumed: new events keep arriving in the memory file.
 	"$FM" trace --mem "$QEMU_SHM" --elf "$ELF" -q -j >/dev/null 2>&1
 	sleep 0.3
-	"$FM" trace --mem "$QEMU_SHM" --elf "$ELF" -q -j >"$TMP/after.json" 2>&1
+	"$FM" trace --mem "$QEMU_SHM" --elf "$ELF" -q -j >"$TMP/after.json" 2>/dev/null
 	[ "$(nevents "$TMP/after.json")" -gt 0 ] && pass "gdb-$mode-guest-runs-on" ||
 		fail "gdb-$mode-guest-runs-on" "$(tail -1 "$TMP/after.json")"
+}
+
+# 2. Live over the memory file while the agent runs forever; SIGINT ends it. Then
+#    --count with JSON, and the gdbstub on the same guest.
+if qemu_start -s 4 -m local -i 0; then
+	"$FM" trace --mem "$QEMU_SHM" --elf "$ELF" --follow --save "$TMP/live.trace" -q \
+		>"$TMP/live.out" 2>"$TMP/live.err" &
+	tpid=$!
+	# SIGINT only once trace handles it (the saved header is written after that):
+	# a background job of a script starts with SIGINT ignored.
+	for ((i = 0; i < 300; i++)); do
+		grep -q '^fixmap-trace 1' "$TMP/live.trace" 2>/dev/null && break
+		kill -0 $tpid 2>/dev/null || break
+		sleep 0.1
+	done
+	sleep 1
+	kill -INT $tpid 2>/dev/null
+	for ((i = 0; i < 300; i++)); do
+		kill -0 $tpid 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 $tpid 2>/dev/null; then
+		kill -KILL $tpid
+		fail mem-live-sigint-ends "still running 30 s after SIGINT"
+	fi
+	wait $tpid
+	rc=$?
+	want_findings mem-live-findings "$TMP/live.out"
+	if [ $rc = $((bbm_ok)) ] && grep -q '^summary: [1-9][0-9]* events' "$TMP/live.out"; then
+		pass mem-live-sigint-summary
+	else
+		fail mem-live-sigint-summary "rc=$rc $(tail -3 "$TMP/live.out") $(head -c 300 "$TMP/live.err")"
+	fi
+	last=$(tail -c 1 "$TMP/live.trace" | od -An -c | tr -d ' ')
+	if [ "$last" = '\n' ] && [ "$(grep -c '^c[0-3] ' "$TMP/live.trace")" -gt 0 ]; then
+		pass mem-live-sigint-file-complete
+	else
+		fail mem-live-sigint-file-complete "last byte '$last'"
+	fi
+	if [ $check_ok = 1 ]; then
+		"$FM" check "$TMP/live.trace" >"$TMP/live.check" 2>&1
+		crc=$?
+		want=0 && [ $bbm_ok = 1 ] && want=1
+		[ $crc = $want ] && pass mem-live-file-checks ||
+			fail mem-live-file-checks "rc=$crc $(tail -2 "$TMP/live.check")"
+	fi
+	# JSON Lines: every line one object.
+	"$FM" trace --mem "$QEMU_SHM" --elf "$ELF" --count 300 -j >"$TMP/count.json" 2>"$TMP/count.err"
+	bad=$(grep -vc '^{.*}$' "$TMP/count.json")
+	[ "$(nevents "$TMP/count.json")" = 300 ] && [ "$bad" = 0 ] && grep -q '"sym":"fixmap_' "$TMP/count.json" &&
+		pass mem-count-json || fail mem-count-json "events=$(nevents "$TMP/count.json") non-json=$bad"
+	gdb_case local
 	qemu_stop
-done
+else
+	fail mem-live-boot
+fi
+
+# 3. Over the gdbstub in broadcast mode: clean.
+if qemu_start -s 4 -m broadcast -i 0; then
+	gdb_case broadcast
+	qemu_stop
+else
+	fail gdb-broadcast-boot
+fi
 finish
