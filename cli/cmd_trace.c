@@ -23,6 +23,7 @@
 
 #include "agent.h"
 #include "arm64.h"
+#include "bbm.h"
 #include "cmds.h"
 #include "disasm.h"
 #include "elfsym.h"
@@ -35,33 +36,6 @@
 #include "target.h"
 #include "tgtopt.h"
 #include "trace_text.h"
-
-/*
- * Stand-ins for a module not yet in this build (bbm.h): declared with the agreed signatures, defined weak at the end of
- * this file so the real ones replace them.
- */
-enum bbm_policy { BBM_POLICY_ARM, BBM_POLICY_LINUX, BBM_POLICY_STRICT };
-enum bbm_severity { BBM_ERROR, BBM_WARNING };
-struct bbm_finding {
-	const char *rule;
-	enum bbm_severity severity;
-	unsigned cpu;
-	uint32_t line;
-	uint64_t seq;
-	uint64_t va;
-	unsigned level;
-	uint64_t old, new;
-	char message[512];
-};
-typedef void (*bbm_report_fn)(const struct bbm_finding *f, void *arg);
-struct bbm;
-int bbm_policy_parse(const char *s, enum bbm_policy *p);
-struct bbm *bbm_new(const struct fm_trace_ctx *ctx, enum bbm_policy p, bbm_report_fn fn,
-		    void *arg);
-void bbm_event(struct bbm *b, const struct fm_event *ev);
-void bbm_finish(struct bbm *b);
-void bbm_free(struct bbm *b);
-void bbm_finding_print(const struct bbm_finding *f);
 
 #define DEFAULT_INTERVAL_GDB_MS 100
 #define DEFAULT_INTERVAL_MEM_MS 5
@@ -544,8 +518,11 @@ int cmd_trace(int argc, char **argv)
 	tr->rs.diag = on_ring_diag;
 	tr->ld = (struct live_drain){.t = tr->t, .stop = tr->gdb, .rs = &tr->rs, .m = &tr->m};
 	tr->bbm = bbm_new(&tr->ctx, tr->policy, on_finding, tr);
-	if (!tr->bbm)
-		fm_warn("trace: no checker in this build: events are shown, not checked");
+	if (!tr->bbm) {
+		fm_warn("trace: out of memory");
+		status = EXIT_BAD;
+		goto out_rings;
+	}
 	if (tr->save) {
 		tr->savef = fopen(tr->save, "w");
 		if (!tr->savef) {
@@ -619,46 +596,4 @@ out_target:
 	sigaction(SIGPIPE, &old_pipe, NULL);
 	free(tr);
 	return status;
-}
-
-/* ---- Stand-ins, replaced by the real modules when they are linked in. ---- */
-
-__attribute__((weak)) int bbm_policy_parse(const char *s, enum bbm_policy *p)
-{
-	if (!strcmp(s, "arm"))
-		*p = BBM_POLICY_ARM;
-	else if (!strcmp(s, "linux"))
-		*p = BBM_POLICY_LINUX;
-	else if (!strcmp(s, "strict"))
-		*p = BBM_POLICY_STRICT;
-	else
-		return -1;
-	return 0;
-}
-
-__attribute__((weak)) struct bbm *bbm_new(const struct fm_trace_ctx *ctx, enum bbm_policy p,
-					  bbm_report_fn fn, void *arg)
-{
-	(void)ctx, (void)p, (void)fn, (void)arg;
-	return NULL; /* no checker in this build */
-}
-
-__attribute__((weak)) void bbm_event(struct bbm *b, const struct fm_event *ev)
-{
-	(void)b, (void)ev;
-}
-
-__attribute__((weak)) void bbm_finish(struct bbm *b)
-{
-	(void)b;
-}
-
-__attribute__((weak)) void bbm_free(struct bbm *b)
-{
-	(void)b;
-}
-
-__attribute__((weak)) void bbm_finding_print(const struct bbm_finding *f)
-{
-	(void)f;
 }
