@@ -115,7 +115,9 @@ if [ "$b" -gt "$a" ]; then pass "control: unpaused workload runs again"; else fa
 # Every CPU is past one iteration: asking for 1 ends the run, with status 0.
 stop() { fields 1 1 0 64 0; }
 request stop
-( sleep 20; kill "$QEMU_PID" 2>/dev/null ) &
+# The watchdog must not run this script's traps (they would stop QEMU and remove
+# its memory file): reset them in the subshell.
+( trap - EXIT INT TERM; sleep 20; kill "$QEMU_PID" 2>/dev/null ) &
 watchdog=$!
 qemu_wait
 rc=$?
