@@ -492,11 +492,6 @@ int cmd_dump(int argc, char **argv)
 		fm_warn("dump: %s", err.msg);
 		return EXIT_BAD;
 	}
-	if (target_ncpus(t) && o.to.cpu >= target_ncpus(t)) {
-		fm_warn("dump: --cpu %u: the target has %u CPUs", o.to.cpu, target_ncpus(t));
-		target_close(t);
-		return EXIT_BAD;
-	}
 	print_init(stdout, o.json);
 	memset(&dump_totals, 0, sizeof(dump_totals));
 	clock_gettime(CLOCK_MONOTONIC, &t0);

@@ -219,11 +219,6 @@ int cmd_walk(int argc, char **argv)
 		fm_warn("walk: %s", err.msg);
 		return EXIT_BAD;
 	}
-	if (target_ncpus(t) && o.to.cpu >= target_ncpus(t)) {
-		fm_warn("walk: --cpu %u: the target has %u CPUs", o.to.cpu, target_ncpus(t));
-		target_close(t);
-		return EXIT_BAD;
-	}
 	print_init(stdout, o.json);
 	if (target_stop(t, &err) || do_walk(&o, t, &translated, &err)) {
 		fm_warn("walk: %s", err.msg);

@@ -118,16 +118,24 @@ int tgtopt_option(struct tgtopt *o, int code, const char *arg, struct fm_err *er
 
 struct target *tgtopt_open(const struct tgtopt *o, struct fm_err *err)
 {
+	struct target *t;
+
 	if (o->gdb && o->mem) {
 		fm_err_set(err, "give one target: --gdb or --mem, not both");
 		return NULL;
 	}
-	if (o->mem)
-		return target_mem_open(o->mem, err);
-	if (o->gdb)
-		return target_gdb_open(o->gdb, o->stay_stopped ? TARGET_GDB_STAY_STOPPED : 0, err);
-	fm_err_set(err, "no target: give --gdb HOST:PORT or --mem FILE[@PHYSBASE]");
-	return NULL;
+	if (!o->gdb && !o->mem) {
+		fm_err_set(err, "no target: give --gdb HOST:PORT or --mem FILE[@PHYSBASE]");
+		return NULL;
+	}
+	t = o->mem ? target_mem_open(o->mem, err)
+		   : target_gdb_open(o->gdb, o->stay_stopped ? TARGET_GDB_STAY_STOPPED : 0, err);
+	if (t && target_ncpus(t) && o->cpu >= target_ncpus(t)) {
+		fm_err_set(err, "--cpu %u: the target has %u CPUs", o->cpu, target_ncpus(t));
+		target_close(t);
+		return NULL;
+	}
+	return t;
 }
 
 int tgtopt_sysreg(const struct tgtopt *o, struct target *t, int which, const char *name,

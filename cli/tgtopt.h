@@ -84,7 +84,8 @@ extern const char tgtopt_usage_short[];
 void tgtopt_init(struct tgtopt *o);
 /* 1: code was a target option (stored); 0: not ours; -1: bad value (err names the word). */
 int tgtopt_option(struct tgtopt *o, int code, const char *arg, struct fm_err *err);
-/* Opens the one target given (--gdb or --mem); -1 if none or both. */
+/* Opens the one target given (--gdb or --mem) and checks --cpu against its CPUs;
+ * NULL with err set if none, both, or it fails. */
 struct target *tgtopt_open(const struct tgtopt *o, struct fm_err *err);
 
 /*
