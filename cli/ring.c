@@ -155,11 +155,9 @@ int ring_record_to_event(const struct fixmap_rec_event *rec, unsigned cpu, struc
 		ev->type = FM_EV_TLBI;
 		ev->tlbi = (uint16_t)a[0];
 		ev->arg = a[1];
-		/* Operand layouts: D8.17.1 (by VA/IPA), D8.17.4 (range, 4K granule). */
-		if (f & TLBI_F_RANGE)
-			ev->va = TLBI_RANGE_BADDR(a[1]) << 12;
-		else if (f & (TLBI_F_VA | TLBI_F_IPA))
-			ev->va = TLBI_VA_ADDR(a[1]);
+		/* The one operand decoder (D8.17.1 by VA/IPA, D8.17.4 range), as the
+		 * trace reader uses, so a saved trace reads back the same events. */
+		ev->va = arm64_tlbi_addr((unsigned)a[0], a[1]);
 		/* EL1&0 ops by VA (not VAA) or by ASID carry an ASID in [63:48]. */
 		if ((f & TLBI_F_EL1) && (f & (TLBI_F_ASID | TLBI_F_VA | TLBI_F_RANGE)) &&
 		    !(f & TLBI_F_AA))

@@ -8,9 +8,13 @@
 # a crash, leak, timeout (an input that takes over FUZZ_TIMEOUT seconds, i.e. a
 # loop) or out-of-memory is a FAIL, with the reproducer under
 # $BUILD/fuzz/artifacts/ (re-run it: $BUILD/fuzz/fuzz_NAME FILE).
+# The short runs of `make check` use a fixed random seed (FUZZ_SEED, default 1),
+# so a CI run explores the same inputs each time and a failure reproduces;
+# `make fuzz` (FUZZ_SECONDS set) draws a new seed each run unless FUZZ_SEED is set.
 cd "$(dirname "$0")/../.." || exit 1
 BUILD=${BUILD:-build}
 secs=${FUZZ_SECONDS:-${FUZZ_CHECK_SECONDS:-10}}
+if [ -n "$FUZZ_SECONDS" ]; then seed=${FUZZ_SEED:-0}; else seed=${FUZZ_SEED:-1}; fi
 names=("$@")
 if [ ${#names[@]} -eq 0 ]; then
 	for f in tests/fuzz/fuzz_*.c; do
@@ -35,7 +39,7 @@ for n in "${names[@]}"; do
 	[ -f "tests/fuzz/$n.options" ] && read -r -a more <"tests/fuzz/$n.options" && opts+=("${more[@]}")
 	log=$BUILD/fuzz/$n.log
 	# -close_fd_mask=3: the code under test may print; libFuzzer keeps its own report.
-	"$bin" -max_total_time="$secs" -timeout="${FUZZ_TIMEOUT:-10}" -rss_limit_mb=2048 \
+	"$bin" -max_total_time="$secs" -seed="$seed" -timeout="${FUZZ_TIMEOUT:-10}" -rss_limit_mb=2048 \
 		-malloc_limit_mb=1024 -print_final_stats=1 -close_fd_mask=3 \
 		-artifact_prefix="$art/$n-" "${opts[@]}" "$corpus" "$seeds" >"$log" 2>&1
 	rc=$?
