@@ -396,11 +396,8 @@ static int parse_args(struct trace_run *tr, int argc, char **argv, struct fm_err
 				return fm_err_set(err, "--duration '%s': expected seconds > 0", optarg);
 			break;
 		case O_INTERVAL:
-			if (tgtopt_parse_u64(optarg, &v) || !v || v > 3600000)
-				return fm_err_set(err, "--interval '%s': expected milliseconds (1 to "
-						       "3600000)",
-						  optarg);
-			tr->interval_ms = (unsigned)v;
+			if (live_parse_interval(optarg, &tr->interval_ms, err))
+				return -1;
 			break;
 		case O_SAVE:
 			tr->save = optarg;
@@ -411,9 +408,8 @@ static int parse_args(struct trace_run *tr, int argc, char **argv, struct fm_err
 						  optarg);
 			break;
 		case O_AGENT:
-			if (tgtopt_parse_u64(optarg, &tr->agent_pa) || tr->agent_pa % 8)
-				return fm_err_set(err, "--agent '%s': expected an 8-byte aligned address",
-						  optarg);
+			if (live_parse_agent_pa(optarg, &tr->agent_pa, err))
+				return -1;
 			tr->agent_pa_given = true;
 			break;
 		case O_NOTRIM:

@@ -169,11 +169,8 @@ static int parse_args(struct view_run *vr, int argc, char **argv, struct fm_err 
 			usage(stdout);
 			return 1;
 		case O_INTERVAL:
-			if (tgtopt_parse_u64(optarg, &v) || !v || v > 3600000)
-				return fm_err_set(err, "--interval '%s': expected milliseconds (1 to "
-						       "3600000)",
-						  optarg);
-			vr->interval_ms = (unsigned)v;
+			if (live_parse_interval(optarg, &vr->interval_ms, err))
+				return -1;
 			break;
 		case O_POLICY:
 			if (bbm_policy_parse(optarg, &vr->policy))
@@ -181,9 +178,8 @@ static int parse_args(struct view_run *vr, int argc, char **argv, struct fm_err 
 						  optarg);
 			break;
 		case O_AGENT:
-			if (tgtopt_parse_u64(optarg, &vr->agent_pa) || vr->agent_pa % 8)
-				return fm_err_set(err, "--agent '%s': expected an 8-byte aligned address",
-						  optarg);
+			if (live_parse_agent_pa(optarg, &vr->agent_pa, err))
+				return -1;
 			vr->agent_pa_given = true;
 			break;
 		case O_ITER:

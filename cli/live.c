@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include "live.h"
 
+#include "tgtopt.h"
+
 #include <inttypes.h>
 
 int live_find_agent(struct target *t, bool stop, struct elfsym *elf, const char *elf_path,
@@ -76,5 +78,22 @@ int live_drain(struct live_drain *d, live_stopped_fn fn, void *arg, struct fm_er
 			merge_gap(d->m, rg->last_seq);
 		}
 	}
+	return 0;
+}
+
+int live_parse_interval(const char *arg, unsigned *ms, struct fm_err *err)
+{
+	uint64_t v;
+
+	if (tgtopt_parse_u64(arg, &v) || !v || v > 3600000)
+		return fm_err_set(err, "--interval '%s': expected milliseconds (1 to 3600000)", arg);
+	*ms = (unsigned)v;
+	return 0;
+}
+
+int live_parse_agent_pa(const char *arg, uint64_t *pa, struct fm_err *err)
+{
+	if (tgtopt_parse_u64(arg, pa) || *pa % 8)
+		return fm_err_set(err, "--agent '%s': expected an 8-byte aligned address", arg);
 	return 0;
 }

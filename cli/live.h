@@ -50,4 +50,8 @@ struct live_drain {
  */
 int live_drain(struct live_drain *d, live_stopped_fn fn, void *arg, struct fm_err *err);
 
+/* The options the live commands (trace, view) share: --interval MS, --agent PA. */
+int live_parse_interval(const char *arg, unsigned *ms, struct fm_err *err);
+int live_parse_agent_pa(const char *arg, uint64_t *pa, struct fm_err *err);
+
 #endif
