@@ -160,6 +160,11 @@ fi
 
 # 3. Over the gdbstub in broadcast mode: clean.
 if qemu_start -s 4 -m broadcast -i 0; then
+	# The gdbstub listens before the agent has written its header: wait for it.
+	for _ in $(seq 100); do
+		"$FM" dump --mem "$QEMU_SHM" >/dev/null 2>&1 && break
+		sleep 0.1
+	done
 	gdb_case broadcast
 	qemu_stop
 else
