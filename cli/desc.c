@@ -24,6 +24,109 @@ bool desc_is_valid(uint64_t raw, unsigned level)
 	return true;
 }
 
+unsigned desc_fmt_page_shift(const struct desc_fmt *f)
+{
+	return f->granule == FM_GRANULE_64K ? 16 : f->granule == FM_GRANULE_16K ? 14 : 12;
+}
+
+int desc_fmt_min_level(const struct desc_fmt *f)
+{
+	/* D8.2.7: 4K resolves up to 52 bits from level -1 with FEAT_LPA2; 16K from level 0
+	 * (VA[51:47] with LPA2, VA[47] without); 64K from level 1 (VA[51:42]). */
+	if (f->granule == FM_GRANULE_64K)
+		return 1;
+	return f->granule == FM_GRANULE_4K && f->lpa2 ? -1 : 0;
+}
+
+uint64_t desc_fmt_level_size(const struct desc_fmt *f, int level)
+{
+	unsigned s = desc_fmt_page_shift(f);
+
+	if (level < desc_fmt_min_level(f) || level > 3)
+		return 0;
+	/* Each level resolves s - 3 bits above the page offset (D8.2). */
+	return 1ull << (s + (s - 3) * (unsigned)(3 - level));
+}
+
+bool desc_fmt_block_ok(const struct desc_fmt *f, int level)
+{
+	/* D8.3.1: 4K blocks at L1 and L2 (L0 with LPA2); 16K at L2 (L1 with LPA2);
+	 * 64K at L2, and at L1 with 52-bit output addresses (FEAT_LPA). */
+	switch (f->granule) {
+	case FM_GRANULE_16K:
+		return level == 2 || (level == 1 && f->lpa2);
+	case FM_GRANULE_64K:
+		return level == 1 || level == 2;
+	case FM_GRANULE_4K:
+	default:
+		return level == 1 || level == 2 || (level == 0 && f->lpa2);
+	}
+}
+
+bool desc_fmt_is_valid(const struct desc_fmt *f, uint64_t raw, int level)
+{
+	if (!(raw & DESC_VALID) || level < desc_fmt_min_level(f) || level > 3)
+		return false;
+	if (!(raw & DESC_TYPE_TABLE))
+		return desc_fmt_block_ok(f, level);
+	/* 0b11 at level -1 is a table; the last level has no tables, 0b11 is a page. */
+	return true;
+}
+
+bool desc_fmt_is_table(const struct desc_fmt *f, uint64_t raw, int level)
+{
+	return level < 3 && (raw & 3) == 3 && desc_fmt_is_valid(f, raw, level);
+}
+
+uint64_t desc_fmt_oa_bits(const struct desc_fmt *f)
+{
+	uint64_t lo = ~0ull << desc_fmt_page_shift(f);
+
+	if (f->granule == FM_GRANULE_64K) /* OA[51:48] in [15:12], OA[47:16] */
+		return (0x0000ffffffff0000ull & lo) | 0xf000ull;
+	if (f->lpa2) /* OA[49:12|14] in place, OA[51:50] in [9:8] */
+		return (0x0003fffffffff000ull & lo) | 0x300ull;
+	return 0x0000fffffffff000ull & lo;
+}
+
+uint64_t desc_fmt_oa(const struct desc_fmt *f, uint64_t raw, int level)
+{
+	uint64_t oa, gmask = ~0ull << desc_fmt_page_shift(f);
+
+	if (f->granule == FM_GRANULE_64K)
+		oa = (raw & 0x0000ffffffff0000ull) | ((raw >> 12) & 0xfull) << 48;
+	else if (f->lpa2)
+		oa = (raw & 0x0003fffffffff000ull & gmask) | ((raw >> 8) & 3ull) << 50;
+	else
+		oa = raw & 0x0000fffffffff000ull & gmask;
+	if (!desc_fmt_is_table(f, raw, level)) {
+		uint64_t sz = desc_fmt_level_size(f, level);
+		if (sz)
+			oa &= ~(sz - 1);
+	}
+	return oa;
+}
+
+unsigned desc_fmt_contig_entries(const struct desc_fmt *f, int level)
+{
+	/* D8.7.1 (Contiguous bit): 4K: 16 at L1-L3; 16K: 32 at L2, 128 at L3;
+	 * 64K: 32 at L2 and L3. */
+	switch (f->granule) {
+	case FM_GRANULE_16K:
+		return level == 3 ? 128 : level == 2 ? 32 : 0;
+	case FM_GRANULE_64K:
+		return level == 2 || level == 3 ? 32 : 0;
+	case FM_GRANULE_4K:
+	default:
+		return level >= 1 && level <= 3 ? 16 : 0;
+	}
+}
+
+const char *desc_granule_name(enum fm_granule g)
+{
+	return g == FM_GRANULE_64K ? "64k" : g == FM_GRANULE_16K ? "16k" : "4k";
+}
+
 const char *desc_kind_name(enum desc_kind k)
 {
 	switch (k) {
@@ -48,6 +151,8 @@ const char *desc_regime_name(enum fm_regime r)
 		return "el1";
 	case FM_REGIME_S2:
 		return "s2";
+	case FM_REGIME_EL20:
+		return "el20";
 	case FM_REGIME_EL2:
 		break;
 	}
@@ -60,8 +165,7 @@ int desc_decode(uint64_t raw, unsigned level, enum fm_regime regime, struct desc
 	d->raw = raw;
 	d->level = level;
 	d->regime = regime;
-	if (level > 3 ||
-	    (regime != FM_REGIME_EL2 && regime != FM_REGIME_EL1 && regime != FM_REGIME_S2))
+	if (level > 3 || (unsigned)regime >= FM_NREGIMES)
 		return -1;
 	d->size = desc_level_size(level);
 	if (!(raw & DESC_VALID)) {
@@ -112,7 +216,9 @@ int desc_decode(uint64_t raw, unsigned level, enum fm_regime regime, struct desc
 		d->x = !d->uxn;
 		break;
 	case FM_REGIME_EL1:
-		/* Two privilege levels: AP[2:1] (D8.4.1.2), PXN and UXN (D8.4.2). */
+	case FM_REGIME_EL20:
+		/* Two privilege levels: AP[2:1] (D8.4.1.2), PXN and UXN (D8.4.2); the
+		 * EL2&0 regime (E2H = 1) uses the EL1&0 stage-1 layout. */
 		d->attrindx = (unsigned)DESC_ATTRINDX(raw);
 		d->ns = !!(raw & DESC_NS);
 		d->ng = !!(raw & DESC_NG);

@@ -85,6 +85,41 @@ int desc_decode(uint64_t raw, unsigned level, enum fm_regime regime, struct desc
 /* True if raw is a valid descriptor at level (bit 0 set and not reserved). */
 bool desc_is_valid(uint64_t raw, unsigned level);
 
+/*
+ * A translation-table format: what a descriptor means depends on the regime,
+ * the granule (D8.2: 4K, 16K, 64K) and whether 52-bit LPA2 descriptors are in
+ * use (TCR.DS = 1, D8.3.1: OA[51:50] in bits [9:8] for 4K/16K; the 64K granule
+ * always carries OA[51:48] in bits [15:12], FEAT_LPA). Levels run from -1 (4K
+ * with LPA2 and 52-bit input addresses) to 3. These pure functions are what the
+ * checker and the trace reader need; desc_decode() is the full decoder.
+ */
+struct desc_fmt {
+	enum fm_regime regime;
+	enum fm_granule granule;
+	bool lpa2;
+};
+
+/* log2 of the granule: 12, 14 or 16. */
+unsigned desc_fmt_page_shift(const struct desc_fmt *f);
+/* Lowest level a table of this format can have: -1 (4K + LPA2), 0 (4K, 16K) or 1 (64K). */
+int desc_fmt_min_level(const struct desc_fmt *f);
+/* Bytes translated by one entry at level, 0 for a level the format does not have. */
+uint64_t desc_fmt_level_size(const struct desc_fmt *f, int level);
+/* Whether a block descriptor (0b01) is allowed at level (D8.3.1). */
+bool desc_fmt_block_ok(const struct desc_fmt *f, int level);
+/* Valid (bit 0 set, not a reserved pattern at this level). */
+bool desc_fmt_is_valid(const struct desc_fmt *f, uint64_t raw, int level);
+/* A valid table descriptor (0b11 above the last level). */
+bool desc_fmt_is_table(const struct desc_fmt *f, uint64_t raw, int level);
+/* Next-level table address (table) or output address of the first byte (block/page). */
+uint64_t desc_fmt_oa(const struct desc_fmt *f, uint64_t raw, int level);
+/* Bits of raw that hold the output address in this format (for comparing descriptors). */
+uint64_t desc_fmt_oa_bits(const struct desc_fmt *f);
+/* Entries in a contiguous set at level (D8.7.1: 16, 32 or 128), 0 where Contiguous is RES0. */
+unsigned desc_fmt_contig_entries(const struct desc_fmt *f, int level);
+/* "4k", "16k", "64k". */
+const char *desc_granule_name(enum fm_granule g);
+
 /* Bytes translated by one entry at level: 512G, 1G, 2M, 4K. */
 uint64_t desc_level_size(unsigned level);
 

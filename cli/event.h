@@ -45,7 +45,16 @@ struct fm_event {
 	uint64_t arg;   /* tlbi: raw Xt operand (va=/ttl=/asid= are encoded into it) */
 };
 
-enum fm_regime { FM_REGIME_EL2 = 0, FM_REGIME_EL1 = 1, FM_REGIME_S2 = 2 };
+/*
+ * Translation regimes (Arm ARM D8.1): EL2 stage 1 without VHE (HCR_EL2.E2H = 0),
+ * EL1&0 stage 1, EL1&0 stage 2, and the EL2&0 regime (E2H = 1: a VHE host kernel,
+ * pKVM in hVHE mode) with two ranges, ASIDs and nG like EL1&0.
+ */
+enum fm_regime { FM_REGIME_EL2 = 0, FM_REGIME_EL1 = 1, FM_REGIME_S2 = 2, FM_REGIME_EL20 = 3 };
+#define FM_NREGIMES 4
+
+/* Translation granule (TCR_ELx.TGn, D8.2): the page size a table is built for. */
+enum fm_granule { FM_GRANULE_4K = 0, FM_GRANULE_16K = 1, FM_GRANULE_64K = 2 };
 
 #define FM_MAX_CPUS 256
 #define FM_MAX_TABLES 64
@@ -53,8 +62,13 @@ enum fm_regime { FM_REGIME_EL2 = 0, FM_REGIME_EL1 = 1, FM_REGIME_S2 = 2 };
 struct fm_table_decl {
 	char name[64];
 	uint8_t regime;    /* enum fm_regime */
+	uint8_t granule;   /* enum fm_granule */
+	bool lpa2;         /* 52-bit descriptors (TCR.DS = 1) */
 	bool shared;       /* walked by every CPU in cpus */
-	uint64_t cpus[FM_MAX_CPUS / 64]; /* bitmap of CPUs that walk it */
+	bool dynamic;      /* walkers not known in advance: `use` events name them */
+	bool has_asid, has_vmid;
+	uint16_t asid, vmid; /* tags of the table's non-global entries / of its VM */
+	uint64_t cpus[FM_MAX_CPUS / 64]; /* bitmap of CPUs that walk it (static tables) */
 };
 
 /* feature flags */

@@ -169,6 +169,48 @@ static void print_json(void)
 	free(buf);
 }
 
+
+/* D8.2 and D8.3.1: sizes, block levels and output addresses of each format. */
+static void formats(void)
+{
+	struct desc_fmt k4 = {FM_REGIME_EL2, FM_GRANULE_4K, false};
+	struct desc_fmt k4l = {FM_REGIME_S2, FM_GRANULE_4K, true};
+	struct desc_fmt k16 = {FM_REGIME_EL1, FM_GRANULE_16K, false};
+	struct desc_fmt k16l = {FM_REGIME_EL1, FM_GRANULE_16K, true};
+	struct desc_fmt k64 = {FM_REGIME_EL20, FM_GRANULE_64K, false};
+
+	CHECK_EQ_U64(desc_fmt_level_size(&k4, 0), 1ull << 39);
+	CHECK_EQ_U64(desc_fmt_level_size(&k4, 3), 4096);
+	CHECK_EQ_U64(desc_fmt_level_size(&k4, -1), 0);
+	CHECK_EQ_U64(desc_fmt_level_size(&k4l, -1), 1ull << 48);
+	CHECK_EQ_U64(desc_fmt_level_size(&k16, 3), 16384);
+	CHECK_EQ_U64(desc_fmt_level_size(&k16, 2), 32ull << 20);
+	CHECK_EQ_U64(desc_fmt_level_size(&k16, 1), 64ull << 30);
+	CHECK_EQ_U64(desc_fmt_level_size(&k16, 0), 128ull << 40);
+	CHECK_EQ_U64(desc_fmt_level_size(&k64, 3), 65536);
+	CHECK_EQ_U64(desc_fmt_level_size(&k64, 2), 512ull << 20);
+	CHECK_EQ_U64(desc_fmt_level_size(&k64, 1), 4ull << 40);
+	CHECK_EQ_U64(desc_fmt_level_size(&k64, 0), 0);
+	CHECK(desc_fmt_min_level(&k4) == 0 && desc_fmt_min_level(&k4l) == -1);
+	CHECK(desc_fmt_min_level(&k64) == 1);
+	/* blocks */
+	CHECK(!desc_fmt_is_valid(&k4, 0x40000001, 0) && desc_fmt_is_valid(&k4l, 0x40000001, 0));
+	CHECK(desc_fmt_is_valid(&k4, 0x40000001, 1) && !desc_fmt_is_valid(&k4, 0x40000001, 3));
+	CHECK(!desc_fmt_is_valid(&k16, 0x40000001, 1) && desc_fmt_is_valid(&k16l, 0x40000001, 1));
+	CHECK(desc_fmt_is_table(&k4l, 0x40000003, -1) && !desc_fmt_is_table(&k4, 0x40000003, 3));
+	/* LPA2: OA[51:50] in bits [9:8] */
+	CHECK_EQ_U64(desc_fmt_oa(&k4l, 0x0000000041000303ull, 3), 0x000c000041000000ull);
+	CHECK_EQ_U64(desc_fmt_oa(&k4l, 0x0000000040200101ull, 2), 0x0004000040200000ull);
+	/* 16K: the low two bits of the 4K OA field are not address bits */
+	CHECK_EQ_U64(desc_fmt_oa(&k16, 0x0000000041007003ull, 3), 0x41004000ull);
+	/* 64K: OA[51:48] in bits [15:12] */
+	CHECK_EQ_U64(desc_fmt_oa(&k64, 0x0000000041011003ull, 3), 0x0001000041010000ull);
+	CHECK(desc_fmt_contig_entries(&k4, 3) == 16 && desc_fmt_contig_entries(&k16, 3) == 128);
+	CHECK(desc_fmt_contig_entries(&k16, 2) == 32 && desc_fmt_contig_entries(&k64, 2) == 32);
+	CHECK_STR(desc_granule_name(FM_GRANULE_16K), "16k");
+	CHECK_STR(desc_regime_name(FM_REGIME_EL20), "el20");
+}
+
 int main(void)
 {
 	RUN(el2_page);
@@ -179,5 +221,6 @@ int main(void)
 	RUN(memtypes);
 	RUN(tcr_refusals);
 	RUN(print_json);
+	RUN(formats);
 	return UNIT_EXIT();
 }
