@@ -285,13 +285,14 @@ reject:
 			  base, base + off);
 }
 
-void agent_trace_ctx(const struct agent_state *st, struct fm_trace_ctx *ctx)
+int agent_trace_ctx(const struct agent_state *st, struct fm_trace_ctx *ctx)
 {
 	struct fm_table_decl *tb;
 	unsigned ncpus = st->ncpus, online = 0;
 	uint64_t mmfr2 = 0;
 	bool any = false, cnp = true;
 
+	fm_ctx_free(ctx);
 	memset(ctx, 0, sizeof(*ctx));
 	for (unsigned i = 0; i < st->max_cpus; i++)
 		if (st->cpu[i].c.online && i + 1 > ncpus)
@@ -299,8 +300,9 @@ void agent_trace_ctx(const struct agent_state *st, struct fm_trace_ctx *ctx)
 	if (!ncpus)
 		ncpus = st->max_cpus;
 	ctx->ncpus = ncpus;
-	ctx->ntables = 1;
-	tb = &ctx->tables[0];
+	tb = fm_ctx_add_table(ctx);
+	if (!tb)
+		return -1;
 	snprintf(tb->name, sizeof(tb->name), "el2");
 	tb->regime = FM_REGIME_EL2;
 	tb->shared = true;
@@ -325,4 +327,5 @@ void agent_trace_ctx(const struct agent_state *st, struct fm_trace_ctx *ctx)
 		ctx->bbm_level = 2;
 	if (any && cnp)
 		ctx->features |= FM_FEAT_CNP;
+	return 0;
 }

@@ -73,8 +73,10 @@ int agent_refresh(struct target *t, struct agent_state *st, struct fm_err *err);
  * The checker's view of the agent: `cpus N`, one EL2 table `el2` shared by every
  * online CPU, feature ttl when ID_AA64MMFR2_EL1.TTL says TLBI level hints are
  * honoured, bbm level from ID_AA64MMFR2_EL1.BBM (D19.2 "ID_AA64MMFR2_EL1").
+ * ctx is zeroed or filled by an earlier call (its tables are freed first; free
+ * them with fm_ctx_free() at the end). -1 when out of memory.
  */
-void agent_trace_ctx(const struct agent_state *st, struct fm_trace_ctx *ctx);
+int agent_trace_ctx(const struct agent_state *st, struct fm_trace_ctx *ctx);
 
 /* "broadcast", "local", "no-break" ...; "?" for an unknown mode. */
 const char *agent_mode_name(unsigned mode);

@@ -155,3 +155,37 @@ int arm64_tlbi_ttl_level(unsigned op, uint64_t arg)
 		return -2;
 	return (int)(ttl & 3);
 }
+
+void arm64_tlbi_range_g(unsigned op, uint64_t arg, unsigned page_shift, int lpa2, uint64_t *base,
+			uint64_t *bytes, int *tg_ok)
+{
+	unsigned tg = page_shift == 16 ? 3 : page_shift == 14 ? 2 : 1;
+	unsigned unit = lpa2 && page_shift < 16 ? 16 : page_shift;
+	uint64_t b = TLBI_RANGE_BADDR(arg) << unit;
+
+	*tg_ok = TLBI_RANGE_TG(arg) == tg;
+	/* BaseADDR[36:0] holds address bits [36+unit:unit]; a VA is sign-extended from there. */
+	*base = (arm64_tlbi_flags(op) & TLBI_F_IPA) ? b : sext(b, 36 + unit);
+	*bytes = (uint64_t)TLBI_RANGE_PAGES(arg) << page_shift;
+}
+
+int arm64_tlbi_ttl_level_g(unsigned op, uint64_t arg, unsigned page_shift, int lpa2)
+{
+	unsigned f = arm64_tlbi_flags(op), ttl;
+	unsigned g = page_shift == 16 ? 3 : page_shift == 14 ? 2 : 1;
+
+	if (f & TLBI_F_RANGE) {
+		ttl = (unsigned)TLBI_RANGE_TTL(arg);
+		return ttl ? (int)ttl : -1;
+	}
+	if (!(f & (TLBI_F_VA | TLBI_F_IPA)))
+		return -1;
+	ttl = (unsigned)TLBI_TTL(arg);
+	if ((ttl >> 2) == 0)
+		return -1;
+	if ((ttl >> 2) != g)
+		return -2;
+	if ((ttl & 3) == 0)
+		return g == 1 && lpa2 ? 0 : -2;
+	return (int)(ttl & 3);
+}

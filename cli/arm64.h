@@ -45,6 +45,21 @@ uint64_t arm64_tlbi_range_bytes(uint64_t arg);
  */
 int arm64_tlbi_ttl_level(unsigned op, uint64_t arg);
 
+/*
+ * The same for a table of any granule (page_shift 12, 14 or 16) and with
+ * LPA2 (TCR.DS = 1), per D8.17.6 (range operations) and D8.17.5 (TTL):
+ *  - a range operand's TG must name the table's granule (*tg_ok); its
+ *    BaseADDR is in units of the granule, or of 64K with LPA2 (VA[52:16]);
+ *    the range is (NUM+1) * 2^(5*SCALE+1) granules; VA ranges are
+ *    sign-extended from their top bit, IPA ranges are not.
+ *  - a TTL hint names a level only for its own granule: TTL[3:2] 0b01 4K,
+ *    0b10 16K, 0b11 64K; TTL[1:0] = 0 names level 0 only for 4K with LPA2.
+ *    Returns the level, -1 for no hint, -2 for a hint that cannot apply.
+ */
+void arm64_tlbi_range_g(unsigned op, uint64_t arg, unsigned page_shift, int lpa2, uint64_t *base,
+			uint64_t *bytes, int *tg_ok);
+int arm64_tlbi_ttl_level_g(unsigned op, uint64_t arg, unsigned page_shift, int lpa2);
+
 /* DSB/DMB CRm -> option name ("ishst"), or "#N" (written into buf) for unnamed values. */
 const char *arm64_bar_name(unsigned crm, char buf[8]);
 /* Option name -> CRm, or -1. */

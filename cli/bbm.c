@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The BBM checker. References are to the Arm ARM (DDI 0487):
+ *   D8.2   translation granules and levels (4K, 16K, 64K; level -1 with LPA2)
  *   D8.3   translation table descriptor formats
+ *   D8.7.1 the Contiguous bit
+ *   D8.15  ASIDs and VMIDs: which TLB entries are tagged, and by what
  *   D8.16.1 break-before-make (BBM) and the changes that need it; TLB conflict
  *   D8.16.2 FEAT_BBM levels for changing block size
  *   D8.17  TLB maintenance: scope of each TLBI, completion by DSB (D8.17.4),
@@ -12,14 +15,21 @@
  * The model. Every translation-table entry that is live (valid) or pending
  * (an old translation that a TLB may still hold) has a record keyed by
  * (table, level, VA). A record becomes pending when a store removes or
- * changes a translation that could be cached; it tracks, per CPU, whether a
- * TLBI that covers it and reaches that CPU has been issued after the store
- * and completed by a DSB on the issuing CPU. When the entry is made valid
- * again (or the trace ends, the page is freed, the address is used) the
- * record is judged and reported; when maintenance completes for every CPU
- * that walks the table it is dropped. The set of CPUs that may hold an entry
- * is the set that walks its table (`table ... cpus=`): any of them may walk
- * and cache any entry at any time, whatever the software "owns".
+ * changes a translation that could be cached; the CPUs that may hold the old
+ * translation (its holders) are the CPUs that walk the table at that moment:
+ * every CPU in a static table's `cpus=`, and for a dynamic table every CPU
+ * that has loaded its root (`use`). Any of them may walk and cache any entry
+ * at any time, whatever the software "owns". The record tracks, per CPU,
+ * whether a TLBI that covers it and reaches that CPU has been issued after the
+ * store and completed by a DSB on the issuing CPU. A TLBI that reaches none of
+ * the holders does nothing for the record. When the entry is made valid again
+ * (or the trace ends, the page is freed, the address is used) the record is
+ * judged and reported; when maintenance completes for every holder it is
+ * dropped.
+ *
+ * Live entries are small (struct ent); the detail of a pending record
+ * (holders, the steps of its maintenance) is kept apart (struct pend) while
+ * it is pending, so memory follows the live entries plus the pending ones.
  */
 #include "bbm.h"
 
@@ -74,21 +84,36 @@ static bool cs_only(const cpuset *a, unsigned c) /* a within {c} */
 			return false;
 	return true;
 }
+static bool cs_meets(const cpuset *a, const cpuset *b)
+{
+	for (unsigned i = 0; i < NW; i++)
+		if (a->w[i] & b->w[i])
+			return true;
+	return false;
+}
 static void cs_or(cpuset *a, const cpuset *b)
 {
 	for (unsigned i = 0; i < NW; i++)
 		a->w[i] |= b->w[i];
 }
+static unsigned cs_count(const cpuset *a)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < NW; i++)
+		n += (unsigned)__builtin_popcountll(a->w[i]);
+	return n;
+}
 
-/* Record flags. */
-#define F_PEND 0x001	/* an old translation may be cached */
+/* ent.flags */
+#define F_PEND 0x001	/* an old translation may be cached (pd is set) */
 #define F_INFL 0x002	/* the latest covering TLBI is not yet completed */
 #define F_ORPHAN 0x004	/* pending because its table entry was removed */
 #define F_STALE 0x008	/* stale-tlb already reported for this record */
 #define F_TTLBAD 0x010	/* a TTL mismatch was reported for this record */
 #define F_LOCAL 0x020	/* the latest attempt was a local (non-broadcast) TLBI */
 #define F_ATT 0x040	/* some covering TLBI was issued after the store */
-#define F_ISBMAKE 0x080 /* isb_seq is a make (not completed maintenance) */
+#define F_ISBMAKE 0x080 /* isb watch: a make (not completed maintenance) */
+#define F_USED 0x100	/* the record is in use (not on the free list) */
 
 /* Parts of stage-2 maintenance a TLBI does (D8.17.2). */
 #define PART_PRIMARY 1 /* the entry itself: by VA/IPA, or whole-regime */
@@ -98,76 +123,174 @@ static void cs_or(cpuset *a, const cpuset *b)
 enum bef { BEF_OK, BEF_NARROW, BEF_NONE };
 enum aft { AFT_NONE, AFT_ST, AFT_NARROW };
 
+/* One event of a maintenance sequence, as findings name it. */
+struct step {
+	uint64_t seq; /* 0: no such step */
+	uint64_t pc;
+	uint64_t arg; /* tlbi: operand */
+	uint32_t line;
+	uint16_t cpu;
+	uint16_t op;  /* tlbi: enum tlbi_op; dsb: CRm */
+	uint8_t has_pc;
+	uint8_t why;  /* miss/bad: enum cov */
+};
+
+/* A live or pending entry. */
 struct ent {
 	uint64_t va;
-	uint64_t cur; /* descriptor in memory now */
-	uint64_t old; /* the translation that may be cached (pending) */
-	uint64_t brk_seq, att_seq, isb_seq, orphan_of;
-	cpuset done, s1done;
-	uint32_t brk_line, att_line, bef_line, aft_line, local_line, narrow_line, bad_line,
-	    s1early_line, isb_line;
-	/* stream positions of the same events: non-zero when present (lines are 0 live) */
-	uint64_t bef_seq, aft_seq, local_seq, narrow_seq, bad_seq, s1early_seq;
+	uint64_t cur;     /* descriptor in memory now */
+	uint64_t isb_seq; /* missing-isb watch: the make or completion an ISB must follow */
+	uint64_t isb_pc;
+	uint32_t isb_line;
+	uint32_t pd;	  /* struct pend, index + 1, while F_PEND */
+	uint16_t table, flags, isb_cpu;
+	int8_t level;
+};
+
+/* The detail of a pending record. */
+struct pend {
+	uint64_t old; /* the translation that may be cached */
+	uint64_t orphan_of;
+	cpuset holders, done, s1done;
+	struct step brk, att, bef, aft, local, narrow, bad, s1early, unreach, miss;
+	uint32_t owner;	       /* the struct ent, index + 1 */
 	uint32_t pnext, pprev; /* pending list, index + 1 (also the free list) */
-	uint32_t inext, iprev; /* in-flight list of att_cpu */
-	uint16_t table, brk_cpu, att_cpu, att_op, local_cpu, local_op, bad_op, isb_cpu;
-	uint16_t flags;
-	uint8_t level, att_part, bef, aft, bad_why, used;
-	uint8_t bef_bar, aft_bar, narrow_bar; /* DSB options of the lines above */
+	uint32_t inext, iprev; /* in-flight list of att.cpu */
+	uint8_t att_part, bef_state, aft_state;
 };
 
 struct cpu_state {
 	uint64_t dsb_wide_seq; /* last DSB that orders stores (ST or full), domain ISH or wider */
 	uint64_t dsb_any_seq;  /* same, any domain */
-	uint32_t dsb_narrow_line;
-	uint64_t dsb_narrow_seq;
-	uint8_t dsb_narrow_bar;
-	uint64_t dmb_seq;
-	uint32_t dmb_line;
+	struct step dsb_narrow;
+	struct step dmb;
 	uint64_t isb_seq;
-	uint64_t maint_seq; /* last DSB that completed a TLBI of this CPU */
-	uint32_t maint_line;
-	uint32_t infl; /* in-flight list head, index + 1 */
-	/* the last TLBI that covered nothing pending ("stray") */
-	uint64_t stray_seq, stray_arg;
-	uint32_t stray_line;
-	uint16_t stray_op;
+	struct step maint;  /* last DSB that completed a TLBI of this CPU */
+	uint32_t infl;	    /* in-flight list head (struct pend), index + 1 */
+	struct step stray;  /* the last TLBI that covered nothing pending */
+	uint16_t vmid;	    /* VMID of the stage-2 table it loaded last (has_vmid) */
+	bool has_vmid;
 };
 
 struct tbl {
 	cpuset walkers;
-	unsigned nwalkers, first;
+	struct desc_fmt fmt;
 	uint8_t regime;
+	bool dynamic, has_asid, has_vmid;
+	uint16_t asid, vmid;
+	int minlvl;
 };
 
 struct bbm {
-	struct fm_trace_ctx ctx;
+	const struct fm_trace_ctx *ctx;
+	unsigned ncpus;
 	enum bbm_policy policy;
 	bbm_report_fn fn;
 	void *arg;
 	const char *source;
-	struct tbl tables[FM_MAX_TABLES];
+	struct tbl *tables;
+	unsigned ntables;
 	cpuset all;
 	struct cpu_state *cpus;
 	struct ent *pool;
-	uint32_t npool, cap, freelist, pend_head, nused, peak;
+	uint32_t npool, cap, freelist, nused, peak;
+	struct pend *pds;
+	uint32_t npds, pdcap, pdfree, pend_head;
 	uint32_t *slots;
 	uint32_t nslots; /* power of two */
-	uint64_t events, ncont, norphans, ttl_seq;
+	uint64_t events, ncont, norphans, ttl_seq, lost;
+	bbm_symbolize_fn sym;
+	void *sym_arg;
+	/* report(): the old descriptor to show instead of the record's (ov_set) */
+	uint64_t ov_old;
+	bool ov_set;
 };
+
+/* ---- tables ---- */
+
+static const struct tbl *TB(const struct bbm *b, unsigned t) { return &b->tables[t]; }
+static const struct tbl *T(const struct bbm *b, const struct ent *e) { return &b->tables[e->table]; }
+
+static const char *tname(const struct bbm *b, unsigned t)
+{
+	return t < b->ctx->ntables ? b->ctx->tables[t].name : "default";
+}
+
+static void tbl_init(struct bbm *b, unsigned t)
+{
+	struct tbl *tb = &b->tables[t];
+
+	memset(tb, 0, sizeof(*tb));
+	if (t >= b->ctx->ntables) { /* the implicit table of a context without any */
+		tb->regime = FM_REGIME_EL2;
+		tb->walkers = b->all;
+	} else {
+		const struct fm_table_decl *d = &b->ctx->tables[t];
+		tb->regime = d->regime < FM_NREGIMES ? d->regime : FM_REGIME_EL2;
+		tb->fmt.granule = d->granule <= FM_GRANULE_64K ? (enum fm_granule)d->granule
+							       : FM_GRANULE_4K;
+		tb->fmt.lpa2 = d->lpa2 && tb->fmt.granule != FM_GRANULE_64K;
+		tb->dynamic = d->dynamic;
+		tb->has_asid = d->has_asid;
+		tb->asid = d->asid;
+		tb->has_vmid = d->has_vmid;
+		tb->vmid = d->vmid;
+		if (!d->dynamic)
+			for (unsigned c = 0; c < b->ncpus; c++)
+				if ((d->cpus[c / 64] >> (c % 64)) & 1)
+					cs_add(&tb->walkers, c);
+	}
+	tb->fmt.regime = (enum fm_regime)tb->regime;
+	tb->minlvl = desc_fmt_min_level(&tb->fmt);
+}
+
+/* Makes the checker's tables follow the context (declarations between events). */
+static bool tables_sync(struct bbm *b)
+{
+	unsigned n = b->ctx->ntables ? b->ctx->ntables : 1;
+
+	if (n <= b->ntables)
+		return true;
+	struct tbl *nt = realloc(b->tables, n * sizeof(*nt));
+	if (!nt)
+		return false;
+	b->tables = nt;
+	for (unsigned t = b->ntables; t < n; t++)
+		tbl_init(b, t);
+	b->ntables = n;
+	return true;
+}
+
+static uint64_t lsize(const struct bbm *b, unsigned t, int level)
+{
+	return desc_fmt_level_size(&TB(b, t)->fmt, level);
+}
+static uint64_t esize(const struct bbm *b, const struct ent *e) { return lsize(b, e->table, e->level); }
+
+static bool is_table(const struct bbm *b, unsigned t, uint64_t d, int level)
+{
+	return desc_fmt_is_table(&TB(b, t)->fmt, d, level);
+}
+
+static bool is_valid(const struct bbm *b, unsigned t, uint64_t d, int level)
+{
+	return desc_fmt_is_valid(&TB(b, t)->fmt, d, level);
+}
 
 /* ---- records: pool + open-addressing hash (linear probing, backward-shift delete) ---- */
 
 #define E(b, i) (&(b)->pool[(i)-1])
+#define PD(b, i) (&(b)->pds[(i)-1])
+#define P(b, e) PD(b, (e)->pd)
 
-static uint32_t hash_key(unsigned table, unsigned level, uint64_t va)
+static uint32_t hash_key(unsigned table, int level, uint64_t va)
 {
 	uint64_t h = (va >> 12) * 0x9e3779b97f4a7c15ull ^
-		     ((uint64_t)table << 2 | level) * 0xc2b2ae3d27d4eb4full;
+		     ((uint64_t)table << 3 | (unsigned)(level + 1)) * 0xc2b2ae3d27d4eb4full;
 	return (uint32_t)(h >> 32);
 }
 
-static uint32_t lookup(const struct bbm *b, unsigned table, unsigned level, uint64_t va)
+static uint32_t lookup(const struct bbm *b, unsigned table, int level, uint64_t va)
 {
 	uint32_t m = b->nslots - 1, i = hash_key(table, level, va) & m;
 
@@ -217,7 +340,7 @@ static bool grow(struct bbm *b)
 }
 
 /* Returns the record (index + 1), creating it; 0 if out of memory. May move the pool. */
-static uint32_t get(struct bbm *b, unsigned table, unsigned level, uint64_t va, uint64_t cur)
+static uint32_t get(struct bbm *b, unsigned table, int level, uint64_t va, uint64_t cur)
 {
 	uint32_t x = lookup(b, table, level, va);
 
@@ -227,7 +350,7 @@ static uint32_t get(struct bbm *b, unsigned table, unsigned level, uint64_t va, 
 		return 0;
 	if (b->freelist) {
 		x = b->freelist;
-		b->freelist = E(b, x)->pnext;
+		b->freelist = E(b, x)->pd;
 	} else {
 		x = ++b->npool;
 	}
@@ -235,9 +358,9 @@ static uint32_t get(struct bbm *b, unsigned table, unsigned level, uint64_t va, 
 	memset(e, 0, sizeof(*e));
 	e->va = va;
 	e->table = (uint16_t)table;
-	e->level = (uint8_t)level;
+	e->level = (int8_t)level;
 	e->cur = cur;
-	e->used = 1;
+	e->flags = F_USED;
 	slots_insert(b, x);
 	if (++b->nused > b->peak)
 		b->peak = b->nused;
@@ -275,13 +398,14 @@ static void infl_unlink(struct bbm *b, uint32_t x)
 
 	if (!(e->flags & F_INFL))
 		return;
-	if (e->iprev)
-		E(b, e->iprev)->inext = e->inext;
+	struct pend *p = P(b, e);
+	if (p->iprev)
+		PD(b, p->iprev)->inext = p->inext;
 	else
-		b->cpus[e->att_cpu].infl = e->inext;
-	if (e->inext)
-		E(b, e->inext)->iprev = e->iprev;
-	e->inext = e->iprev = 0;
+		b->cpus[p->att.cpu].infl = p->inext;
+	if (p->inext)
+		PD(b, p->inext)->iprev = p->iprev;
+	p->inext = p->iprev = 0;
 	e->flags &= (uint16_t)~F_INFL;
 }
 
@@ -290,12 +414,12 @@ static void infl_link(struct bbm *b, uint32_t x, unsigned cpu)
 	struct ent *e = E(b, x);
 
 	infl_unlink(b, x);
-	e->att_cpu = (uint16_t)cpu;
-	e->iprev = 0;
-	e->inext = b->cpus[cpu].infl;
-	if (e->inext)
-		E(b, e->inext)->iprev = x;
-	b->cpus[cpu].infl = x;
+	struct pend *p = P(b, e);
+	p->iprev = 0;
+	p->inext = b->cpus[cpu].infl;
+	if (p->inext)
+		PD(b, p->inext)->iprev = e->pd;
+	b->cpus[cpu].infl = e->pd;
 	e->flags |= F_INFL;
 }
 
@@ -306,88 +430,126 @@ static void pend_clear(struct bbm *b, uint32_t x)
 	if (!(e->flags & F_PEND))
 		return;
 	infl_unlink(b, x);
-	if (e->pprev)
-		E(b, e->pprev)->pnext = e->pnext;
+	struct pend *p = P(b, e);
+	if (p->pprev)
+		PD(b, p->pprev)->pnext = p->pnext;
 	else
-		b->pend_head = e->pnext;
-	if (e->pnext)
-		E(b, e->pnext)->pprev = e->pprev;
+		b->pend_head = p->pnext;
+	if (p->pnext)
+		PD(b, p->pnext)->pprev = p->pprev;
 	if (e->flags & F_ORPHAN)
 		b->norphans--;
-	e->pnext = e->pprev = 0;
+	p->pnext = b->pdfree;
+	p->owner = 0;
+	b->pdfree = e->pd;
+	e->pd = 0;
 	e->flags &= (uint16_t) ~(F_PEND | F_ORPHAN | F_STALE | F_TTLBAD | F_LOCAL | F_ATT);
 }
 
-/* Start (or restart) a pending record: the translation old may be cached from now on. */
-static void pend_start(struct bbm *b, uint32_t x, uint64_t old, const struct fm_event *ev)
+static struct step step_of(const struct fm_event *ev)
+{
+	struct step s = {.seq = ev->seq,
+			 .pc = ev->pc,
+			 .arg = ev->arg,
+			 .line = ev->line,
+			 .cpu = ev->cpu,
+			 .op = ev->type == FM_EV_TLBI ? ev->tlbi : ev->bar,
+			 .has_pc = (ev->flags & FM_EVF_PC) != 0};
+	return s;
+}
+
+/*
+ * Start (or restart) a pending record: the translation old may be cached from
+ * now on, by the CPUs that walk the table now. false when out of memory.
+ */
+static bool pend_start(struct bbm *b, uint32_t x, uint64_t old, const struct fm_event *ev)
 {
 	struct ent *e = E(b, x);
 
 	if (!(e->flags & F_PEND)) {
-		e->pprev = 0;
-		e->pnext = b->pend_head;
-		if (e->pnext)
-			E(b, e->pnext)->pprev = x;
-		b->pend_head = x;
+		uint32_t y;
+		if (b->pdfree) {
+			y = b->pdfree;
+			b->pdfree = PD(b, y)->pnext;
+		} else {
+			if (b->npds == b->pdcap) {
+				uint32_t nc = b->pdcap ? b->pdcap * 2 : 32;
+				struct pend *np = realloc(b->pds, (size_t)nc * sizeof(*np));
+				if (!np)
+					return false;
+				b->pds = np;
+				b->pdcap = nc;
+			}
+			y = ++b->npds;
+		}
+		struct pend *p = PD(b, y);
+		memset(p, 0, sizeof(*p));
+		p->owner = x;
+		p->pnext = b->pend_head;
+		if (p->pnext)
+			PD(b, p->pnext)->pprev = y;
+		b->pend_head = y;
+		e->pd = y;
 		e->flags |= F_PEND;
 	}
 	infl_unlink(b, x);
 	e->flags &= (uint16_t) ~(F_STALE | F_TTLBAD | F_LOCAL | F_ATT);
-	e->old = old;
-	e->brk_seq = ev->seq;
-	e->brk_line = ev->line;
-	e->brk_cpu = ev->cpu;
-	memset(&e->done, 0, sizeof(e->done));
-	memset(&e->s1done, 0, sizeof(e->s1done));
-	e->att_seq = 0;
-	e->att_line = e->bef_line = e->aft_line = e->local_line = e->narrow_line = 0;
-	e->bad_line = e->s1early_line = 0;
-	e->bef_seq = e->aft_seq = e->local_seq = e->narrow_seq = e->bad_seq = e->s1early_seq = 0;
-	e->att_part = 0;
-	e->bef = BEF_OK;
-	e->aft = AFT_NONE;
+	struct pend *p = P(b, e);
+	uint32_t keep_next = p->pnext, keep_prev = p->pprev;
+	uint64_t orphan_of = p->orphan_of;
+	memset(p, 0, sizeof(*p));
+	p->owner = x;
+	p->pnext = keep_next;
+	p->pprev = keep_prev;
+	p->orphan_of = orphan_of;
+	p->old = old;
+	p->brk = step_of(ev);
+	p->holders = T(b, e)->walkers;
+	p->bef_state = BEF_OK;
+	p->aft_state = AFT_NONE;
+	return true;
 }
 
-/* Drop a record that is neither live nor pending. */
+/* Drop a record that is neither live nor pending nor watched for an ISB. */
 static void maybe_free(struct bbm *b, uint32_t x)
 {
 	struct ent *e = E(b, x);
 
-	if ((e->flags & F_PEND) || desc_is_valid(e->cur, e->level))
+	if ((e->flags & F_PEND) || is_valid(b, e->table, e->cur, e->level))
 		return;
 	slots_delete(b, x);
-	e->used = 0;
-	e->pnext = b->freelist;
+	e->flags = 0;
+	e->pd = b->freelist;
 	b->freelist = x;
 	b->nused--;
 }
 
 /* ---- descriptors and policies ---- */
 
-static uint64_t lvl_size(unsigned level) { return 1ull << (12 + 9 * (3 - level)); }
-
-static bool is_table(uint64_t d, unsigned level) { return level < 3 && (d & 3) == 3; }
-
 /* Can a TLB hold this descriptor? Invalid entries and entries that fault on the
  * Access flag are never cached (D8.16); with FEAT_BBM, a block with nT set is
  * not cached either (D8.16.2). */
-static bool cacheable(const struct bbm *b, uint64_t d, unsigned level)
+static bool cacheable(const struct bbm *b, unsigned t, uint64_t d, int level)
 {
-	if (!desc_is_valid(d, level))
+	if (!is_valid(b, t, d, level))
 		return false;
-	if (is_table(d, level))
+	if (is_table(b, t, d, level))
 		return true;
 	if (!(d & DESC_AF))
 		return false;
-	if (b->ctx.bbm_level >= 1 && level < 3 && !(d & 2) && (d & DESC_NT))
+	if (b->ctx->bbm_level >= 1 && level < 3 && !(d & 2) && (d & DESC_NT))
 		return false;
 	return true;
 }
 
-static uint64_t leaf_oa(uint64_t d, unsigned level)
+static uint64_t leaf_oa(const struct bbm *b, unsigned t, uint64_t d, int level)
 {
-	return d & DESC_OA_MASK & ~(lvl_size(level) - 1);
+	return desc_fmt_oa(&TB(b, t)->fmt, d, level);
 }
+
+/* Linux's memory types (arch/arm64/include/asm/memory.h): MT_NORMAL 0, MT_NORMAL_TAGGED 1. */
+#define LINUX_MT_NORMAL 0
+#define LINUX_MT_NORMAL_TAGGED 1
 
 /*
  * Does changing live descriptor o into n (both cacheable) need BBM under the
@@ -395,15 +557,22 @@ static uint64_t leaf_oa(uint64_t d, unsigned level)
  * arm (D8.16.1): output address, memory type/cacheability, shareability, NS,
  *   nG 1->0, contiguous bit, block/table size; permissions, AF, DBM, GP and
  *   software bits are safe. FEAT_BBM level 2 relaxes size and contiguous changes.
- * linux: arm64 pgattr_change_is_safe(): only PXN (XN at EL2), RDONLY, DBM,
- *   nG 0->1 and software bits may change; any live contiguous entry is unsafe.
+ * linux: pgattr_change_is_safe() of Linux's arch/arm64/mm/mmu.c (v6.18): only
+ *   PXN, RDONLY (AP[2]), WRITE (DBM), nG 0->1 and the software bits [58:55]
+ *   and 63 may change, and the memory type between Normal and Normal-Tagged
+ *   (AttrIndx 0 and 1, MTE); any live contiguous entry is unsafe. Stage 1 of
+ *   EL1&0 and EL2&0 as written; at non-VHE EL2 (one XN bit) XN counts as PXN;
+ *   at stage 2 the permissions KVM relaxes in place (S2AP, XN) and DBM.
  * strict: any change outside software bits [58:55].
  */
-static bool needs_bbm(const struct bbm *b, unsigned regime, unsigned level, uint64_t o, uint64_t n,
+static bool needs_bbm(const struct bbm *b, unsigned t, int level, uint64_t o, uint64_t n,
 		      const char **why, bool *cont)
 {
-	uint64_t diff = (o ^ n) & ~DESC_SW_MASK;
-	bool ot = is_table(o, level), nt = is_table(n, level);
+	const struct tbl *tb = TB(b, t);
+	unsigned regime = tb->regime;
+	uint64_t diff = (o ^ n) & ~DESC_SW_MASK, oabits = desc_fmt_oa_bits(&tb->fmt);
+	bool ot = is_table(b, t, o, level), nt = is_table(b, t, n, level);
+	bool s2 = regime == FM_REGIME_S2;
 
 	*cont = false;
 	*why = NULL;
@@ -412,10 +581,10 @@ static bool needs_bbm(const struct bbm *b, unsigned regime, unsigned level, uint
 	if (ot != nt) {
 		*why =
 		    ot ? "a table entry is replaced by a block" : "a block is replaced by a table";
-		return b->ctx.bbm_level < 2;
+		return b->ctx->bbm_level < 2;
 	}
 	if (ot) {
-		if ((o ^ n) & DESC_OA_MASK) {
+		if ((o ^ n) & oabits) {
 			*why = "the next-level table address changes";
 			return true;
 		}
@@ -432,7 +601,7 @@ static bool needs_bbm(const struct bbm *b, unsigned regime, unsigned level, uint
 	if (diff & DESC_CONT) {
 		*cont = true;
 		*why = "the contiguous bit changes";
-		return b->ctx.bbm_level < 2;
+		return b->ctx->bbm_level < 2;
 	}
 	if (b->policy == BBM_POLICY_STRICT) {
 		*why = "the descriptor changes outside the software bits (strict policy)";
@@ -441,12 +610,12 @@ static bool needs_bbm(const struct bbm *b, unsigned regime, unsigned level, uint
 		return true;
 	}
 	if (b->policy == BBM_POLICY_LINUX) {
-		uint64_t mask = DESC_PXN | DESC_AP2 | DESC_DBM | DESC_NG;
+		uint64_t mask = DESC_PXN | DESC_AP2 | DESC_DBM | DESC_NG | (1ull << 63);
 		if (regime == FM_REGIME_EL2)
 			mask |= DESC_XN;
-		if (regime == FM_REGIME_S2)
+		if (s2)
 			mask = DESC_AP1 | DESC_AP2 | DESC_PXN | DESC_XN | DESC_DBM;
-		if (leaf_oa(o, level) != leaf_oa(n, level)) {
+		if (leaf_oa(b, t, o, level) != leaf_oa(b, t, n, level)) {
 			*why = "the output address changes";
 			return true;
 		}
@@ -455,35 +624,39 @@ static bool needs_bbm(const struct bbm *b, unsigned regime, unsigned level, uint
 			*why = "a live contiguous entry changes (linux policy)";
 			return true;
 		}
-		if (regime != FM_REGIME_S2 && (o & ~n & DESC_NG)) {
+		if (!s2 && (o & ~n & DESC_NG)) {
 			*why = "nG changes from 1 to 0";
 			return true;
 		}
+		if (!s2 && (DESC_ATTRINDX(o) == LINUX_MT_NORMAL ||
+			    DESC_ATTRINDX(o) == LINUX_MT_NORMAL_TAGGED) &&
+		    (DESC_ATTRINDX(n) == LINUX_MT_NORMAL || DESC_ATTRINDX(n) == LINUX_MT_NORMAL_TAGGED))
+			mask |= 7ull << 2; /* Normal <-> Normal-Tagged is a permission change */
 		if (diff & ~mask) {
-			*why = "bits outside the linux safe mask (PXN, RDONLY, DBM, nG, software) "
-			       "change";
+			*why = "bits outside the linux safe mask (PXN, RDONLY, DBM, nG, software; "
+			       "Normal <-> Normal-Tagged) change";
 			return true;
 		}
 		return false;
 	}
-	if (leaf_oa(o, level) != leaf_oa(n, level)) {
+	if (leaf_oa(b, t, o, level) != leaf_oa(b, t, n, level)) {
 		*why = "the output address changes";
 		return true;
 	}
-	if ((o ^ n) & (0xfull << 2) & (regime == FM_REGIME_S2 ? 0x3cull : 0x1cull)) {
-		*why = regime == FM_REGIME_S2 ? "the memory type (MemAttr) changes"
-					      : "the memory type (AttrIndx) changes";
+	if ((o ^ n) & (s2 ? 0x3cull : 0x1cull)) {
+		*why = s2 ? "the memory type (MemAttr) changes" : "the memory type (AttrIndx) changes";
 		return true;
 	}
-	if ((o ^ n) & (3ull << 8)) {
+	/* With LPA2, bits [9:8] are OA[51:50] and shareability comes from TCR.SH. */
+	if (!tb->fmt.lpa2 && ((o ^ n) & (3ull << 8))) {
 		*why = "the shareability changes";
 		return true;
 	}
-	if (regime != FM_REGIME_S2 && ((o ^ n) & DESC_NS)) {
+	if (!s2 && ((o ^ n) & DESC_NS)) {
 		*why = "the NS bit (output address space) changes";
 		return true;
 	}
-	if (regime != FM_REGIME_S2 && (o & ~n & DESC_NG)) {
+	if (!s2 && (o & ~n & DESC_NG)) {
 		*why = "nG changes from 1 to 0";
 		return true;
 	}
@@ -492,21 +665,23 @@ static bool needs_bbm(const struct bbm *b, unsigned regime, unsigned level, uint
 
 /* ---- findings ---- */
 
-static const char *tname(const struct bbm *b, unsigned t) { return b->ctx.tables[t].name; }
-
 static void cpus_text(const struct bbm *b, const cpuset *s, char *buf, size_t n)
 {
 	unsigned cnt = 0;
 	size_t o;
 
-	for (unsigned c = 0; c < b->ctx.ncpus; c++)
+	for (unsigned c = 0; c < b->ncpus; c++)
 		cnt += cs_has(s, c);
+	if (!cnt) {
+		snprintf(buf, n, "no CPU");
+		return;
+	}
 	o = (size_t)snprintf(buf, n, "%s", cnt == 1 ? "cpu " : "cpus ");
-	for (unsigned c = 0; c < b->ctx.ncpus; c++) {
+	for (unsigned c = 0; c < b->ncpus; c++) {
 		if (!cs_has(s, c))
 			continue;
 		unsigned e = c;
-		while (e + 1 < b->ctx.ncpus && cs_has(s, e + 1))
+		while (e + 1 < b->ncpus && cs_has(s, e + 1))
 			e++;
 		int w = e > c ? snprintf(buf + o, n - o, "%s%u-%u", o > 5 ? "," : "", c, e)
 			      : snprintf(buf + o, n - o, "%s%u", o > 5 ? "," : "", c);
@@ -517,10 +692,10 @@ static void cpus_text(const struct bbm *b, const cpuset *s, char *buf, size_t n)
 	}
 }
 
-static void report(struct bbm *b, int rule, const struct ent *e, unsigned cpu, uint32_t line,
-		   uint64_t seq, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
-static void report(struct bbm *b, int rule, const struct ent *e, unsigned cpu, uint32_t line,
-		   uint64_t seq, const char *fmt, ...)
+static void report(struct bbm *b, int rule, const struct ent *e, const struct step *at,
+		   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static void report(struct bbm *b, int rule, const struct ent *e, const struct step *at,
+		   const char *fmt, ...)
 {
 	struct bbm_finding f;
 	va_list ap;
@@ -528,14 +703,19 @@ static void report(struct bbm *b, int rule, const struct ent *e, unsigned cpu, u
 	memset(&f, 0, sizeof(f));
 	f.rule = bbm_rules[rule];
 	f.severity = rule == R_ISB ? BBM_WARNING : BBM_ERROR;
-	f.cpu = cpu;
-	f.line = line;
-	f.seq = seq;
+	f.cpu = at->cpu;
+	f.line = at->line;
+	f.seq = at->seq;
+	f.pc = at->pc;
+	f.has_pc = at->has_pc;
 	f.va = e->va;
 	f.level = e->level;
-	f.old = (e->flags & F_PEND) ? e->old : e->cur;
+	f.old = b->ov_set ? b->ov_old : (e->flags & F_PEND) ? P(b, e)->old : e->cur;
+	b->ov_set = false;
+	if (f.has_pc && b->sym && b->sym(f.pc, f.sym, sizeof(f.sym), b->sym_arg))
+		f.sym[0] = '\0';
 	f.new = e->cur;
-	f.regime = b->ctx.tables[e->table].regime;
+	f.regime = (enum fm_regime)T(b, e)->regime;
 	f.table = tname(b, e->table);
 	f.source = b->source;
 	va_start(ap, fmt);
@@ -543,11 +723,6 @@ static void report(struct bbm *b, int rule, const struct ent *e, unsigned cpu, u
 	va_end(ap);
 	if (b->fn)
 		b->fn(&f, b->arg);
-}
-
-static const struct tbl *T(const struct bbm *b, const struct ent *e)
-{
-	return &b->tables[e->table];
 }
 
 /* The broadcast op an entry needs ("vale2is"), for messages. */
@@ -558,85 +733,144 @@ static const char *suggest_op(const struct bbm *b, unsigned table, bool tab)
 		return tab ? "vae1is" : "vale1is";
 	case FM_REGIME_S2:
 		return tab ? "ipas2e1is" : "ipas2le1is";
-	default:
+	default: /* EL2, and EL2&0 (E2H = 1: the ASID comes with the operand) */
 		return tab ? "vae2is" : "vale2is";
 	}
 }
 
 static const char *suggest(const struct bbm *b, const struct ent *e)
 {
-	return suggest_op(b, e->table, is_table(e->old, e->level));
+	return suggest_op(b, e->table, is_table(b, e->table, P(b, e)->old, e->level));
 }
 
-static bool covered_all(const struct bbm *b, const struct ent *e, const cpuset *s)
-{
-	return cs_subset(&T(b, e)->walkers, s);
-}
+static bool covered_all(const struct pend *p, const cpuset *s) { return cs_subset(&p->holders, s); }
 
 static bool fully_covered(const struct bbm *b, const struct ent *e)
 {
-	return covered_all(b, e, &e->done) &&
-	       (T(b, e)->regime != FM_REGIME_S2 || covered_all(b, e, &e->s1done));
+	const struct pend *p = P(b, e);
+	return covered_all(p, &p->done) &&
+	       (T(b, e)->regime != FM_REGIME_S2 || covered_all(p, &p->s1done));
 }
 
-enum cov { COV_YES, COV_REGIME, COV_VA, COV_ASID, COV_LAST, COV_TG };
+enum cov {
+	COV_YES,
+	COV_REGIME,	  /* another regime or stage */
+	COV_VA,		  /* another address, or a range that does not reach it */
+	COV_ASID_GLOBAL,  /* an ASID operation, and the entry is global */
+	COV_ASID,	  /* another ASID */
+	COV_VMID,	  /* another VMID */
+	COV_LAST,	  /* a last-level operation, and the entry is a table entry */
+	COV_TG,		  /* a range operation for another granule */
+};
 
-/*
- * Does TLBI op with operand arg remove the cached translation of record e
- * (D8.17)? *part: which stage-2 part it does.
- */
-static enum cov covers(const struct bbm *b, unsigned op, uint64_t arg, const struct ent *e,
-		       unsigned *part)
+/* Does an op of these flags act on the regime of table t? (D8.17, C5.5) */
+static bool op_reaches_regime(unsigned f, unsigned regime)
 {
-	unsigned f = arm64_tlbi_flags(op), regime = T(b, e)->regime;
-	bool tab = is_table(e->old, e->level);
-	uint64_t lo = e->va, hi = e->va + lvl_size(e->level) - 1;
-
-	*part = PART_PRIMARY;
 	switch (regime) {
 	case FM_REGIME_EL2:
-		if (!(f & TLBI_F_EL2))
-			return COV_REGIME;
-		break;
+		return f & TLBI_F_EL2;
+	case FM_REGIME_EL20:
+		/* E2 ops act on EL2&0 when E2H = 1; executed at EL2 with E2H = TGE = 1, the
+		 * EL1 ops (not ALLE1, VMALLS12E1 or the stage-2 ops) do too. The trace does
+		 * not carry TGE: an EL1 op is taken to reach EL2&0. */
+		return (f & TLBI_F_EL2) ||
+		       ((f & TLBI_F_EL1) && !(f & (TLBI_F_S2 | TLBI_F_ALLVMID)));
 	case FM_REGIME_EL1:
-		if (!(f & TLBI_F_EL1))
-			return COV_REGIME;
-		break;
+		return f & TLBI_F_EL1;
 	case FM_REGIME_S2:
+		return f & (TLBI_F_S2 | TLBI_F_EL1);
+	}
+	return false;
+}
+
+/* VMID a TLBI acts on: the one given, or the VMID of the stage-2 table the CPU loaded last. */
+static bool tlbi_vmid(const struct bbm *b, const struct fm_event *ev, unsigned *vmid)
+{
+	if (ev->flags & FM_EVF_VMID) {
+		*vmid = ev->vmid;
+		return true;
+	}
+	if (b->cpus[ev->cpu].has_vmid) {
+		*vmid = b->cpus[ev->cpu].vmid;
+		return true;
+	}
+	return false;
+}
+
+/*
+ * Does the TLBI ev remove the cached translation of record e (D8.17)? *part:
+ * which stage-2 part it does. *lo, *hi: the addresses a range op covers.
+ */
+static enum cov covers(const struct bbm *b, const struct fm_event *ev, const struct ent *e,
+		       unsigned *part, uint64_t *rlo, uint64_t *rhi)
+{
+	unsigned op = ev->tlbi, f = arm64_tlbi_flags(op);
+	const struct tbl *t = T(b, e);
+	unsigned regime = t->regime, vmid;
+	const struct pend *p = P(b, e);
+	bool tab = is_table(b, e->table, p->old, e->level);
+	uint64_t lo = e->va, hi = e->va + esize(b, e) - 1;
+	bool asids = regime == FM_REGIME_EL1 || regime == FM_REGIME_EL20;
+	/* Leaves with nG = 0 are global; table (walk-cache) entries of a table with an
+	 * ASID are taken as tagged with it (Linux relies on ASIDE1 removing them). */
+	bool global = asids && (tab ? !t->has_asid : !(p->old & DESC_NG));
+
+	*part = PART_PRIMARY;
+	*rlo = *rhi = 0;
+	if (!op_reaches_regime(f, regime))
+		return COV_REGIME;
+	if (regime == FM_REGIME_S2) {
 		if (f & TLBI_F_S2)
 			*part = (f & TLBI_F_EL1) ? PART_BOTH : PART_PRIMARY;
 		else if ((f & TLBI_F_EL1) && (f & TLBI_F_ALL))
 			*part = PART_S1; /* vmalle1*: combined entries only */
 		else
 			return COV_REGIME;
-		break;
 	}
+	/* VMID-tagged entries (EL1&0 stage 1, stage 2): ops of the current VMID only. */
+	if ((regime == FM_REGIME_EL1 || regime == FM_REGIME_S2) && t->has_vmid &&
+	    !(f & TLBI_F_ALLVMID) && tlbi_vmid(b, ev, &vmid) && vmid != t->vmid)
+		return COV_VMID;
 	if (f & TLBI_F_ALL)
 		return COV_YES;
-	if (f & TLBI_F_ASID) /* ASIDE1*: non-global leaf entries of one ASID (D8.17.3) */
-		return !tab && (e->old & DESC_NG) ? COV_YES : COV_ASID;
+	if (f & TLBI_F_ASID) { /* ASIDE1*: non-global entries of one ASID (D8.17.3) */
+		if (global)
+			return COV_ASID_GLOBAL;
+		return !t->has_asid || t->asid == TLBI_ASID(ev->arg) ? COV_YES : COV_ASID;
+	}
 	if ((f & TLBI_F_LAST) && tab)
 		return COV_LAST;
-	uint64_t a = arm64_tlbi_addr(op, arg);
+	if (asids && !global && !(f & TLBI_F_AA) && t->has_asid && TLBI_ASID(ev->arg) != t->asid &&
+	    !(f & TLBI_F_IPA))
+		return COV_ASID;
 	if (f & TLBI_F_RANGE) {
-		if (TLBI_RANGE_TG(arg) != 1) /* only 4K (TG = 0b01) translates this table */
+		uint64_t base, bytes;
+		int tg_ok;
+		arm64_tlbi_range_g(op, ev->arg, desc_fmt_page_shift(&t->fmt), t->fmt.lpa2, &base,
+				   &bytes, &tg_ok);
+		*rlo = base;
+		*rhi = base + bytes - 1;
+		if (!tg_ok)
 			return COV_TG;
-		uint64_t end = a + arm64_tlbi_range_bytes(arg) - 1;
-		return a <= hi && end >= lo ? COV_YES : COV_VA;
+		return base <= hi && *rhi >= lo ? COV_YES : COV_VA;
 	}
 	/* By VA/IPA: any address inside a block or a table entry's range (D8.17.1). */
+	uint64_t a = arm64_tlbi_addr(op, ev->arg);
 	return a >= lo && a <= hi ? COV_YES : COV_VA;
 }
 
 /* Does the TLBI's TTL hint name the wrong level for e (D8.17.5)? */
-static bool ttl_wrong(unsigned op, uint64_t arg, const struct ent *e, int *lvl)
+static bool ttl_wrong(const struct bbm *b, const struct fm_event *ev, const struct ent *e, int *lvl)
 {
-	*lvl = arm64_tlbi_ttl_level(op, arg);
+	const struct tbl *t = T(b, e);
+
+	*lvl = arm64_tlbi_ttl_level_g(ev->tlbi, ev->arg, desc_fmt_page_shift(&t->fmt),
+				      t->fmt.lpa2);
 	if (*lvl == -1)
 		return false;
-	if (is_table(e->old, e->level) || *lvl == -2)
+	if (is_table(b, e->table, P(b, e)->old, e->level) || *lvl == -2)
 		return true;
-	return (unsigned)*lvl != e->level;
+	return *lvl != e->level;
 }
 
 static int dom_rank(unsigned crm) /* NSH < ISH < OSH < SY */
@@ -658,261 +892,315 @@ static const char *why_text(enum why w)
 			       : "before the trace ended";
 }
 
+/* "table hyp walked by cpus 0-3" / "table el2-0x... cached by cpus 0-1 (they loaded its root)" */
+static void walked_text(const struct bbm *b, const struct ent *e, char *buf, size_t n)
+{
+	char w[64];
+
+	cpus_text(b, &P(b, e)->holders, w, sizeof(w));
+	snprintf(buf, n, "table %s %s %s%s", tname(b, e->table),
+		 T(b, e)->dynamic ? "may be cached by" : "is walked by", w,
+		 T(b, e)->dynamic ? " (they loaded its root)" : "");
+}
+
 /* DSB issues of the latest attempt: one bbm-dsb-domain, one bbm-no-dsb-before-tlbi. */
 static void report_dsb_issues(struct bbm *b, const struct ent *e)
 {
-	uint32_t nl = 0;
-	uint64_t ns = 0;
-	unsigned nb = 0;
-	char w[64] = "", bb[8];
+	const struct pend *p = P(b, e);
+	const struct step *nw = NULL;
+	char w[64], bb[8];
 
-	if (e->bef == BEF_NARROW) {
-		nl = e->bef_line;
-		ns = e->bef_seq;
-		nb = e->bef_bar;
-	}
-	if (e->narrow_seq && (!ns || e->narrow_seq < ns)) {
-		nl = e->narrow_line;
-		ns = e->narrow_seq;
-		nb = e->narrow_bar;
-	}
-	if (e->aft == AFT_NARROW && (e->flags & F_INFL) && (!ns || e->aft_seq < ns)) {
-		nl = e->aft_line;
-		ns = e->aft_seq;
-		nb = e->aft_bar;
-	}
-	if (ns) {
-		unsigned f = arm64_tlbi_flags(e->att_op);
+	if (p->bef_state == BEF_NARROW)
+		nw = &p->bef;
+	if (p->narrow.seq && (!nw || p->narrow.seq < nw->seq))
+		nw = &p->narrow;
+	if (p->aft_state == AFT_NARROW && (e->flags & F_INFL) && (!nw || p->aft.seq < nw->seq))
+		nw = &p->aft;
+	if (nw) {
+		unsigned f = arm64_tlbi_flags(p->att.op);
 		bool os = f & TLBI_F_OS;
-		cpus_text(b, &T(b, e)->walkers, w, sizeof(w));
-		report(
-		    b, R_DSB_DOMAIN, e, e->att_cpu, nl, e->att_seq,
-		    "dsb %s at line %u has too narrow a shareability domain for table %s walked by "
-		    "%s and tlbi %s at line %u: use dsb %sst before and dsb %s after the TLBI",
-		    bar(nb, bb), nl, tname(b, e->table), w, arm64_tlbi_name(e->att_op), e->att_line,
-		    os ? "osh" : "ish", os ? "osh" : "ish");
+		struct step at = *nw;
+		at.cpu = p->att.cpu;
+		cpus_text(b, &p->holders, w, sizeof(w));
+		report(b, R_DSB_DOMAIN, e, &at,
+		       "dsb %s at line %u has too narrow a shareability domain for table %s walked by "
+		       "%s and tlbi %s at line %u: use dsb %sst before and dsb %s after the TLBI",
+		       bar(nw->op, bb), nw->line, tname(b, e->table), w, arm64_tlbi_name(p->att.op),
+		       p->att.line, os ? "osh" : "ish", os ? "osh" : "ish");
 	}
-	if (e->bef == BEF_NONE && (e->flags & F_ATT)) {
+	if (p->bef_state == BEF_NONE && (e->flags & F_ATT)) {
 		char dmb[80] = "";
-		const struct cpu_state *c = &b->cpus[e->att_cpu];
-		if (c->dmb_seq > e->brk_seq && c->dmb_seq < e->att_seq)
+		const struct cpu_state *c = &b->cpus[p->att.cpu];
+		if (c->dmb.seq > p->brk.seq && c->dmb.seq < p->att.seq)
 			snprintf(dmb, sizeof(dmb), " (the dmb at line %u does not order a TLBI)",
-				 c->dmb_line);
-		report(b, R_NO_DSB_BEFORE, e, e->att_cpu, e->att_line, e->att_seq,
+				 c->dmb.line);
+		report(b, R_NO_DSB_BEFORE, e, &p->att,
 		       "tlbi %s at line %u was not preceded by a DSB after the store at line %u%s, "
 		       "so a walker may still see and cache the old entry after the TLBI: add dsb "
 		       "%s before it",
-		       arm64_tlbi_name(e->att_op), e->att_line, e->brk_line, dmb,
-		       T(b, e)->nwalkers > 1 ? "ishst" : "nshst");
+		       arm64_tlbi_name(p->att.op), p->att.line, p->brk.line, dmb,
+		       cs_count(&p->holders) > 1 ? "ishst" : "nshst");
 	}
 }
 
-static void drop_orphans(struct bbm *b, const struct ent *parent, bool report_uncovered,
+static void drop_orphans(struct bbm *b, uint32_t parent, bool report_uncovered,
 			 const struct fm_event *ev);
+
+/* The message of a TLBI that was meant for e and missed it (p->miss or the CPU's stray). */
+static void report_miss(struct bbm *b, const struct ent *e, const struct step *m,
+			const struct step *at)
+{
+	const struct pend *p = P(b, e);
+	const char *op = arm64_tlbi_name(m->op);
+	const struct tbl *t = T(b, e);
+	struct fm_event fake;
+	unsigned part;
+	uint64_t lo, hi;
+
+	memset(&fake, 0, sizeof(fake));
+	fake.type = FM_EV_TLBI;
+	fake.tlbi = m->op;
+	fake.arg = m->arg;
+	fake.cpu = m->cpu;
+	enum cov cv = covers(b, &fake, e, &part, &lo, &hi);
+	if (m->why == COV_VMID)
+		cv = COV_VMID; /* the VMID of the time, not of now */
+	switch (cv) {
+	case COV_REGIME:
+		report(b, R_REGIME, e, m,
+		       "tlbi %s at line %u targets another translation regime than the %s table %s "
+		       "changed at line %u: use tlbi %s",
+		       op, m->line, desc_regime_name((enum fm_regime)t->regime), tname(b, e->table),
+		       p->brk.line, suggest(b, e));
+		return;
+	case COV_TG:
+		report(b, R_COVERAGE, e, m,
+		       "range tlbi %s at line %u has TG = %u, not the %s granule of table %s, so it "
+		       "removes nothing here",
+		       op, m->line, (unsigned)TLBI_RANGE_TG(m->arg),
+		       desc_granule_name(t->fmt.granule), tname(b, e->table));
+		return;
+	case COV_ASID:
+		report(b, R_COVERAGE, e, m,
+		       "tlbi %s at line %u names ASID %u, but the entry at va %#" PRIx64
+		       " changed at line %u is tagged with ASID %u of table %s",
+		       op, m->line, (unsigned)TLBI_ASID(m->arg), e->va, p->brk.line, t->asid,
+		       tname(b, e->table));
+		return;
+	case COV_VMID:
+		report(b, R_COVERAGE, e, m,
+		       "tlbi %s at line %u acts on another VMID than %u, the VMID of table %s "
+		       "changed at line %u",
+		       op, m->line, t->vmid, tname(b, e->table), p->brk.line);
+		return;
+	default:
+		break;
+	}
+	if (arm64_tlbi_flags(m->op) & TLBI_F_RANGE)
+		report(b, R_COVERAGE, e, m,
+		       "range tlbi %s at line %u covers %#" PRIx64 "-%#" PRIx64 ", which does not "
+		       "reach %s %#" PRIx64 " changed at line %u",
+		       op, m->line, lo, hi, t->regime == FM_REGIME_S2 ? "ipa" : "va", e->va,
+		       p->brk.line);
+	else
+		report(b, R_COVERAGE, e, m,
+		       "tlbi %s at line %u invalidates %#" PRIx64 ", not the entry at va %#" PRIx64
+		       " (%#" PRIx64 " bytes) changed at line %u",
+		       op, m->line, arm64_tlbi_addr(m->op, m->arg), e->va, esize(b, e),
+		       p->brk.line);
+	(void)at;
+}
 
 static void judge(struct bbm *b, uint32_t x, enum why why, const struct fm_event *ev)
 {
 	struct ent *e = E(b, x);
+	struct pend *p = P(b, e);
 	const struct tbl *t = T(b, e);
-	uint32_t at = why == WHY_END ? e->brk_line : ev->line;
-	uint64_t atseq = why == WHY_END ? e->brk_seq : ev->seq;
-	unsigned cpu = why == WHY_END ? e->brk_cpu : ev->cpu;
-	char w[64];
-	bool primary = covered_all(b, e, &e->done);
+	struct step at = why == WHY_END ? p->brk : step_of(ev);
+	char w[256];
+	bool primary = covered_all(p, &p->done);
 
-	cpus_text(b, &t->walkers, w, sizeof(w));
+	if (why == WHY_END)
+		at.cpu = p->brk.cpu;
+	walked_text(b, e, w, sizeof(w));
 	/* Already reported as stale (at an access) or as a valid-to-valid change:
 	 * no second stale-tlb for it, but the wrong steps are still named. */
 	bool quiet = why != WHY_MAKE && (e->flags & F_STALE);
 	if (e->flags & F_ORPHAN) {
 		/* Judged through its parent; alone only at the end or when its page goes. */
 		if (!quiet)
-			report(
-			    b, R_STALE, e, cpu, at, atseq,
-			    "the table entry above va %#" PRIx64 " was removed at line %u but this "
-			    "leaf, which may still be cached, was never invalidated %s: add tlbi "
-			    "%s for it (or a whole-regime TLBI)",
-			    e->va, e->brk_line, why_text(why), suggest(b, e));
+			report(b, R_STALE, e, &at,
+			       "the table entry above va %#" PRIx64 " was removed at line %u but this "
+			       "leaf, which may still be cached, was never invalidated %s: add tlbi "
+			       "%s for it (or a whole-regime TLBI)",
+			       e->va, p->brk.line, why_text(why), suggest(b, e));
 		return;
 	}
 	if (!primary && !(e->flags & F_ATT)) {
-		const struct cpu_state *c = &b->cpus[e->brk_cpu];
-		unsigned part;
-		if (e->bad_seq) {
-			if (e->bad_why == COV_LAST)
-				report(
-				    b, R_COVERAGE, e, e->brk_cpu, e->bad_line, atseq,
-				    "tlbi %s at line %u is a last-level operation and does not "
-				    "remove the cached table entry removed at line %u: use tlbi %s",
-				    arm64_tlbi_name(e->bad_op), e->bad_line, e->brk_line,
-				    suggest(b, e));
+		const struct cpu_state *c = &b->cpus[p->brk.cpu];
+		if (p->bad.seq) {
+			if (p->bad.why == COV_LAST)
+				report(b, R_COVERAGE, e, &p->bad,
+				       "tlbi %s at line %u is a last-level operation and does not "
+				       "remove the cached table entry removed at line %u: use tlbi %s",
+				       arm64_tlbi_name(p->bad.op), p->bad.line, p->brk.line,
+				       suggest(b, e));
 			else
-				report(b, R_COVERAGE, e, e->brk_cpu, e->bad_line, atseq,
+				report(b, R_COVERAGE, e, &p->bad,
 				       "tlbi %s at line %u removes only non-global entries of one "
 				       "ASID, and this entry is global (nG = 0): use tlbi %s",
-				       arm64_tlbi_name(e->bad_op), e->bad_line, suggest(b, e));
+				       arm64_tlbi_name(p->bad.op), p->bad.line, suggest(b, e));
 		} else if (e->flags & F_TTLBAD) {
 			/* tlbi-ttl-mismatch was reported at the TLBI */
-		} else if (t->regime == FM_REGIME_S2 && e->s1early_seq) {
-			report(
-			    b, R_REGIME, e, e->brk_cpu, e->s1early_line, atseq,
-			    "the TLBI at line %u removes only stage-1 (combined) entries; the "
-			    "stage-2 entry changed at line %u also needs tlbi ipas2e1is (then dsb "
-			    "ish, then the stage-1 invalidation)",
-			    e->s1early_line, e->brk_line);
-		} else if (c->stray_seq > e->brk_seq && c->stray_seq < atseq) {
-			enum cov cv = covers(b, c->stray_op, c->stray_arg, e, &part);
-			const char *op = arm64_tlbi_name(c->stray_op);
-			if (cv == COV_REGIME)
-				report(b, R_REGIME, e, e->brk_cpu, c->stray_line, c->stray_seq,
-				       "tlbi %s at line %u targets another translation regime than "
-				       "the %s table %s changed at line %u: use tlbi %s",
-				       op, c->stray_line,
-				       desc_regime_name((enum fm_regime)t->regime),
-				       tname(b, e->table), e->brk_line, suggest(b, e));
-			else if (cv == COV_TG)
-				report(b, R_COVERAGE, e, e->brk_cpu, c->stray_line, c->stray_seq,
-				       "range tlbi %s at line %u has TG = %u, not the 4K granule "
-				       "(1) of "
-				       "this table, so it removes nothing here",
-				       op, c->stray_line, (unsigned)TLBI_RANGE_TG(c->stray_arg));
-			else if (arm64_tlbi_flags(c->stray_op) & TLBI_F_RANGE)
-				report(b, R_COVERAGE, e, e->brk_cpu, c->stray_line, c->stray_seq,
-				       "range tlbi %s at line %u covers %#" PRIx64 "-%#" PRIx64
-				       ", which does not reach va %#" PRIx64 " changed at line %u",
-				       op, c->stray_line,
-				       arm64_tlbi_addr(c->stray_op, c->stray_arg),
-				       arm64_tlbi_addr(c->stray_op, c->stray_arg) +
-					   arm64_tlbi_range_bytes(c->stray_arg) - 1,
-				       e->va, e->brk_line);
-			else
-				report(b, R_COVERAGE, e, e->brk_cpu, c->stray_line, c->stray_seq,
-				       "tlbi %s at line %u invalidates %#" PRIx64
-				       ", not the entry at "
-				       "va %#" PRIx64 " (%s) changed at line %u",
-				       op, c->stray_line,
-				       arm64_tlbi_addr(c->stray_op, c->stray_arg), e->va,
-				       lvl_size(e->level) >= (1u << 21) ? "a block or table entry"
-									: "4 KiB",
-				       e->brk_line);
+		} else if (p->miss.seq) {
+			report_miss(b, e, &p->miss, &at);
+		} else if (t->regime == FM_REGIME_S2 && p->s1early.seq) {
+			report(b, R_REGIME, e, &p->s1early,
+			       "the TLBI at line %u removes only stage-1 (combined) entries; the "
+			       "stage-2 entry changed at line %u also needs tlbi ipas2e1is (then dsb "
+			       "ish, then the stage-1 invalidation)",
+			       p->s1early.line, p->brk.line);
+		} else if (p->unreach.seq) {
+			char hw[64];
+			cpus_text(b, &p->holders, hw, sizeof(hw));
+			report(b, why == WHY_MAKE ? R_NO_TLBI : R_STALE, e, &at,
+			       "no TLBI reached the CPUs that may hold the translation changed at "
+			       "line %u (%s): tlbi %s at line %u reaches only cpu%u's TLB, but %s; "
+			       "invalidate on %s, or use the broadcast tlbi %s",
+			       p->brk.line, why_text(why), arm64_tlbi_name(p->unreach.op),
+			       p->unreach.line, p->unreach.cpu, w, hw, suggest(b, e));
+		} else if (c->stray.seq > p->brk.seq && c->stray.seq < at.seq) {
+			report_miss(b, e, &c->stray, &at);
 		} else if (why == WHY_MAKE) {
-			report(b, R_NO_TLBI, e, cpu, at, atseq,
+			char hw[64];
+			cpus_text(b, &p->holders, hw, sizeof(hw));
+			report(b, R_NO_TLBI, e, &at,
 			       "the entry broken at line %u is made valid again with no TLBI in "
 			       "between, so %s may still hold the old translation (TLB conflict "
 			       "or amalgamation): add dsb ishst; tlbi %s; dsb ish",
-			       e->brk_line, w, suggest(b, e));
+			       p->brk.line, hw, suggest(b, e));
 		} else if (!quiet) {
-			report(
-			    b, R_STALE, e, cpu, at, atseq,
-			    "the translation removed or changed at line %u was never invalidated "
-			    "%s: %s may still use it; add dsb ishst; tlbi %s; dsb ish",
-			    e->brk_line, why_text(why), w, suggest(b, e));
+			char hw[64];
+			cpus_text(b, &p->holders, hw, sizeof(hw));
+			report(b, R_STALE, e, &at,
+			       "the translation removed or changed at line %u was never invalidated "
+			       "%s: %s may still use it; add dsb ishst; tlbi %s; dsb ish",
+			       p->brk.line, why_text(why), hw, suggest(b, e));
 		}
-		if (is_table(e->old, e->level))
-			drop_orphans(b, e, false, ev);
+		if (is_table(b, e->table, p->old, e->level))
+			drop_orphans(b, x, false, ev);
 		return;
 	}
 	if (!primary) {
-		if ((e->flags & F_LOCAL) || (e->local_seq && !(e->flags & F_INFL))) {
-			unsigned lc = e->local_seq ? e->local_cpu : e->att_cpu;
-			uint32_t ll = e->local_seq ? e->local_line : e->att_line;
-			unsigned lop = e->local_seq ? e->local_op : e->att_op;
-			report(
-			    b, R_LOCAL, e, lc, ll, atseq,
-			    "tlbi %s at line %u reaches only cpu%u's TLB, but table %s is walked "
-			    "by %s: use the broadcast tlbi %s with dsb ish",
-			    arm64_tlbi_name(lop), ll, lc, tname(b, e->table), w, suggest(b, e));
+		if ((e->flags & F_LOCAL) || (p->local.seq && !(e->flags & F_INFL))) {
+			const struct step *ls = p->local.seq ? &p->local : &p->att;
+			report(b, R_LOCAL, e, ls,
+			       "tlbi %s at line %u reaches only cpu%u's TLB, but %s: use the "
+			       "broadcast tlbi %s with dsb ish",
+			       arm64_tlbi_name(ls->op), ls->line, ls->cpu, w, suggest(b, e));
 		}
-		if ((e->flags & F_INFL) && e->aft != AFT_NARROW) {
+		if ((e->flags & F_INFL) && p->aft_state != AFT_NARROW) {
 			char bb[8];
-			const char *op = arm64_tlbi_name(e->att_op);
-			if (why == WHY_MAKE && e->aft == AFT_ST)
-				report(
-				    b, R_NO_DSB_AFTER, e, e->att_cpu, at, atseq,
-				    "tlbi %s at line %u was followed only by a store-only DSB "
-				    "(line "
-				    "%u), which does not complete TLB maintenance, %s: use dsb %s",
-				    op, e->att_line, e->aft_line, why_text(why),
-				    (arm64_tlbi_flags(e->att_op) & TLBI_F_OS) ? "osh" : "ish");
+			const char *op = arm64_tlbi_name(p->att.op);
+			struct step ac = at;
+			ac.cpu = p->att.cpu;
+			if (why == WHY_MAKE && p->aft_state == AFT_ST)
+				report(b, R_NO_DSB_AFTER, e, &ac,
+				       "tlbi %s at line %u was followed only by a store-only DSB (line "
+				       "%u), which does not complete TLB maintenance, %s: use dsb %s",
+				       op, p->att.line, p->aft.line, why_text(why),
+				       (arm64_tlbi_flags(p->att.op) & TLBI_F_OS) ? "osh" : "ish");
 			else if (why == WHY_MAKE)
-				report(b, R_NO_DSB_AFTER, e, e->att_cpu, at, atseq,
-				       "tlbi %s at line %u was not completed by a DSB on cpu%u %s: "
-				       "add "
+				report(b, R_NO_DSB_AFTER, e, &ac,
+				       "tlbi %s at line %u was not completed by a DSB on cpu%u %s: add "
 				       "dsb %s after it",
-				       op, e->att_line, e->att_cpu, why_text(why),
-				       (arm64_tlbi_flags(e->att_op) & (TLBI_F_IS | TLBI_F_OS))
-					   ? "ish"
-					   : "nsh");
+				       op, p->att.line, p->att.cpu, why_text(why),
+				       (arm64_tlbi_flags(p->att.op) & (TLBI_F_IS | TLBI_F_OS)) ? "ish"
+											      : "nsh");
 			else if (!quiet)
-				report(
-				    b, R_STALE, e, e->att_cpu, at, atseq,
-				    "tlbi %s at line %u was never completed by a full DSB on cpu%u "
-				    "%s, so the old translation may still be used%s%s",
-				    op, e->att_line, e->att_cpu, why_text(why),
-				    e->aft == AFT_ST ? "; a store-only dsb " : "",
-				    e->aft == AFT_ST ? bar(BAR_ISHST, bb) : "");
+				report(b, R_STALE, e, &ac,
+				       "tlbi %s at line %u was never completed by a full DSB on cpu%u "
+				       "%s, so the old translation may still be used%s%s",
+				       op, p->att.line, p->att.cpu, why_text(why),
+				       p->aft_state == AFT_ST ? "; a store-only dsb " : "",
+				       p->aft_state == AFT_ST ? bar(BAR_ISHST, bb) : "");
 		}
 		report_dsb_issues(b, e);
 		return;
 	}
 	/* Stage 2: the IPA invalidation is done; combined entries need a stage-1 one after it. */
-	if ((e->flags & F_INFL) && e->att_part == PART_S1) {
-		report(b, why == WHY_MAKE ? R_NO_DSB_AFTER : R_STALE, e, e->att_cpu, at, atseq,
+	struct step ac = at;
+	ac.cpu = p->att.cpu;
+	if ((e->flags & F_INFL) && p->att_part == PART_S1) {
+		report(b, why == WHY_MAKE ? R_NO_DSB_AFTER : R_STALE, e, &ac,
 		       "tlbi %s at line %u was not completed by a dsb ish %s",
-		       arm64_tlbi_name(e->att_op), e->att_line, why_text(why));
-	} else if (e->s1early_seq) {
-		report(
-		    b, R_NO_DSB_AFTER, e, e->att_cpu, e->s1early_line, atseq,
-		    "the stage-1 invalidation at line %u was issued before the IPA invalidation "
-		    "completed; combined entries may be refilled from the old stage-2 entry: put "
-		    "dsb ish between tlbi ipas2e1is and tlbi vmalle1is",
-		    e->s1early_line);
+		       arm64_tlbi_name(p->att.op), p->att.line, why_text(why));
+	} else if (p->s1early.seq) {
+		report(b, R_NO_DSB_AFTER, e, &p->s1early,
+		       "the stage-1 invalidation at line %u was issued before the IPA invalidation "
+		       "completed; combined entries may be refilled from the old stage-2 entry: put "
+		       "dsb ish between tlbi ipas2e1is and tlbi vmalle1is",
+		       p->s1early.line);
 	} else {
-		report(b, R_REGIME, e, e->att_cpu, e->att_seq ? e->att_line : at, atseq,
+		report(b, R_REGIME, e, p->att.seq ? &p->att : &at,
 		       "tlbi %s removes only stage-2 entries; combined stage 1+2 entries may still "
 		       "hold the old output address %s: follow it with dsb ish; tlbi vmalle1is; "
 		       "dsb ish",
-		       arm64_tlbi_name(e->att_op), why_text(why));
+		       arm64_tlbi_name(p->att.op), why_text(why));
 	}
 }
 
-/* Leaves below a removed table entry: judged once, when the entry is made again. */
-static void drop_orphans(struct bbm *b, const struct ent *parent, bool report_uncovered,
+/* Leaves below a removed table entry (record parent): judged once, when it is made again. */
+static void drop_orphans(struct bbm *b, uint32_t parent, bool report_uncovered,
 			 const struct fm_event *ev)
 {
-	uint64_t lo = parent->va, hi = parent->va + lvl_size(parent->level) - 1;
-	unsigned table = parent->table, level = parent->level, n = 0;
-	uint64_t pseq = parent->brk_seq;
-	uint32_t x, next;
+	const struct ent *pe = E(b, parent);
+	uint64_t lo = pe->va, hi = pe->va + esize(b, pe) - 1;
+	unsigned table = pe->table, n = 0;
+	int level = pe->level;
+	uint64_t pseq = (pe->flags & F_PEND) ? P(b, pe)->brk.seq : 0;
+	uint32_t y, next;
 	struct ent first;
+	uint32_t first_line = 0;
+	uint64_t first_old = 0;
 
 	if (!b->norphans)
 		return;
 	memset(&first, 0, sizeof(first));
-	for (x = b->pend_head; x; x = next) {
+	for (y = b->pend_head; y; y = next) {
+		struct pend *op = PD(b, y);
+		uint32_t x = op->owner;
 		struct ent *o = E(b, x);
-		next = o->pnext;
+		next = op->pnext;
 		if (!(o->flags & F_ORPHAN) || o->table != table || o->level <= level ||
 		    o->va < lo || o->va > hi)
 			continue;
-		if (pseq && o->orphan_of != pseq)
+		if (pseq && op->orphan_of != pseq)
 			continue;
-		if (!fully_covered(b, o) && !n++)
+		if (!fully_covered(b, o) && !n++) {
 			first = *o;
+			first_line = op->brk.line;
+			first_old = op->old;
+		}
 		pend_clear(b, x);
 		maybe_free(b, x);
 	}
-	if (report_uncovered && n)
-		report(b, R_COVERAGE, &first, ev->cpu, ev->line, ev->seq,
+	if (report_uncovered && n) {
+		/* The copy is no longer pending: the finding shows its descriptor as it is. */
+		struct step at = step_of(ev);
+		first.flags &= (uint16_t)~F_PEND;
+		b->ov_old = first_old;
+		b->ov_set = true;
+		report(b, R_COVERAGE, &first, &at,
 		       "%u cached entr%s below the table entry at va %#" PRIx64
 		       " (removed at line %u), first va %#" PRIx64 ", %s not invalidated before it "
 		       "was made valid again: a TLBI must cover every leaf below a removed table "
 		       "entry (or use a whole-regime TLBI)",
-		       n, n == 1 ? "y" : "ies", lo, first.brk_line, first.va,
-		       n == 1 ? "was" : "were");
+		       n, n == 1 ? "y" : "ies", lo, first_line, first.va, n == 1 ? "was" : "were");
+	}
 }
 
-/* Maintenance of e completed for every CPU that walks its table. */
+/* Maintenance of e completed for every CPU that may hold it. */
 static void on_covered(struct bbm *b, uint32_t x)
 {
 	struct ent *e = E(b, x);
@@ -928,78 +1216,94 @@ static void on_covered(struct bbm *b, uint32_t x)
 static void on_tlbi_cover(struct bbm *b, uint32_t x, const struct fm_event *ev, bool *hit)
 {
 	struct ent *e = E(b, x);
-	const struct tbl *t = T(b, e);
 	unsigned op = ev->tlbi, f = arm64_tlbi_flags(op), part;
 	bool bcast = f & (TLBI_F_IS | TLBI_F_OS);
+	uint64_t rlo, rhi;
 	int lvl;
 
 	if (!(e->flags & F_PEND))
 		return;
-	enum cov cv = covers(b, op, ev->arg, e, &part);
-	if (cv == COV_REGIME || cv == COV_VA || cv == COV_TG)
+	struct pend *p = P(b, e);
+	if (ev->seq <= p->brk.seq)
 		return;
-	if (ev->seq <= e->brk_seq)
+	enum cov cv = covers(b, ev, e, &part, &rlo, &rhi);
+	if (cv == COV_REGIME)
 		return;
-	*hit = true;
-	if (cv == COV_LAST || cv == COV_ASID) {
-		e->bad_line = ev->line;
-		e->bad_seq = ev->seq;
-		e->bad_op = (uint16_t)op;
-		e->bad_why = (uint8_t)cv;
+	if (cv == COV_VA || cv == COV_TG || cv == COV_ASID || cv == COV_VMID) {
+		/* A TLBI of the right regime from the CPU that changed the entry, that missed
+		 * it: remembered to name it if nothing else covers the entry. */
+		if (ev->cpu == p->brk.cpu) {
+			p->miss = step_of(ev);
+			p->miss.why = (uint8_t)cv;
+		}
 		return;
 	}
-	if (ttl_wrong(op, ev->arg, e, &lvl)) {
+	/* Which TLBs it reaches: every CPU for a broadcast op, else the issuing one. A TLBI
+	 * that reaches none of the CPUs that may hold the entry does nothing for it. */
+	cpuset reach = {{0}};
+	if (bcast)
+		reach = b->all;
+	else
+		cs_add(&reach, ev->cpu);
+	if (!cs_meets(&reach, &p->holders)) {
+		p->unreach = step_of(ev);
+		return;
+	}
+	*hit = true;
+	if (cv == COV_LAST || cv == COV_ASID_GLOBAL) {
+		p->bad = step_of(ev);
+		p->bad.why = (uint8_t)cv;
+		return;
+	}
+	if (ttl_wrong(b, ev, e, &lvl)) {
 		if (b->ttl_seq != ev->seq) {
 			b->ttl_seq = ev->seq;
-			char hint[40];
+			char hint[48];
+			struct step at = step_of(ev);
 			if (lvl == -2)
-				snprintf(hint, sizeof(hint), "TTL %#x (not a 4K level)",
+				snprintf(hint, sizeof(hint), "TTL %#x (not a level of the %s granule)",
 					 (f & TLBI_F_RANGE) ? (unsigned)TLBI_RANGE_TTL(ev->arg)
-							    : (unsigned)TLBI_TTL(ev->arg));
+							    : (unsigned)TLBI_TTL(ev->arg),
+					 desc_granule_name(T(b, e)->fmt.granule));
 			else
 				snprintf(hint, sizeof(hint), "level %d", lvl);
-			report(b, R_TTL, e, ev->cpu, ev->line, ev->seq,
+			bool tab = is_table(b, e->table, p->old, e->level);
+			report(b, R_TTL, e, &at,
 			       "tlbi %s at line %u carries a TTL hint of %s, but the entry it must "
-			       "remove is a %s at level %u%s; with a wrong hint the architecture "
+			       "remove is a %s at level %d%s; with a wrong hint the architecture "
 			       "requires no invalidation at all%s",
-			       arm64_tlbi_name(op), ev->line, hint,
-			       is_table(e->old, e->level) ? "table entry" : "leaf", e->level,
-			       is_table(e->old, e->level)
-				   ? " (only TTL = 0 removes a table entry and "
-				     "the leaves below it)"
+			       arm64_tlbi_name(op), ev->line, hint, tab ? "table entry" : "leaf",
+			       e->level,
+			       tab ? " (only TTL = 0 removes a table entry and the leaves below it)"
 				   : "",
-			       (b->ctx.features & FM_FEAT_TTL)
+			       (b->ctx->features & FM_FEAT_TTL)
 				   ? ""
 				   : " (the CPUs here ignore TTL, others will not)");
 		}
 		e->flags |= F_TTLBAD;
-		if (b->ctx.features & FM_FEAT_TTL)
+		if (b->ctx->features & FM_FEAT_TTL)
 			return;
 	}
-	if (part == PART_S1 && !covered_all(b, e, &e->done)) {
-		if (!e->s1early_seq) {
-			e->s1early_line = ev->line;
-			e->s1early_seq = ev->seq;
-		}
+	if (part == PART_S1 && !covered_all(p, &p->done)) {
+		if (!p->s1early.seq)
+			p->s1early = step_of(ev);
 		return;
 	}
 	/* DSB before the TLBI, after the store (D8.16.1 step 2): on the issuing CPU (or the
 	 * storing CPU), store-ordering, and at least ISH unless only this CPU walks the table. */
-	bool wide = bcast || !cs_only(&t->walkers, ev->cpu);
-	const struct cpu_state *ci = &b->cpus[ev->cpu], *cb = &b->cpus[e->brk_cpu];
+	bool wide = bcast || !cs_only(&p->holders, ev->cpu);
+	const struct cpu_state *ci = &b->cpus[ev->cpu], *cb = &b->cpus[p->brk.cpu];
 	uint64_t sw = ci->dsb_wide_seq > cb->dsb_wide_seq ? ci->dsb_wide_seq : cb->dsb_wide_seq;
 	uint64_t sa = ci->dsb_any_seq > cb->dsb_any_seq ? ci->dsb_any_seq : cb->dsb_any_seq;
 	if (part != PART_S1) {
-		if (sw > e->brk_seq || (!wide && sa > e->brk_seq)) {
-			e->bef = BEF_OK;
-		} else if (sa > e->brk_seq) {
-			e->bef = BEF_NARROW;
-			const struct cpu_state *cn = ci->dsb_any_seq > e->brk_seq ? ci : cb;
-			e->bef_line = cn->dsb_narrow_line;
-			e->bef_seq = cn->dsb_narrow_seq;
-			e->bef_bar = cn->dsb_narrow_bar;
+		if (sw > p->brk.seq || (!wide && sa > p->brk.seq)) {
+			p->bef_state = BEF_OK;
+		} else if (sa > p->brk.seq) {
+			p->bef_state = BEF_NARROW;
+			const struct cpu_state *cn = ci->dsb_any_seq > p->brk.seq ? ci : cb;
+			p->bef = cn->dsb_narrow;
 		} else {
-			e->bef = BEF_NONE;
+			p->bef_state = BEF_NONE;
 		}
 	}
 	e->flags |= F_ATT;
@@ -1007,12 +1311,11 @@ static void on_tlbi_cover(struct bbm *b, uint32_t x, const struct fm_event *ev, 
 		e->flags &= (uint16_t)~F_LOCAL;
 	else
 		e->flags |= F_LOCAL;
-	e->att_op = (uint16_t)op;
-	e->att_line = ev->line;
-	e->att_seq = ev->seq;
-	e->att_part = (uint8_t)part;
-	e->aft = AFT_NONE;
-	e->aft_line = 0;
+	p->att = step_of(ev);
+	p->att_part = (uint8_t)part;
+	p->aft_state = AFT_NONE;
+	p->aft.seq = 0;
+	p->aft.line = 0;
 	infl_link(b, x, ev->cpu);
 }
 
@@ -1024,33 +1327,26 @@ static void on_tlbi(struct bbm *b, const struct fm_event *ev)
 	if (ev->tlbi >= TLBI_NR_OPS)
 		return;
 	if (f & (TLBI_F_ALL | TLBI_F_ASID | TLBI_F_RANGE)) {
-		uint32_t x, next;
-		for (x = b->pend_head; x; x = next) {
-			next = E(b, x)->pnext;
-			on_tlbi_cover(b, x, ev, &hit);
+		uint32_t y, next;
+		for (y = b->pend_head; y; y = next) {
+			next = PD(b, y)->pnext;
+			on_tlbi_cover(b, PD(b, y)->owner, ev, &hit);
 		}
 	} else {
 		uint64_t a = arm64_tlbi_addr(ev->tlbi, ev->arg);
-		for (unsigned t = 0; t < b->ctx.ntables; t++) {
-			unsigned r = b->tables[t].regime;
-			if (!((r == FM_REGIME_EL2 && (f & TLBI_F_EL2)) ||
-			      (r == FM_REGIME_EL1 && (f & TLBI_F_EL1)) ||
-			      (r == FM_REGIME_S2 && (f & TLBI_F_S2))))
+		for (unsigned t = 0; t < b->ntables; t++) {
+			const struct tbl *tb = TB(b, t);
+			if (!op_reaches_regime(f, tb->regime))
 				continue;
-			for (unsigned l = 0; l < 4; l++) {
-				uint32_t x = lookup(b, t, l, a & ~(lvl_size(l) - 1));
+			for (int l = tb->minlvl; l <= 3; l++) {
+				uint32_t x = lookup(b, t, l, a & ~(lsize(b, t, l) - 1));
 				if (x)
 					on_tlbi_cover(b, x, ev, &hit);
 			}
 		}
 	}
-	if (!hit) {
-		struct cpu_state *c = &b->cpus[ev->cpu];
-		c->stray_seq = ev->seq;
-		c->stray_line = ev->line;
-		c->stray_op = ev->tlbi;
-		c->stray_arg = ev->arg;
-	}
+	if (!hit)
+		b->cpus[ev->cpu].stray = step_of(ev);
 }
 
 static void on_dsb(struct bbm *b, const struct fm_event *ev)
@@ -1058,7 +1354,7 @@ static void on_dsb(struct bbm *b, const struct fm_event *ev)
 	struct cpu_state *c = &b->cpus[ev->cpu];
 	unsigned type = BAR_TYPE(ev->bar);
 	int rank = dom_rank(ev->bar);
-	uint32_t x, next;
+	uint32_t y, next;
 
 	if (type == BAR_TYPE_LD || type == 0)
 		; /* a load-only DSB orders neither the break store nor completes a TLBI */
@@ -1066,30 +1362,27 @@ static void on_dsb(struct bbm *b, const struct fm_event *ev)
 		c->dsb_any_seq = ev->seq;
 		if (rank >= 1)
 			c->dsb_wide_seq = ev->seq;
-		else {
-			c->dsb_narrow_line = ev->line;
-			c->dsb_narrow_seq = ev->seq;
-			c->dsb_narrow_bar = ev->bar;
-		}
+		else
+			c->dsb_narrow = step_of(ev);
 	}
 	/* Completion of this CPU's TLBIs (D8.17.4): a full DSB whose domain covers the op. */
-	for (x = c->infl; x; x = next) {
+	for (y = c->infl; y; y = next) {
+		struct pend *p = PD(b, y);
+		uint32_t x = p->owner;
 		struct ent *e = E(b, x);
-		next = e->inext;
+		next = p->inext;
 		if (type != BAR_TYPE_ALL) {
-			if (e->aft == AFT_NONE && type == BAR_TYPE_ST) {
-				e->aft = AFT_ST;
-				e->aft_line = ev->line;
+			if (p->aft_state == AFT_NONE && type == BAR_TYPE_ST) {
+				p->aft_state = AFT_ST;
+				p->aft = step_of(ev);
 			}
 			continue;
 		}
-		unsigned f = arm64_tlbi_flags(e->att_op);
+		unsigned f = arm64_tlbi_flags(p->att.op);
 		int need = (f & TLBI_F_OS) ? 2 : (f & TLBI_F_IS) ? 1 : 0;
 		if (rank < need) {
-			e->aft = AFT_NARROW;
-			e->aft_line = ev->line;
-			e->aft_seq = ev->seq;
-			e->aft_bar = ev->bar;
+			p->aft_state = AFT_NARROW;
+			p->aft = step_of(ev);
 			continue;
 		}
 		cpuset reach = {{0}};
@@ -1097,81 +1390,125 @@ static void on_dsb(struct bbm *b, const struct fm_event *ev)
 			reach = b->all;
 		else
 			cs_add(&reach, ev->cpu);
-		if (!cs_only(&T(b, e)->walkers, ev->cpu) && rank < 1 && !e->narrow_seq) {
-			e->narrow_line = ev->line;
-			e->narrow_seq = ev->seq;
-			e->narrow_bar = ev->bar;
-		}
-		if (e->att_part & PART_PRIMARY)
-			cs_or(&e->done, &reach);
-		if (e->att_part & PART_S1)
-			cs_or(&e->s1done, &reach);
-		if (!(f & (TLBI_F_IS | TLBI_F_OS))) {
-			e->local_line = e->att_line;
-			e->local_seq = e->att_seq;
-			e->local_cpu = e->att_cpu;
-			e->local_op = e->att_op;
-		}
+		if (!cs_only(&p->holders, ev->cpu) && rank < 1 && !p->narrow.seq)
+			p->narrow = step_of(ev);
+		if (p->att_part & PART_PRIMARY)
+			cs_or(&p->done, &reach);
+		if (p->att_part & PART_S1)
+			cs_or(&p->s1done, &reach);
+		if (!(f & (TLBI_F_IS | TLBI_F_OS)))
+			p->local = p->att;
 		infl_unlink(b, x);
-		c->maint_seq = ev->seq;
-		c->maint_line = ev->line;
+		c->maint = step_of(ev);
 		e->isb_cpu = ev->cpu;
 		e->isb_seq = ev->seq;
 		e->isb_line = ev->line;
+		e->isb_pc = ev->pc;
 		e->flags &= (uint16_t)~F_ISBMAKE;
 		if (fully_covered(b, e))
 			on_covered(b, x);
 	}
 }
 
-/* Contiguous set (D8.7.1, 16 entries for 4K): live members must agree on OA and attributes. */
+/* Contiguous set (D8.7.1): live members must agree on OA and attributes. */
 static void check_contiguous(struct bbm *b, uint32_t x, const struct fm_event *ev)
 {
 	struct ent *e = E(b, x);
-	uint64_t span = 16 * lvl_size(e->level), base = e->va & ~(span - 1);
-	uint64_t attr =
-	    (T(b, e)->regime == FM_REGIME_S2 ? 0x3cull : 0x3cull | DESC_NS) | (3ull << 8);
+	const struct tbl *t = T(b, e);
+	unsigned ne = desc_fmt_contig_entries(&t->fmt, e->level);
+	uint64_t sz = esize(b, e), span = ne * sz, base = e->va & ~(span - 1);
+	uint64_t attr = (t->regime == FM_REGIME_S2 ? 0x3cull : 0x3cull | DESC_NS) |
+			(t->fmt.lpa2 ? 0 : 3ull << 8);
 
-	if (e->level < 2)
+	if (!ne)
 		return;
-	for (unsigned i = 0; i < 16; i++) {
-		uint64_t va = base + i * lvl_size(e->level);
+	for (unsigned i = 0; i < ne; i++) {
+		uint64_t va = base + i * sz;
 		if (va == e->va)
 			continue;
 		uint32_t y = lookup(b, e->table, e->level, va);
 		if (!y)
 			continue;
 		const struct ent *s = E(b, y);
-		if (!cacheable(b, s->cur, s->level) || is_table(s->cur, s->level) ||
+		if (!cacheable(b, s->table, s->cur, s->level) || is_table(b, s->table, s->cur, s->level) ||
 		    !((s->cur | e->cur) & DESC_CONT))
 			continue;
-		bool oa = leaf_oa(s->cur, s->level) - (va - base) !=
-			  leaf_oa(e->cur, e->level) - (e->va - base);
+		bool oa = leaf_oa(b, s->table, s->cur, s->level) - (va - base) !=
+			  leaf_oa(b, e->table, e->cur, e->level) - (e->va - base);
 		bool at = (s->cur ^ e->cur) & attr;
 		if (oa || at) {
-			struct ent tmp = *e;
-			tmp.flags |= F_PEND;
-			tmp.old = ev->old;
-			report(
-			    b, R_CONT, &tmp, ev->cpu, ev->line, ev->seq,
-			    "va %#" PRIx64 " in the same contiguous set (%#" PRIx64 "-%#" PRIx64
-			    ") is live with %s; changing part of a live contiguous set needs BBM "
-			    "of all 16 entries (break all, TLBI all, then make all)",
-			    va, base, base + span - 1,
-			    oa ? "an output address that does not follow this entry's"
-			       : "other memory attributes");
+			struct step st = step_of(ev);
+			b->ov_old = ev->old;
+			b->ov_set = true;
+			report(b, R_CONT, e, &st,
+			       "va %#" PRIx64 " in the same contiguous set (%#" PRIx64 "-%#" PRIx64
+			       ") is live with %s; changing part of a live contiguous set needs BBM "
+			       "of all %u entries (break all, TLBI all, then make all)",
+			       va, base, base + span - 1,
+			       oa ? "an output address that does not follow this entry's"
+				  : "other memory attributes",
+			       ne);
 			return;
 		}
 	}
 }
 
+/* Leaves below a table entry just removed become pending: they may still be cached
+ * (D8.17.1: a TLBI by VA removes the walk-cache entry, not other VAs' leaves). */
+static void orphan_leaves(struct bbm *b, unsigned t, int L, uint64_t va, const struct fm_event *ev)
+{
+	uint64_t lo = va, hi = va + lsize(b, t, L) - 1, pseq = ev->seq, n = 0;
+
+	/* Enumerate the addresses below when there are few, else scan the records. */
+	for (int l = L + 1; l <= 3; l++)
+		n += lsize(b, t, L) / lsize(b, t, l);
+	if (n <= 8192 && n < b->nused) {
+		for (int l = L + 1; l <= 3; l++)
+			for (uint64_t a = lo, s = lsize(b, t, l); a <= hi && a >= lo; a += s) {
+				uint32_t i = lookup(b, t, l, a);
+				if (!i)
+					continue;
+				struct ent *o = E(b, i);
+				if ((o->flags & F_PEND) || !cacheable(b, t, o->cur, o->level))
+					continue;
+				if (!pend_start(b, i, o->cur, ev))
+					return;
+				o = E(b, i);
+				o->flags |= F_ORPHAN;
+				P(b, o)->orphan_of = pseq;
+				b->norphans++;
+			}
+		return;
+	}
+	for (uint32_t i = 1; i <= b->npool; i++) {
+		struct ent *o = E(b, i);
+		if (!(o->flags & F_USED) || o->table != t || o->level <= L || o->va < lo ||
+		    o->va > hi)
+			continue;
+		if ((o->flags & F_PEND) || !cacheable(b, t, o->cur, o->level))
+			continue;
+		if (!pend_start(b, i, o->cur, ev))
+			return;
+		o = E(b, i);
+		o->flags |= F_ORPHAN;
+		P(b, o)->orphan_of = pseq;
+		b->norphans++;
+	}
+}
+
 static void on_pte(struct bbm *b, const struct fm_event *ev)
 {
-	unsigned t = ev->table < b->ctx.ntables ? ev->table : 0, L = ev->level & 3;
-	uint64_t va = ev->va & ~(lvl_size(L) - 1);
-	bool oc = cacheable(b, ev->old, L), nc = cacheable(b, ev->new, L);
-	bool nvalid = desc_is_valid(ev->new, L);
+	unsigned t = ev->table < b->ntables ? ev->table : 0;
+	int L = ev->level;
+	const struct tbl *tb = TB(b, t);
+
+	if (L < tb->minlvl || L > 3)
+		return;
+	uint64_t va = ev->va & ~(lsize(b, t, L) - 1);
+	bool oc = cacheable(b, t, ev->old, L), nc = cacheable(b, t, ev->new, L);
+	bool nvalid = is_valid(b, t, ev->new, L);
 	uint32_t x = lookup(b, t, L, va);
+	struct step at = step_of(ev);
 
 	if (!x) {
 		if (!oc && !nvalid)
@@ -1182,10 +1519,10 @@ static void on_pte(struct bbm *b, const struct fm_event *ev)
 	}
 	struct ent *e = E(b, x);
 	/* keep the live contiguous count */
-	if (cacheable(b, e->cur, L) && (e->cur & DESC_CONT) && !is_table(e->cur, L))
+	if (cacheable(b, t, e->cur, L) && (e->cur & DESC_CONT) && !is_table(b, t, e->cur, L))
 		b->ncont--;
 	e->cur = ev->new;
-	if (nc && (ev->new &DESC_CONT) && !is_table(ev->new, L))
+	if (nc && (ev->new & DESC_CONT) && !is_table(b, t, ev->new, L))
 		b->ncont++;
 
 	if (oc && nc) {
@@ -1196,58 +1533,54 @@ static void on_pte(struct bbm *b, const struct fm_event *ev)
 			return;
 		if (e->flags & F_PEND)
 			pend_clear(b, x); /* superseded: restart from this store */
-		pend_start(b, x, ev->old, ev);
+		if (!pend_start(b, x, ev->old, ev))
+			return;
 		e = E(b, x);
-		if (needs_bbm(b, b->tables[t].regime, L, ev->old, ev->new, &why, &cont)) {
+		if (needs_bbm(b, t, L, ev->old, ev->new, &why, &cont)) {
 			if (cont)
-				report(
-				    b, R_CONT, e, ev->cpu, ev->line, ev->seq,
-				    "%s on a live entry without break-before-make: write the whole "
-				    "contiguous set invalid, TLBI every entry, then write the new "
-				    "entries",
-				    why);
+				report(b, R_CONT, e, &at,
+				       "%s on a live entry without break-before-make: write the whole "
+				       "contiguous set invalid, TLBI every entry, then write the new "
+				       "entries",
+				       why);
 			else
-				report(
-				    b, R_V2V, e, ev->cpu, ev->line, ev->seq,
-				    "a valid entry is overwritten by another valid entry and %s, "
-				    "which needs break-before-make: write it invalid, dsb ishst, "
-				    "tlbi %s, dsb ish, then write the new entry",
-				    why, suggest_op(b, t, is_table(ev->old, L)));
-			e->flags |=
-			    F_STALE; /* one finding for the change, not a second at the end */
-		} else if (b->ncont && L >= 2) {
+				report(b, R_V2V, e, &at,
+				       "a valid entry is overwritten by another valid entry and %s, "
+				       "which needs break-before-make: write it invalid, dsb ishst, "
+				       "tlbi %s, dsb ish, then write the new entry",
+				       why, suggest_op(b, t, is_table(b, t, ev->old, L)));
+			e->flags |= F_STALE; /* one finding for the change, not a second at the end */
+		} else if (b->ncont && L >= 1) {
 			check_contiguous(b, x, ev);
 		}
-		if (is_table(ev->old, L) && !is_table(ev->new, L))
-			goto orphan;
+		if (is_table(b, t, ev->old, L) && !is_table(b, t, ev->new, L))
+			orphan_leaves(b, t, L, va, ev);
 		return;
 	}
 	if (oc) {
 		/* break: the old translation may be cached until a TLBI completes */
-		pend_start(b, x, ev->old, ev);
-		if (is_table(ev->old, L))
-			goto orphan;
+		if (!pend_start(b, x, ev->old, ev))
+			return;
+		if (is_table(b, t, ev->old, L))
+			orphan_leaves(b, t, L, va, ev);
 		return;
 	}
 	if (nc) {
 		/* make */
 		if (e->flags & F_PEND) {
-			bool tab = is_table(e->old, L);
+			struct pend *p = P(b, e);
+			bool tab = is_table(b, t, p->old, L);
 			if (!fully_covered(b, e)) {
-				bool had_att = (e->flags & F_ATT) || e->bad_seq;
+				bool had_att = (e->flags & F_ATT) || p->bad.seq;
 				judge(b, x, WHY_MAKE, ev);
-				e = E(b, x);
 				if (tab && had_att)
-					drop_orphans(b, e, true, ev);
+					drop_orphans(b, x, true, ev);
 			} else if (tab) {
-				drop_orphans(b, e, true, ev);
+				drop_orphans(b, x, true, ev);
 			}
-			e = E(b, x);
 			pend_clear(b, x);
 		} else if (b->norphans && L < 3) {
-			struct ent tmp = *e;
-			tmp.brk_seq = 0;
-			drop_orphans(b, &tmp, true, ev);
+			drop_orphans(b, x, true, ev);
 		}
 		e = E(b, x);
 		/*
@@ -1264,105 +1597,116 @@ static void on_pte(struct bbm *b, const struct fm_event *ev)
 		 */
 		{
 			const struct cpu_state *mc = &b->cpus[ev->cpu];
-			bool maint = mc->maint_seq > mc->isb_seq;
+			bool maint = mc->maint.seq > mc->isb_seq;
 
 			e->isb_seq = ev->seq;
 			e->isb_cpu = ev->cpu;
-			e->isb_line = maint ? mc->maint_line : ev->line;
+			e->isb_line = maint ? mc->maint.line : ev->line;
+			e->isb_pc = maint ? mc->maint.pc : ev->pc;
 			if (maint)
 				e->flags &= (uint16_t)~F_ISBMAKE;
 			else
 				e->flags |= F_ISBMAKE;
 		}
-		if (b->ncont && L >= 2)
+		if (b->ncont && L >= 1)
 			check_contiguous(b, x, ev);
 		return;
 	}
 	/* invalid, or valid but not cacheable yet (AF = 0, nT): nothing to judge now */
 	maybe_free(b, x);
-	return;
+}
 
-orphan:
-	/* A table entry went away: every leaf below it that may be cached must be invalidated
-	 * too (D8.17.1: a TLBI by VA removes the walk-cache entry, not other VAs' leaves). */
-	{
-		uint64_t lo = va, hi = va + lvl_size(L) - 1, pseq = ev->seq;
-		for (uint32_t i = 1; i <= b->npool; i++) {
-			struct ent *o = E(b, i);
-			if (!o->used || o->table != t || o->level <= L || o->va < lo || o->va > hi)
-				continue;
-			if (o->flags & F_PEND)
-				continue;
-			if (!cacheable(b, o->cur, o->level))
-				continue;
-			pend_start(b, i, o->cur, ev);
-			o = E(b, i);
-			o->flags |= F_ORPHAN;
-			o->orphan_of = pseq;
-			b->norphans++;
-		}
+/* An entry changed without a store the recorder saw (section 3a): take the value, judge nothing. */
+static void on_unseen(struct bbm *b, const struct fm_event *ev)
+{
+	unsigned t = ev->table < b->ntables ? ev->table : 0;
+	int L = ev->level;
+
+	if (L < TB(b, t)->minlvl || L > 3)
+		return;
+	uint64_t va = ev->va & ~(lsize(b, t, L) - 1);
+	uint32_t x = lookup(b, t, L, va);
+	if (!x) {
+		if (!is_valid(b, t, ev->new, L))
+			return;
+		x = get(b, t, L, va, ev->new);
+		if (!x)
+			return;
 	}
+	struct ent *e = E(b, x);
+	if (cacheable(b, t, e->cur, L) && (e->cur & DESC_CONT) && !is_table(b, t, e->cur, L))
+		b->ncont--;
+	e->cur = ev->new;
+	if (cacheable(b, t, ev->new, L) && (ev->new & DESC_CONT) && !is_table(b, t, ev->new, L))
+		b->ncont++;
+	maybe_free(b, x);
 }
 
 static void on_access(struct bbm *b, const struct fm_event *ev)
 {
 	struct cpu_state *c = &b->cpus[ev->cpu];
 
-	for (unsigned t = 0; t < b->ctx.ntables; t++) {
-		if (!cs_has(&b->tables[t].walkers, ev->cpu))
+	for (unsigned t = 0; t < b->ntables; t++) {
+		const struct tbl *tb = TB(b, t);
+		if (!cs_has(&tb->walkers, ev->cpu))
 			continue;
-		for (unsigned l = 0; l < 4; l++) {
-			uint32_t x = lookup(b, t, l, ev->va & ~(lvl_size(l) - 1));
+		if ((ev->flags & FM_EVF_TABLE) && ev->table != t)
+			continue;
+		for (int l = tb->minlvl; l <= 3; l++) {
+			uint32_t x = lookup(b, t, l, ev->va & ~(lsize(b, t, l) - 1));
 			if (!x)
 				continue;
 			struct ent *e = E(b, x);
-			if ((e->flags & F_PEND) && !(e->flags & F_STALE) &&
-			    (!cs_has(&e->done, ev->cpu) || (b->tables[t].regime == FM_REGIME_S2 &&
-							    !cs_has(&e->s1done, ev->cpu)))) {
-				e->flags |= F_STALE;
-				report(
-				    b, R_STALE, e, ev->cpu, ev->line, ev->seq,
-				    "cpu%u uses va %#" PRIx64 " while its TLB may still hold the "
-				    "translation removed or changed at line %u: no completed TLBI "
-				    "reached cpu%u before this access",
-				    ev->cpu, ev->va, e->brk_line, ev->cpu);
+			if ((e->flags & F_PEND) && !(e->flags & F_STALE)) {
+				struct pend *p = P(b, e);
+				if (cs_has(&p->holders, ev->cpu) &&
+				    (!cs_has(&p->done, ev->cpu) ||
+				     (tb->regime == FM_REGIME_S2 && !cs_has(&p->s1done, ev->cpu)))) {
+					struct step at = step_of(ev);
+					e->flags |= F_STALE;
+					report(b, R_STALE, e, &at,
+					       "cpu%u uses va %#" PRIx64 " while its TLB may still hold "
+					       "the translation removed or changed at line %u: no "
+					       "completed TLBI reached cpu%u before this access",
+					       ev->cpu, ev->va, p->brk.line, ev->cpu);
+				}
 			}
 			if (e->isb_seq && e->isb_cpu == ev->cpu && c->isb_seq < e->isb_seq) {
 				bool make = e->flags & F_ISBMAKE;
 				/* FEAT_ETS2: a data access after the make's DSB cannot fault
 				 * on the old invalid entry; a fetch still needs the ISB. */
-				if (make && (b->ctx.features & FM_FEAT_ETS2) &&
+				if (make && (b->ctx->features & FM_FEAT_ETS2) &&
 				    !(ev->flags & FM_EVF_EXEC))
 					continue;
+				struct step at = step_of(ev);
 				e->isb_seq = 0;
-				report(b, R_ISB, e, ev->cpu, ev->line, ev->seq,
+				report(b, R_ISB, e, &at,
 				       "cpu%u uses va %#" PRIx64 " after %s at line %u with no isb "
 				       "in between, so it may still use the earlier translation "
 				       "(or fault on the old invalid entry): add isb after the dsb",
 				       ev->cpu, ev->va,
-				       make ? "making the entry valid"
-					    : "completing the TLB maintenance",
+				       make ? "making the entry valid" : "completing the TLB maintenance",
 				       e->isb_line);
 			}
 		}
 	}
 }
 
-/* Pending records matching pred, snapshotted (judging may drop other members). */
+/* Pending records (struct ent indexes), snapshotted: judging may drop other members. */
 static uint32_t *snapshot(struct bbm *b, size_t *n)
 {
 	size_t cnt = 0, i = 0;
-	uint32_t x, *v;
+	uint32_t y, *v;
 
-	for (x = b->pend_head; x; x = E(b, x)->pnext)
+	for (y = b->pend_head; y; y = PD(b, y)->pnext)
 		cnt++;
 	v = malloc((cnt ? cnt : 1) * sizeof(*v));
 	if (!v) {
 		*n = 0;
 		return NULL;
 	}
-	for (x = b->pend_head; x; x = E(b, x)->pnext)
-		v[i++] = x;
+	for (y = b->pend_head; y; y = PD(b, y)->pnext)
+		v[i++] = PD(b, y)->owner;
 	*n = cnt;
 	return v;
 }
@@ -1380,14 +1724,14 @@ static void on_free(struct bbm *b, const struct fm_event *ev)
 		uint32_t x = v[i];
 		struct ent *e = E(b, x);
 		bool hit;
-		if (!e->used || !(e->flags & F_PEND))
+		if (!(e->flags & F_USED) || !(e->flags & F_PEND))
 			continue;
-		if (is_table(e->old, e->level))
-			hit = (e->old & DESC_OA_MASK) == pa;
-		else {
-			uint64_t oa = leaf_oa(e->old, e->level);
-			hit = pa >= oa && pa - oa < lvl_size(e->level);
-		}
+		const struct pend *p = P(b, e);
+		uint64_t oa = leaf_oa(b, e->table, p->old, e->level);
+		if (is_table(b, e->table, p->old, e->level))
+			hit = (oa & ~0xfffull) == pa;
+		else
+			hit = pa >= oa && pa - oa < esize(b, e);
 		if (!hit || fully_covered(b, e))
 			continue;
 		judge(b, x, WHY_FREE, ev);
@@ -1397,12 +1741,61 @@ static void on_free(struct bbm *b, const struct fm_event *ev)
 	free(v);
 }
 
+/* Drops every pending record without a finding (lost events, a cut trace's end). */
+static void forget_pending(struct bbm *b)
+{
+	while (b->pend_head) {
+		uint32_t x = PD(b, b->pend_head)->owner;
+		pend_clear(b, x);
+		maybe_free(b, x);
+	}
+}
+
+/*
+ * cN lost count=C (section 3a): the lost events could have been any store,
+ * barrier, TLBI or root load of CPU N, so nothing that was pending can be
+ * judged (a lost broadcast TLBI could have covered it) and CPU N's barrier
+ * history is unknown. Pending records are forgotten; CPU N's DSB/ISB state is
+ * taken as satisfied, its stray TLBI forgotten. Records started after this
+ * point are judged on what follows, which was all seen.
+ */
+static void on_lost(struct bbm *b, const struct fm_event *ev)
+{
+	struct cpu_state *c = &b->cpus[ev->cpu];
+
+	b->lost += ev->arg;
+	forget_pending(b);
+	c->dsb_wide_seq = c->dsb_any_seq = ev->seq;
+	memset(&c->dsb_narrow, 0, sizeof(c->dsb_narrow));
+	memset(&c->stray, 0, sizeof(c->stray));
+	memset(&c->maint, 0, sizeof(c->maint));
+	c->isb_seq = ev->seq; /* a lost ISB satisfies every watch of this CPU */
+}
+
+static void on_use(struct bbm *b, const struct fm_event *ev)
+{
+	unsigned t = ev->table < b->ntables ? ev->table : 0;
+	struct tbl *tb = &b->tables[t];
+
+	cs_add(&tb->walkers, ev->cpu);
+	if (tb->regime == FM_REGIME_S2 && tb->has_vmid) {
+		b->cpus[ev->cpu].vmid = tb->vmid;
+		b->cpus[ev->cpu].has_vmid = true;
+	}
+}
+
 void bbm_event(struct bbm *b, const struct fm_event *in)
 {
 	struct fm_event e2;
 	const struct fm_event *ev = &e2;
 
-	if (!b || in->cpu >= b->ctx.ncpus)
+	if (!b)
+		return;
+	if (in->type == FM_EV_TABLE || in->type == FM_EV_CUT) {
+		tables_sync(b);
+		return;
+	}
+	if (in->cpu >= b->ncpus)
 		return;
 	/* The model orders events by their position in the stream (never 0), whatever
 	 * the source's own numbering; lines are only for messages (0 when live). */
@@ -1410,15 +1803,13 @@ void bbm_event(struct bbm *b, const struct fm_event *in)
 	e2.seq = ++b->events;
 	switch (ev->type) {
 	case FM_EV_PTE:
-		if (ev->level <= 3)
-			on_pte(b, ev);
+		on_pte(b, ev);
 		break;
 	case FM_EV_DSB:
 		on_dsb(b, ev);
 		break;
 	case FM_EV_DMB:
-		b->cpus[ev->cpu].dmb_seq = ev->seq;
-		b->cpus[ev->cpu].dmb_line = ev->line;
+		b->cpus[ev->cpu].dmb = step_of(ev);
 		break;
 	case FM_EV_ISB:
 		b->cpus[ev->cpu].isb_seq = ev->seq;
@@ -1432,6 +1823,15 @@ void bbm_event(struct bbm *b, const struct fm_event *in)
 	case FM_EV_FREE:
 		on_free(b, ev);
 		break;
+	case FM_EV_USE:
+		on_use(b, ev);
+		break;
+	case FM_EV_LOST:
+		on_lost(b, ev);
+		break;
+	case FM_EV_UNSEEN:
+		on_unseen(b, ev);
+		break;
 	default:
 		break;
 	}
@@ -1440,10 +1840,10 @@ void bbm_event(struct bbm *b, const struct fm_event *in)
 static int by_orphan_of(const void *a, const void *c, void *arg)
 {
 	const struct bbm *b = arg;
-	uint64_t x = E(b, *(const uint32_t *)a)->orphan_of,
-		 y = E(b, *(const uint32_t *)c)->orphan_of;
+	const struct ent *x = E(b, *(const uint32_t *)a), *y = E(b, *(const uint32_t *)c);
+	uint64_t i = P(b, x)->orphan_of, j = P(b, y)->orphan_of;
 
-	return x < y ? -1 : x > y;
+	return i < j ? -1 : i > j;
 }
 
 void bbm_finish(struct bbm *b)
@@ -1454,12 +1854,17 @@ void bbm_finish(struct bbm *b)
 
 	if (!b || !b->pend_head)
 		return;
+	/* A cut trace: the system went on, maintenance still pending may complete later. */
+	if (b->ctx->cut) {
+		forget_pending(b);
+		return;
+	}
 	memset(&end, 0, sizeof(end));
 	/* Entries first (a table entry's verdict covers the leaves below it)... */
 	v = snapshot(b, &n);
 	for (i = 0; i < n; i++) {
 		struct ent *e = E(b, v[i]);
-		if (!e->used || !(e->flags & F_PEND) || (e->flags & F_ORPHAN))
+		if (!(e->flags & F_USED) || !(e->flags & F_PEND) || (e->flags & F_ORPHAN))
 			continue;
 		judge(b, v[i], WHY_END, &end);
 		pend_clear(b, v[i]);
@@ -1470,15 +1875,17 @@ void bbm_finish(struct bbm *b)
 	v = snapshot(b, &n);
 	qsort_r(v, n, sizeof(*v), by_orphan_of, b);
 	for (i = 0; i < n; i = j) {
-		for (j = i + 1; j < n && E(b, v[j])->orphan_of == E(b, v[i])->orphan_of; j++)
+		for (j = i + 1; j < n && P(b, E(b, v[j]))->orphan_of == P(b, E(b, v[i]))->orphan_of;
+		     j++)
 			;
 		struct ent *e = E(b, v[i]);
-		report(
-		    b, R_STALE, e, e->brk_cpu, e->brk_line, e->brk_seq,
-		    "the table entry removed at line %u had %zu cached entr%s below it (first va "
-		    "%#" PRIx64 ") that were never invalidated before the trace ended: add a TLBI "
-		    "for each (tlbi %s) or a whole-regime TLBI",
-		    e->brk_line, j - i, j - i == 1 ? "y" : "ies", e->va, suggest(b, e));
+		struct pend *p = P(b, e);
+		struct step at = p->brk;
+		report(b, R_STALE, e, &at,
+		       "the table entry removed at line %u had %zu cached entr%s below it (first va "
+		       "%#" PRIx64 ") that were never invalidated before the trace ended: add a TLBI "
+		       "for each (tlbi %s) or a whole-regime TLBI",
+		       p->brk.line, j - i, j - i == 1 ? "y" : "ies", e->va, suggest(b, e));
 		for (size_t k = i; k < j; k++) {
 			pend_clear(b, v[k]);
 			maybe_free(b, v[k]);
@@ -1495,38 +1902,17 @@ struct bbm *bbm_new(const struct fm_trace_ctx *ctx, enum bbm_policy p, bbm_repor
 
 	if (!b)
 		return NULL;
-	b->ctx = *ctx;
-	if (b->ctx.ncpus == 0 || b->ctx.ncpus > FM_MAX_CPUS)
-		b->ctx.ncpus = b->ctx.ncpus ? FM_MAX_CPUS : 1;
-	if (b->ctx.ntables == 0) {
-		b->ctx.ntables = 1;
-		strcpy(b->ctx.tables[0].name, "default");
-		b->ctx.tables[0].regime = FM_REGIME_EL2;
-		b->ctx.tables[0].shared = true;
-		memset(b->ctx.tables[0].cpus, 0xff, sizeof(b->ctx.tables[0].cpus));
-	}
-	if (b->ctx.ntables > FM_MAX_TABLES)
-		b->ctx.ntables = FM_MAX_TABLES;
+	b->ctx = ctx;
+	b->ncpus = ctx->ncpus == 0 ? 1 : ctx->ncpus > FM_MAX_CPUS ? FM_MAX_CPUS : ctx->ncpus;
 	b->policy = p;
 	b->fn = fn;
 	b->arg = arg;
-	for (unsigned c = 0; c < b->ctx.ncpus; c++)
+	for (unsigned c = 0; c < b->ncpus; c++)
 		cs_add(&b->all, c);
-	for (unsigned t = 0; t < b->ctx.ntables; t++) {
-		struct tbl *tb = &b->tables[t];
-		tb->regime = b->ctx.tables[t].regime <= FM_REGIME_S2 ? b->ctx.tables[t].regime
-								     : FM_REGIME_EL2;
-		for (unsigned c = 0; c < b->ctx.ncpus; c++)
-			if ((b->ctx.tables[t].cpus[c / 64] >> (c % 64)) & 1) {
-				if (!tb->nwalkers++)
-					tb->first = c;
-				cs_add(&tb->walkers, c);
-			}
-	}
-	b->cpus = calloc(b->ctx.ncpus, sizeof(*b->cpus));
+	b->cpus = calloc(b->ncpus, sizeof(*b->cpus));
 	b->nslots = 256;
 	b->slots = calloc(b->nslots, sizeof(*b->slots));
-	if (!b->cpus || !b->slots) {
+	if (!b->cpus || !b->slots || !tables_sync(b)) {
 		bbm_free(b);
 		return NULL;
 	}
@@ -1539,21 +1925,33 @@ void bbm_set_source(struct bbm *b, const char *name)
 		b->source = name;
 }
 
+void bbm_set_symbolizer(struct bbm *b, bbm_symbolize_fn fn, void *arg)
+{
+	if (b) {
+		b->sym = fn;
+		b->sym_arg = arg;
+	}
+}
+
 void bbm_free(struct bbm *b)
 {
 	if (!b)
 		return;
 	free(b->cpus);
 	free(b->pool);
+	free(b->pds);
 	free(b->slots);
+	free(b->tables);
 	free(b);
 }
 
 void bbm_get_stats(const struct bbm *b, struct bbm_stats *s)
 {
+	memset(s, 0, sizeof(*s));
 	s->events = b->events;
 	s->entries = b->nused;
 	s->peak_entries = b->peak;
+	s->lost = b->lost;
 }
 
 int bbm_rule_index(const char *rule)
@@ -1584,11 +1982,12 @@ const char *bbm_policy_name(enum bbm_policy p)
 
 void bbm_finding_print(const struct bbm_finding *f)
 {
-	char oa[160], na[160];
-	static const char *const lv[] = {"L0", "L1", "L2", "L3"};
+	char oa[160], na[160], lv[8];
+	int level = f->level;
 
-	desc_format_raw(f->old, f->level & 3, f->regime, 0, oa, sizeof(oa));
-	desc_format_raw(f->new, f->level & 3, f->regime, 0, na, sizeof(na));
+	desc_format_raw(f->old, level < 0 ? 0 : (unsigned)level, f->regime, 0, oa, sizeof(oa));
+	desc_format_raw(f->new, level < 0 ? 0 : (unsigned)level, f->regime, 0, na, sizeof(na));
+	snprintf(lv, sizeof(lv), "L%d", level);
 	print_obj_begin(NULL);
 	if (f->source)
 		print_str("file", "%s:", f->source);
@@ -1604,9 +2003,15 @@ void bbm_finding_print(const struct bbm_finding *f)
 	if (f->line)
 		print_uint("seq", NULL, f->seq);
 	print_str("table", "%s ", f->table ? f->table : "");
-	print_uint("level", NULL, f->level);
-	print_text("%s ", lv[f->level & 3]);
+	print_int("level", NULL, level);
+	print_text("%s ", lv);
 	print_hex("va", "va=%#" PRIx64 ": ", f->va);
+	if (f->has_pc) {
+		print_hex("pc", "pc=%#" PRIx64, f->pc);
+		if (f->sym[0])
+			print_str("symbol", " (%s)", f->sym);
+		print_text(": ");
+	}
 	print_str("message", "%s", f->message);
 	print_hex("old", " [old %#" PRIx64, f->old);
 	print_str("old_attrs", " (%s)", oa);

@@ -12,6 +12,7 @@
 #define FIXMAP_BBM_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "event.h"
@@ -34,6 +35,9 @@ struct bbm_finding {
 	enum fm_regime regime;
 	const char *table;  /* table name */
 	const char *source; /* trace file name, NULL if none (bbm_set_source) */
+	uint64_t pc;	    /* PC of the instruction at line (has_pc) */
+	bool has_pc;
+	char sym[128];	    /* pc as "function+0xoff" (bbm_set_symbolizer), "" if unknown */
 };
 
 typedef void (*bbm_report_fn)(const struct bbm_finding *f, void *arg);
@@ -47,10 +51,19 @@ int bbm_rule_index(const char *rule);
 int bbm_policy_parse(const char *s, enum bbm_policy *p);
 const char *bbm_policy_name(enum bbm_policy p);
 
-/* ctx is copied. Returns NULL only when out of memory. */
+/*
+ * ctx is borrowed: it must outlive the checker, and may grow (tables declared
+ * between events, then an FM_EV_TABLE event). Returns NULL only when out of memory.
+ */
 struct bbm *bbm_new(const struct fm_trace_ctx *ctx, enum bbm_policy p, bbm_report_fn fn, void *arg);
 /* Name of the trace, put into findings (text output prints FILE:LINE). */
 void bbm_set_source(struct bbm *b, const char *name);
+/*
+ * Names a finding's PC: fn writes "function+0xoff" for pc into buf and returns
+ * 0, or -1 when it knows no symbol there. Without one, findings show the bare PC.
+ */
+typedef int (*bbm_symbolize_fn)(uint64_t pc, char *buf, size_t n, void *arg);
+void bbm_set_symbolizer(struct bbm *b, bbm_symbolize_fn fn, void *arg);
 void bbm_event(struct bbm *b, const struct fm_event *ev);
 /* End of stream: reports what is still pending (stale-tlb and friends). */
 void bbm_finish(struct bbm *b);
@@ -60,6 +73,7 @@ struct bbm_stats {
 	uint64_t events;
 	uint64_t entries;      /* entries held now (live or pending) */
 	uint64_t peak_entries; /* most entries held at once */
+	uint64_t lost;	       /* events the trace says were lost (`lost count=`) */
 };
 void bbm_get_stats(const struct bbm *b, struct bbm_stats *s);
 
@@ -67,7 +81,7 @@ void bbm_get_stats(const struct bbm *b, struct bbm_stats *s);
  * Prints one finding through print.h: in text one line
  *   FILE:LINE: error: RULE: cpuN TABLE LEVEL va=VA: MESSAGE [old ..., new ...]
  * and in JSON one object (rule, severity, cpu, line, seq, va, level, table,
- * old, new, old_attrs, new_attrs, message).
+ * pc and symbol when known, old, new, old_attrs, new_attrs, message).
  */
 void bbm_finding_print(const struct bbm_finding *f);
 

@@ -51,11 +51,14 @@ static void usage(FILE *f)
 		"Exit status: 0 no error findings, 1 error findings, 2 bad input or usage.\n");
 }
 
-static void print_summary(const struct check_counts *c, uint64_t events, enum bbm_policy p)
+static void print_summary(const struct check_counts *c, const struct bbm_stats *st,
+			  enum bbm_policy p)
 {
 	print_obj_begin(NULL);
 	print_obj_begin("summary");
-	print_uint("events", "%" PRIu64 " events, ", events);
+	print_uint("events", "%" PRIu64 " events, ", st->events);
+	if (st->lost)
+		print_uint("lost", "%" PRIu64 " lost, ", st->lost);
 	print_uint("errors", "%" PRIu64 " errors, ", c->errors);
 	print_uint("warnings", "%" PRIu64 " warnings", c->warnings);
 	print_str("policy", " (policy %s)", bbm_policy_name(p));
@@ -156,13 +159,14 @@ int cmd_check(int argc, char **argv)
 		struct bbm_stats st;
 		bbm_finish(b);
 		bbm_get_stats(b, &st);
-		print_summary(&counts, st.events, policy);
+		print_summary(&counts, &st, policy);
 	} else {
 		fm_warn("check: %s", err.msg);
 	}
 out:
 	bbm_free(b);
 	trace_text_close(r);
+	fm_ctx_free(&ctx);
 	if (f != stdin)
 		fclose(f);
 	if (print_finish()) {

@@ -505,9 +505,8 @@ int cmd_trace(int argc, char **argv)
 	for (unsigned i = 0; i < tr->st.max_cpus; i++)
 		if (tr->st.cpu[i].present && !tr->st.cpu[i].usable)
 			fm_warn("trace: cpu %u ring not read: %s", i, tr->st.cpu[i].why);
-	agent_trace_ctx(&tr->st, &tr->ctx);
-	if (ring_set_init(&tr->rs, &tr->st, &err)) {
-		fm_warn("trace: %s", err.msg);
+	if (agent_trace_ctx(&tr->st, &tr->ctx) || ring_set_init(&tr->rs, &tr->st, &err)) {
+		fm_warn("trace: %s", err.msg[0] ? err.msg : "out of memory");
 		status = EXIT_BAD;
 		goto out_target;
 	}
@@ -587,6 +586,7 @@ out_target:
 	target_close(tr->t); /* a gdb target resumes the guest unless --stay-stopped */
 	elfsym_close(tr->elf);
 	merge_free(&tr->m);
+	fm_ctx_free(&tr->ctx);
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
 	sigaction(SIGPIPE, &old_pipe, NULL);

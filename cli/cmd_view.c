@@ -576,8 +576,7 @@ int cmd_view(int argc, char **argv)
 		status = EXIT_BAD;
 		goto out_target;
 	}
-	agent_trace_ctx(&vr->st, &vr->ctx);
-	if (ring_set_init(&vr->rs, &vr->st, &err) ||
+	if (agent_trace_ctx(&vr->st, &vr->ctx) || ring_set_init(&vr->rs, &vr->st, &err) ||
 	    view_model_init(&vr->vm, DEFAULT_EVENTS, &vr->ctx)) {
 		fm_warn("view: %s", err.msg[0] ? err.msg : "out of memory");
 		status = EXIT_BAD;
@@ -634,6 +633,7 @@ out_target:
 	target_close(vr->t); /* a gdb target resumes the guest unless --stay-stopped */
 	elfsym_close(vr->elf);
 	merge_free(&vr->m);
+	fm_ctx_free(&vr->ctx);
 	free(vr);
 	return status;
 }

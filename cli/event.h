@@ -18,6 +18,12 @@ enum fm_ev_type {
 	FM_EV_TLBI,
 	FM_EV_ACCESS, /* the CPU uses a translation */
 	FM_EV_FREE,   /* a page is freed or reused */
+	/* DESIGN.md section 3a */
+	FM_EV_USE,    /* the CPU loaded the root of (dynamic) table `table` */
+	FM_EV_LOST,   /* `arg` events of the CPU were lost at this point */
+	FM_EV_UNSEEN, /* an entry changed to `new` without a store the recorder saw */
+	FM_EV_TABLE,  /* declaration between events: table `table` now exists */
+	FM_EV_CUT,    /* declaration between events: the trace was cut from a running system */
 };
 
 /* fm_event.flags */
@@ -25,24 +31,26 @@ enum fm_ev_type {
 #define FM_EVF_PTEP 0x02  /* pte: ptep is known */
 #define FM_EVF_VMID 0x04  /* tlbi: vmid given */
 #define FM_EVF_ASID 0x08  /* tlbi: asid given (also encoded in arg) */
+#define FM_EVF_PC 0x10    /* pc is known (pc= in a trace, always for the agent's rings) */
+#define FM_EVF_TABLE 0x20 /* access: table given (the CPU uses this table's translation) */
 
 struct fm_event {
 	uint8_t type;  /* enum fm_ev_type */
-	uint8_t level; /* pte: 0..3 */
+	int8_t level;  /* pte/unseen: -1..3 (-1: the extra level of 52-bit VAs, 4K granule) */
 	uint8_t bar;   /* dsb/dmb: CRm option, include/arm64/barrier.h */
 	uint8_t flags; /* FM_EVF_* */
 	uint16_t cpu;
-	uint16_t table; /* pte: index into fm_trace_ctx.tables */
+	uint16_t table; /* pte/unseen/use/table: index into fm_trace_ctx.tables */
 	uint16_t tlbi;  /* tlbi: enum tlbi_op, include/arm64/tlbi.h */
 	uint16_t vmid;
 	uint32_t line;  /* line in the trace file; 0 when live */
 	uint64_t seq;   /* global order (live); line order for files */
-	uint64_t pc;    /* PC of the instruction (live); 0 if unknown */
+	uint64_t pc;    /* PC of the instruction (FM_EVF_PC) */
 	uint64_t va;    /* pte/access: VA (IPA for s2); tlbi: address decoded from arg */
 	uint64_t old;   /* pte: previous descriptor */
 	uint64_t new;   /* pte: stored descriptor */
 	uint64_t ptep;  /* pte: PA of the entry; free: PA of the page */
-	uint64_t arg;   /* tlbi: raw Xt operand (va=/ttl=/asid= are encoded into it) */
+	uint64_t arg;   /* tlbi: raw Xt operand (va=/ttl=/asid= are encoded into it); lost: count */
 };
 
 /*
@@ -57,7 +65,7 @@ enum fm_regime { FM_REGIME_EL2 = 0, FM_REGIME_EL1 = 1, FM_REGIME_S2 = 2, FM_REGI
 enum fm_granule { FM_GRANULE_4K = 0, FM_GRANULE_16K = 1, FM_GRANULE_64K = 2 };
 
 #define FM_MAX_CPUS 256
-#define FM_MAX_TABLES 64
+#define FM_MAX_TABLES 16384 /* tables in one trace (a recorder declares one per root) */
 
 struct fm_table_decl {
 	char name[64];
@@ -76,13 +84,25 @@ struct fm_table_decl {
 #define FM_FEAT_ETS2 0x02
 #define FM_FEAT_CNP 0x04
 
-/* Everything declared before the first event. */
+/*
+ * What a trace declares: everything before the first event, then tables
+ * declared between events (appended; an index never changes). tables is
+ * owned by the context: fm_ctx_add_table() grows it, fm_ctx_free() frees it.
+ */
 struct fm_trace_ctx {
 	unsigned ncpus;
 	unsigned ntables; /* >= 1: the parser adds the implicit "default" table */
-	struct fm_table_decl tables[FM_MAX_TABLES];
+	unsigned tables_cap;
+	struct fm_table_decl *tables;
 	unsigned features; /* FM_FEAT_* */
 	unsigned bbm_level; /* FEAT_BBM level 0..2 */
+	bool cut;           /* `cut`: the system kept running after the trace ends */
 };
+
+/* A new zeroed table declaration at index ctx->ntables - 1; NULL when out of memory
+ * or at FM_MAX_TABLES. Pointers into ctx->tables are invalid after the call. */
+struct fm_table_decl *fm_ctx_add_table(struct fm_trace_ctx *ctx);
+/* Frees the tables (the context may be reused after memset). */
+void fm_ctx_free(struct fm_trace_ctx *ctx);
 
 #endif

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "arm64.h"
+#include "desc.h"
 
 #define READ_CHUNK 65536
 #define MAX_TOKENS 16
@@ -27,10 +28,37 @@ struct trace_reader {
 	unsigned long line;
 	uint64_t nevents;
 	bool have_first; /* the first event, read while looking for the end of declarations */
+	bool in_decls;   /* still before the first event */
 	struct fm_event first;
-	unsigned long table_line[FM_MAX_TABLES];
-	bool table_all[FM_MAX_TABLES]; /* shared without cpus=: every CPU */
+	/* per header table: its line, and whether it is shared without cpus= (every CPU) */
+	unsigned long *table_line;
+	bool *table_all;
+	unsigned table_meta_cap;
 };
+
+struct fm_table_decl *fm_ctx_add_table(struct fm_trace_ctx *ctx)
+{
+	if (ctx->ntables >= FM_MAX_TABLES)
+		return NULL;
+	if (ctx->ntables == ctx->tables_cap) {
+		unsigned nc = ctx->tables_cap ? ctx->tables_cap * 2 : 8;
+		struct fm_table_decl *nt = realloc(ctx->tables, nc * sizeof(*nt));
+		if (!nt)
+			return NULL;
+		ctx->tables = nt;
+		ctx->tables_cap = nc;
+	}
+	struct fm_table_decl *d = &ctx->tables[ctx->ntables++];
+	memset(d, 0, sizeof(*d));
+	return d;
+}
+
+void fm_ctx_free(struct fm_trace_ctx *ctx)
+{
+	free(ctx->tables);
+	ctx->tables = NULL;
+	ctx->ntables = ctx->tables_cap = 0;
+}
 
 static int perr(const struct trace_reader *r, struct fm_err *err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -301,65 +329,177 @@ static bool valid_name(struct tok t)
 	return true;
 }
 
+static int parse_regime(struct tok t, enum fm_regime *r)
+{
+	static const char *const names[FM_NREGIMES] = {"el2", "el1", "s2", "el20"};
+
+	for (unsigned i = 0; i < FM_NREGIMES; i++)
+		if (tok_eq(t, names[i])) {
+			*r = (enum fm_regime)i;
+			return 0;
+		}
+	return -1;
+}
+
+/* The format of a table (desc.h) from its declaration. */
+static struct desc_fmt table_fmt(const struct fm_table_decl *d)
+{
+	struct desc_fmt f = {(enum fm_regime)d->regime, (enum fm_granule)d->granule, d->lpa2};
+	return f;
+}
+
+/*
+ * table NAME regime=el2|el1|s2|el20 shared|private|dynamic [cpus=LIST] [asid=A] [vmid=V]
+ *       [granule=4k|16k|64k] [lpa2]
+ * In the header (cpus N may come later: CPU lists are checked by finish_decls) or
+ * between events (checked here).
+ */
 static int parse_table(struct trace_reader *r, struct tok *t, int n, struct fm_err *err)
 {
 	struct fm_trace_ctx *ctx = r->ctx;
 	struct fm_table_decl *d;
-	struct kv kv[] = {{"regime", false, {0}}, {"cpus", false, {0}}};
+	enum { REGIME, CPUS, ASID, VMID, GRANULE };
+	struct kv kv[] = {{"regime", false, {0}},
+			  {"cpus", false, {0}},
+			  {"asid", false, {0}},
+			  {"vmid", false, {0}},
+			  {"granule", false, {0}}};
 	char b[176];
-	bool shared = false, private = false;
+	unsigned kind = 0, nkind = 0; /* 1 shared, 2 private, 3 dynamic */
+	bool lpa2 = false;
+	enum fm_regime regime;
+	uint64_t v;
 
 	if (n < 2 || !valid_name(t[1]))
 		return perr(r, err,
-			    "expected 'table NAME regime=el2|el1|s2 shared|private [cpus=LIST]' "
-			    "with NAME of letters, digits, _ - . (at most 63)%s%s%s",
+			    "expected 'table NAME regime=el2|el1|s2|el20 shared|private|dynamic "
+			    "...' with NAME of letters, digits, _ - . (at most 63)%s%s%s",
 			    n >= 2 ? ", found '" : "", n >= 2 ? q(t[1], b) : "", n >= 2 ? "'" : "");
 	if (find_table(ctx, t[1]) >= 0)
 		return perr(r, err, "table %s is declared twice", q(t[1], b));
 	if (ctx->ntables >= FM_MAX_TABLES)
 		return perr(r, err, "too many tables (at most %d)", FM_MAX_TABLES);
 	for (int i = 2; i < n; i++) {
-		if (tok_eq(t[i], "shared") || tok_eq(t[i], "private")) {
-			if (shared || private)
-				return perr(r, err, "table: give one of shared or private, once");
-			*(tok_eq(t[i], "shared") ? &shared : &private) = true;
+		unsigned k = tok_eq(t[i], "shared")    ? 1
+			     : tok_eq(t[i], "private") ? 2
+			     : tok_eq(t[i], "dynamic") ? 3
+						       : 0;
+		if (k) {
+			kind = k;
+			nkind++;
 			t[i].n = 0; /* consumed */
+		} else if (tok_eq(t[i], "lpa2")) {
+			if (lpa2)
+				return perr(r, err, "table: lpa2 given twice");
+			lpa2 = true;
+			t[i].n = 0;
 		}
 	}
+	if (nkind > 1)
+		return perr(r, err, "table: give one of shared, private or dynamic, once");
 	for (int i = 2; i < n; i++) {
 		if (!t[i].n)
 			continue;
-		if (parse_kvs(r, &t[i], 1, kv, 2, "table", NULL, NULL, err))
+		if (parse_kvs(r, &t[i], 1, kv, 5, "table", NULL, NULL, err))
 			return -1;
 	}
-	if (!kv[0].seen)
-		return perr(r, err, "table: expected regime=el2|el1|s2");
-	if (!shared && !private)
-		return perr(r, err, "table: expected shared or private");
-	d = &ctx->tables[ctx->ntables];
-	memset(d, 0, sizeof(*d));
-	memcpy(d->name, t[1].p, t[1].n);
-	if (tok_eq(kv[0].val, "el2"))
-		d->regime = FM_REGIME_EL2;
-	else if (tok_eq(kv[0].val, "el1"))
-		d->regime = FM_REGIME_EL1;
-	else if (tok_eq(kv[0].val, "s2"))
-		d->regime = FM_REGIME_S2;
-	else
-		return perr(r, err, "table: expected regime=el2, el1 or s2, found regime=%s",
-			    q(kv[0].val, b));
-	d->shared = shared;
-	if (kv[1].seen) {
-		if (parse_cpu_list(r, kv[1].val, d->cpus, err))
+	if (!kv[REGIME].seen)
+		return perr(r, err, "table: expected regime=el2|el1|s2|el20");
+	if (parse_regime(kv[REGIME].val, &regime))
+		return perr(r, err, "table: expected regime=el2, el1, s2 or el20, found regime=%s",
+			    q(kv[REGIME].val, b));
+	if (!kind)
+		return perr(r, err, "table: expected shared, private or dynamic");
+	/* Append only once everything is known to be well formed. */
+	struct fm_table_decl nd;
+	memset(&nd, 0, sizeof(nd));
+	memcpy(nd.name, t[1].p, t[1].n);
+	nd.regime = (uint8_t)regime;
+	nd.shared = kind == 1;
+	nd.dynamic = kind == 3;
+	nd.lpa2 = lpa2;
+	if (kv[GRANULE].seen) {
+		if (tok_eq(kv[GRANULE].val, "4k"))
+			nd.granule = FM_GRANULE_4K;
+		else if (tok_eq(kv[GRANULE].val, "16k"))
+			nd.granule = FM_GRANULE_16K;
+		else if (tok_eq(kv[GRANULE].val, "64k"))
+			nd.granule = FM_GRANULE_64K;
+		else
+			return perr(r, err, "table: expected granule=4k, 16k or 64k, found granule=%s",
+				    q(kv[GRANULE].val, b));
+	}
+	if (lpa2 && nd.granule == FM_GRANULE_64K)
+		return perr(r, err,
+			    "table: lpa2 (TCR.DS = 1) applies to the 4k and 16k granules only; "
+			    "64k tables carry 52-bit addresses without it");
+	if (kv[ASID].seen) {
+		/* ASIDs tag the EL1&0 and EL2&0 regimes only (D8.15). */
+		if (regime != FM_REGIME_EL1 && regime != FM_REGIME_EL20)
+			return perr(r, err, "table: asid= applies to regime=el1 and el20 only");
+		if (num(r, kv[ASID].val, "asid", 0xffff, &v, err))
 			return -1;
-	} else if (private) {
+		nd.has_asid = true;
+		nd.asid = (uint16_t)v;
+	}
+	if (kv[VMID].seen) {
+		/* VMIDs tag the EL1&0 stage 1 and stage 2 regimes only. */
+		if (regime != FM_REGIME_EL1 && regime != FM_REGIME_S2)
+			return perr(r, err, "table: vmid= applies to regime=el1 and s2 only");
+		if (num(r, kv[VMID].val, "vmid", 0xffff, &v, err))
+			return -1;
+		nd.has_vmid = true;
+		nd.vmid = (uint16_t)v;
+	}
+	bool all = false;
+	if (kv[CPUS].seen) {
+		if (kind == 3)
+			return perr(r, err,
+				    "table: a dynamic table takes no cpus= (its walkers are the CPUs "
+				    "that `use` it)");
+		if (parse_cpu_list(r, kv[CPUS].val, nd.cpus, err))
+			return -1;
+	} else if (kind == 2) {
 		return perr(r, err,
 			    "table: a private table needs cpus=LIST (the CPUs that walk it)");
-	} else {
-		r->table_all[ctx->ntables] = true; /* every CPU, once cpus N is known */
+	} else if (kind == 1) {
+		all = true; /* every CPU, once cpus N is known */
+	}
+	if (!r->in_decls) {
+		/* Between events: cpus N is known, check the list now. */
+		bool any = false;
+		if (all)
+			for (unsigned c = 0; c < ctx->ncpus; c++)
+				set_cpu(nd.cpus, c);
+		for (unsigned c = 0; c < FM_MAX_CPUS; c++)
+			if ((nd.cpus[c / 64] >> (c % 64)) & 1) {
+				if (c >= ctx->ncpus)
+					return perr(r, err, "table %s: cpus= names a CPU beyond cpus %u",
+						    nd.name, ctx->ncpus);
+				any = true;
+			}
+		if (!any && !nd.dynamic)
+			return perr(r, err, "table %s walked by no CPU", nd.name);
+		all = false;
+	}
+	if (ctx->ntables >= r->table_meta_cap) {
+		unsigned nc = r->table_meta_cap ? r->table_meta_cap * 2 : 8;
+		unsigned long *nl = realloc(r->table_line, nc * sizeof(*nl));
+		if (nl)
+			r->table_line = nl;
+		bool *na = nl ? realloc(r->table_all, nc * sizeof(*na)) : NULL;
+		if (na)
+			r->table_all = na;
+		if (!nl || !na)
+			return perr(r, err, "out of memory");
+		r->table_meta_cap = nc;
 	}
 	r->table_line[ctx->ntables] = r->line;
-	ctx->ntables++;
+	r->table_all[ctx->ntables] = all;
+	d = fm_ctx_add_table(ctx);
+	if (!d)
+		return perr(r, err, "out of memory");
+	*d = nd;
 	return 0;
 }
 
@@ -409,18 +549,19 @@ static int finish_decls(struct trace_reader *r, struct fm_err *err)
 	struct fm_trace_ctx *ctx = r->ctx;
 	uint64_t all[FM_MAX_CPUS / 64] = {0};
 
+	r->in_decls = false;
 	if (!ctx->ncpus)
 		return perr(r, err, "expected 'cpus N' before the first event");
 	for (unsigned c = 0; c < ctx->ncpus; c++)
 		set_cpu(all, c);
 	if (ctx->ntables == 0) {
-		struct fm_table_decl *d = &ctx->tables[0];
-		memset(d, 0, sizeof(*d));
+		struct fm_table_decl *d = fm_ctx_add_table(ctx);
+		if (!d)
+			return perr(r, err, "out of memory");
 		strcpy(d->name, "default");
 		d->regime = FM_REGIME_EL2;
 		d->shared = true;
 		memcpy(d->cpus, all, sizeof(all));
-		ctx->ntables = 1;
 		return 0;
 	}
 	for (unsigned i = 0; i < ctx->ntables; i++) {
@@ -439,7 +580,7 @@ static int finish_decls(struct trace_reader *r, struct fm_err *err)
 			}
 			any |= d->cpus[w] != 0;
 		}
-		if (!any)
+		if (!any && !d->dynamic)
 			return perr(r, err, "table %s walked by no CPU", d->name);
 	}
 	return 0;
@@ -448,8 +589,19 @@ static int finish_decls(struct trace_reader *r, struct fm_err *err)
 static int parse_event(struct trace_reader *r, struct tok *t, int n, struct fm_event *ev,
 		       struct fm_err *err);
 
-/* Reads lines; returns 1 with an event, 0 at EOF, -1 on error. in_decls: still in the header. */
-static int read_item(struct trace_reader *r, struct fm_event *ev, bool in_decls, struct fm_err *err)
+/* A declaration between events, handed to the consumer like an event. */
+static void decl_event(struct trace_reader *r, struct fm_event *ev, enum fm_ev_type type)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->type = (uint8_t)type;
+	ev->line = r->line > UINT32_MAX ? UINT32_MAX : (uint32_t)r->line;
+	ev->seq = r->nevents;
+	if (type == FM_EV_TABLE)
+		ev->table = (uint16_t)(r->ctx->ntables - 1);
+}
+
+/* Reads lines; returns 1 with an event, 0 at EOF, -1 on error. */
+static int read_item(struct trace_reader *r, struct fm_event *ev, struct fm_err *err)
 {
 	struct tok t[MAX_TOKENS];
 	const char *s;
@@ -463,13 +615,34 @@ static int read_item(struct trace_reader *r, struct fm_event *ev, bool in_decls,
 		if (n == 0)
 			continue;
 		if (t[0].p[0] == 'c' && t[0].n > 1 && t[0].p[1] >= '0' && t[0].p[1] <= '9') {
-			if (in_decls && finish_decls(r, err))
+			if (r->in_decls && finish_decls(r, err))
 				return -1;
 			return parse_event(r, t, n, ev, err) ? -1 : 1;
 		}
-		if (!in_decls) {
-			if (tok_eq(t[0], "cpus") || tok_eq(t[0], "table") ||
-			    tok_eq(t[0], "feature"))
+		if (tok_eq(t[0], "table")) {
+			if (parse_table(r, t, n, err))
+				return -1;
+			if (!r->in_decls) {
+				decl_event(r, ev, FM_EV_TABLE);
+				return 1;
+			}
+			continue;
+		}
+		if (tok_eq(t[0], "cut")) {
+			if (n != 1)
+				return perr(r, err, "cut: expected nothing after cut, found '%s'",
+					    q(t[1], b));
+			if (r->ctx->cut)
+				return perr(r, err, "cut is declared twice");
+			r->ctx->cut = true;
+			if (!r->in_decls) {
+				decl_event(r, ev, FM_EV_CUT);
+				return 1;
+			}
+			continue;
+		}
+		if (!r->in_decls) {
+			if (tok_eq(t[0], "cpus") || tok_eq(t[0], "feature"))
 				return perr(r, err,
 					    "'%s' declarations must come before the first event",
 					    q(t[0], b));
@@ -487,9 +660,6 @@ static int read_item(struct trace_reader *r, struct fm_event *ev, bool in_decls,
 			if (v == 0)
 				return perr(r, err, "cpus 0: expected at least one CPU");
 			r->ctx->ncpus = (unsigned)v;
-		} else if (tok_eq(t[0], "table")) {
-			if (parse_table(r, t, n, err))
-				return -1;
 		} else if (tok_eq(t[0], "feature")) {
 			if (parse_feature(r, t, n, err))
 				return -1;
@@ -497,14 +667,14 @@ static int read_item(struct trace_reader *r, struct fm_event *ev, bool in_decls,
 			return perr(r, err, "'fixmap-trace' header given twice");
 		} else {
 			return perr(r, err,
-				    "expected a declaration (cpus, table, feature) or an event "
+				    "expected a declaration (cpus, table, feature, cut) or an event "
 				    "'cN OP ...', found '%s'",
 				    q(t[0], b));
 		}
 	}
 	if (rc < 0)
 		return -1;
-	if (in_decls && finish_decls(r, err))
+	if (r->in_decls && finish_decls(r, err))
 		return -1;
 	return 0;
 }
@@ -512,13 +682,15 @@ static int read_item(struct trace_reader *r, struct fm_event *ev, bool in_decls,
 struct trace_reader *trace_text_open(FILE *f, const char *name, struct fm_trace_ctx *ctx,
 				     struct fm_err *err)
 {
-	struct trace_reader *r = calloc(1, sizeof(*r));
+	struct trace_reader *r;
 	struct tok t[MAX_TOKENS];
 	const char *s;
 	size_t len;
 	char b[176];
 	int rc, n = 0;
 
+	memset(ctx, 0, sizeof(*ctx));
+	r = calloc(1, sizeof(*r));
 	if (!r) {
 		fm_err_set(err, "%s: out of memory", name);
 		return NULL;
@@ -526,13 +698,13 @@ struct trace_reader *trace_text_open(FILE *f, const char *name, struct fm_trace_
 	r->f = f;
 	r->name = name;
 	r->ctx = ctx;
+	r->in_decls = true;
 	r->cap = READ_CHUNK + TRACE_TEXT_MAX_LINE + 1;
 	r->buf = malloc(r->cap);
 	if (!r->buf) {
 		fm_err_set(err, "%s: out of memory", name);
 		goto fail;
 	}
-	memset(ctx, 0, sizeof(*ctx));
 	/* Header: the first non-comment line is "fixmap-trace 1". */
 	while ((rc = next_line(r, &s, &len, err)) == 1) {
 		if ((n = tokenize(r, s, len, t, err)) < 0)
@@ -557,13 +729,14 @@ struct trace_reader *trace_text_open(FILE *f, const char *name, struct fm_trace_
 		perr(r, err, "trace format version '%s' is not supported (expected 1)", q(t[1], b));
 		goto fail;
 	}
-	rc = read_item(r, &r->first, true, err);
+	rc = read_item(r, &r->first, err);
 	if (rc < 0)
 		goto fail;
 	r->have_first = rc == 1;
 	return r;
 fail:
 	trace_text_close(r);
+	fm_ctx_free(ctx);
 	return NULL;
 }
 
@@ -574,7 +747,7 @@ int trace_text_next(struct trace_reader *r, struct fm_event *ev, struct fm_err *
 		r->have_first = false;
 		return 1;
 	}
-	return read_item(r, ev, false, err);
+	return read_item(r, ev, err);
 }
 
 unsigned long trace_text_line(const struct trace_reader *r) { return r->line; }
@@ -584,6 +757,8 @@ void trace_text_close(struct trace_reader *r)
 	if (!r)
 		return;
 	free(r->buf);
+	free(r->table_line);
+	free(r->table_all);
 	free(r);
 }
 
@@ -698,6 +873,68 @@ static int parse_tlbi(struct trace_reader *r, struct tok *t, int n, struct fm_ev
 	return 0;
 }
 
+/* table=NAME of a pte/unseen/use event; may be left out when one table is declared. */
+static int event_table(struct trace_reader *r, const struct kv *kv, const char *what,
+		       struct fm_event *ev, struct fm_err *err)
+{
+	char b[176];
+
+	if (kv->seen) {
+		int ti = find_table(r->ctx, kv->val);
+		if (ti < 0)
+			return perr(r, err, "%s: table=%s is not declared", what, q(kv->val, b));
+		ev->table = (uint16_t)ti;
+	} else if (r->ctx->ntables > 1) {
+		return perr(r, err, "%s: expected table=NAME (%u tables are declared)", what,
+			    r->ctx->ntables);
+	}
+	return 0;
+}
+
+/* level=L (-1..3) and va=VA of an entry, checked against the table's format. */
+static int entry_addr(struct trace_reader *r, const struct kv *kva, const struct kv *klevel,
+		      const char *what, struct fm_event *ev, struct fm_err *err)
+{
+	const struct fm_table_decl *d = &r->ctx->tables[ev->table];
+	struct desc_fmt f = table_fmt(d);
+	uint64_t level;
+	bool neg = klevel->val.n > 0 && klevel->val.p[0] == '-';
+	struct tok lv = klevel->val;
+	char b[176];
+
+	if (num(r, kva->val, "va", UINT64_MAX, &ev->va, err))
+		return -1;
+	if (neg) {
+		lv.p++;
+		lv.n--;
+	}
+	if (parse_u64(lv, &level) || level > 3 || (neg && level != 1))
+		return perr(r, err, "%s: expected level=-1, 0, 1, 2 or 3, found level=%s", what,
+			    q(klevel->val, b));
+	int l = neg ? -1 : (int)level;
+	if (l < desc_fmt_min_level(&f))
+		return perr(r, err,
+			    "%s: table %s (%s granule%s) has no level %d: its levels start at %d",
+			    what, d->name, desc_granule_name(f.granule), f.lpa2 ? ", lpa2" : "", l,
+			    desc_fmt_min_level(&f));
+	ev->level = (int8_t)l;
+	uint64_t sz = desc_fmt_level_size(&f, l);
+	if (ev->va & (sz - 1)) {
+		static const char *const unit[] = {"bytes", "KiB", "MiB", "GiB", "TiB", "PiB"};
+		unsigned u = 0;
+		uint64_t v = sz;
+		while (v >= 1024 && u < 5) {
+			v >>= 10;
+			u++;
+		}
+		return perr(r, err,
+			    "%s: va=0x%" PRIx64 " is not aligned to the %" PRIu64
+			    " %s an entry at level %d of table %s translates",
+			    what, ev->va, v, unit[u], l, d->name);
+	}
+	return 0;
+}
+
 static int parse_event(struct trace_reader *r, struct tok *t, int n, struct fm_event *ev,
 		       struct fm_err *err)
 {
@@ -717,16 +954,30 @@ static int parse_event(struct trace_reader *r, struct tok *t, int n, struct fm_e
 	if (n < 2)
 		return perr(r, err,
 			    "expected an operation after %s (pte, dsb, dmb, isb, tlbi, "
-			    "access, free)",
+			    "access, free, use, lost, unseen)",
 			    q(t[0], b));
 	ev->cpu = (uint16_t)cpu;
 	ev->line = r->line > UINT32_MAX ? UINT32_MAX : (uint32_t)r->line;
 	ev->seq = ++r->nevents;
+	/* pc=ADDR may follow any event (section 3a): take it out before the operation's own keys. */
+	for (int i = 2; i < n; i++) {
+		if (t[i].n < 3 || memcmp(t[i].p, "pc=", 3))
+			continue;
+		if (ev->flags & FM_EVF_PC)
+			return perr(r, err, "pc= given twice");
+		struct tok v = {t[i].p + 3, t[i].n - 3};
+		if (num(r, v, "pc", UINT64_MAX, &ev->pc, err))
+			return -1;
+		ev->flags |= FM_EVF_PC;
+		memmove(&t[i], &t[i + 1], (size_t)(n - i - 1) * sizeof(*t));
+		n--;
+		i--;
+	}
 	struct tok op = t[1];
 	if (tok_eq(op, "pte")) {
+		enum { VA, LEVEL, OLD, NEW, TABLE, PTEP };
 		struct kv kv[] = {{"va", false, {0}},  {"level", false, {0}}, {"old", false, {0}},
 				  {"new", false, {0}}, {"table", false, {0}}, {"ptep", false, {0}}};
-		uint64_t level;
 		ev->type = FM_EV_PTE;
 		if (parse_kvs(r, t + 2, n - 2, kv, 6, "pte", NULL, NULL, err))
 			return -1;
@@ -736,36 +987,64 @@ static int parse_event(struct trace_reader *r, struct tok *t, int n, struct fm_e
 					    "pte: expected %s= (pte va=VA level=L old=DESC "
 					    "new=DESC [table=NAME] [ptep=PA])",
 					    kv[i].key);
-		if (num(r, kv[0].val, "va", UINT64_MAX, &ev->va, err) ||
-		    num(r, kv[1].val, "level", 3, &level, err) ||
-		    num(r, kv[2].val, "old", UINT64_MAX, &ev->old, err) ||
-		    num(r, kv[3].val, "new", UINT64_MAX, &ev->new, err) ||
-		    (kv[5].seen && num(r, kv[5].val, "ptep", UINT64_MAX, &ev->ptep, err)))
+		if (event_table(r, &kv[TABLE], "pte", ev, err) ||
+		    entry_addr(r, &kv[VA], &kv[LEVEL], "pte", ev, err) ||
+		    num(r, kv[OLD].val, "old", UINT64_MAX, &ev->old, err) ||
+		    num(r, kv[NEW].val, "new", UINT64_MAX, &ev->new, err) ||
+		    (kv[PTEP].seen && num(r, kv[PTEP].val, "ptep", UINT64_MAX, &ev->ptep, err)))
 			return -1;
-		ev->level = (uint8_t)level;
-		if (kv[5].seen)
+		if (kv[PTEP].seen)
 			ev->flags |= FM_EVF_PTEP;
-		uint64_t sz = 1ull << (12 + 9 * (3 - level));
-		if (ev->va & (sz - 1))
+		return 0;
+	}
+	if (tok_eq(op, "unseen")) {
+		enum { VA, LEVEL, NEW, TABLE };
+		struct kv kv[] = {{"va", false, {0}},
+				  {"level", false, {0}},
+				  {"new", false, {0}},
+				  {"table", false, {0}}};
+		ev->type = FM_EV_UNSEEN;
+		if (parse_kvs(r, t + 2, n - 2, kv, 4, "unseen", NULL, NULL, err))
+			return -1;
+		for (int i = 0; i < 3; i++)
+			if (!kv[i].seen)
+				return perr(r, err,
+					    "unseen: expected %s= (unseen va=VA level=L "
+					    "table=NAME new=DESC)",
+					    kv[i].key);
+		if (event_table(r, &kv[TABLE], "unseen", ev, err) ||
+		    entry_addr(r, &kv[VA], &kv[LEVEL], "unseen", ev, err) ||
+		    num(r, kv[NEW].val, "new", UINT64_MAX, &ev->new, err))
+			return -1;
+		return 0;
+	}
+	if (tok_eq(op, "use")) {
+		struct kv kv[] = {{"table", false, {0}}};
+		ev->type = FM_EV_USE;
+		if (parse_kvs(r, t + 2, n - 2, kv, 1, "use", NULL, NULL, err))
+			return -1;
+		if (!kv[0].seen)
+			return perr(r, err, "use: expected table=NAME");
+		if (event_table(r, &kv[0], "use", ev, err))
+			return -1;
+		if (!ctx->tables[ev->table].dynamic)
 			return perr(r, err,
-				    "pte: va=0x%" PRIx64 " is not aligned to the %s an entry at "
-				    "level %u translates",
-				    ev->va,
-				    level == 3	 ? "4 KiB"
-				    : level == 2 ? "2 MiB"
-				    : level == 1 ? "1 GiB"
-						 : "512 GiB",
-				    (unsigned)level);
-		if (kv[4].seen) {
-			int ti = find_table(ctx, kv[4].val);
-			if (ti < 0)
-				return perr(r, err, "pte: table=%s is not declared",
-					    q(kv[4].val, b));
-			ev->table = (uint16_t)ti;
-		} else if (ctx->ntables > 1) {
-			return perr(r, err, "pte: expected table=NAME (%u tables are declared)",
-				    ctx->ntables);
-		}
+				    "use: table %s is not dynamic (its walkers are declared with "
+				    "shared/private); declare it 'dynamic' to name them with use",
+				    ctx->tables[ev->table].name);
+		return 0;
+	}
+	if (tok_eq(op, "lost")) {
+		struct kv kv[] = {{"count", false, {0}}};
+		ev->type = FM_EV_LOST;
+		if (parse_kvs(r, t + 2, n - 2, kv, 1, "lost", NULL, NULL, err))
+			return -1;
+		if (!kv[0].seen)
+			return perr(r, err, "lost: expected count=C");
+		if (num(r, kv[0].val, "count", UINT64_MAX, &ev->arg, err))
+			return -1;
+		if (!ev->arg)
+			return perr(r, err, "lost: count=0 (nothing was lost: leave the line out)");
 		return 0;
 	}
 	if (tok_eq(op, "dsb") || tok_eq(op, "dmb")) {
@@ -801,17 +1080,22 @@ static int parse_event(struct trace_reader *r, struct tok *t, int n, struct fm_e
 		return parse_tlbi(r, t, n, ev, err);
 	}
 	if (tok_eq(op, "access")) {
-		struct kv kv[] = {{"va", false, {0}}};
+		struct kv kv[] = {{"va", false, {0}}, {"table", false, {0}}};
 		bool exec = false;
 		ev->type = FM_EV_ACCESS;
-		if (parse_kvs(r, t + 2, n - 2, kv, 1, "access", "exec", &exec, err))
+		if (parse_kvs(r, t + 2, n - 2, kv, 2, "access", "exec", &exec, err))
 			return -1;
 		if (!kv[0].seen)
-			return perr(r, err, "access: expected va=VA [exec]");
+			return perr(r, err, "access: expected va=VA [exec] [table=NAME]");
 		if (num(r, kv[0].val, "va", UINT64_MAX, &ev->va, err))
 			return -1;
 		if (exec)
 			ev->flags |= FM_EVF_EXEC;
+		if (kv[1].seen) {
+			if (event_table(r, &kv[1], "access", ev, err))
+				return -1;
+			ev->flags |= FM_EVF_TABLE;
+		}
 		return 0;
 	}
 	if (tok_eq(op, "free")) {
@@ -826,7 +1110,8 @@ static int parse_event(struct trace_reader *r, struct tok *t, int n, struct fm_e
 		return 0;
 	}
 	return perr(r, err,
-		    "unknown operation '%s' (expected pte, dsb, dmb, isb, tlbi, access or free)",
+		    "unknown operation '%s' (expected pte, dsb, dmb, isb, tlbi, access, free, use, "
+		    "lost or unseen)",
 		    q(op, b));
 }
 
@@ -866,19 +1151,44 @@ static void cpu_list(const struct fm_table_decl *d, unsigned ncpus, char *buf, s
 	}
 }
 
+size_t trace_text_format_table(const struct fm_trace_ctx *ctx, unsigned i, char *buf, size_t n)
+{
+	static const char *const regime[FM_NREGIMES] = {"el2", "el1", "s2", "el20"};
+	const struct fm_table_decl *d = &ctx->tables[i];
+	char list[1024], extra[96] = "";
+	int w;
+	size_t o = 0;
+
+	if (d->granule != FM_GRANULE_4K)
+		o += (size_t)snprintf(extra + o, sizeof(extra) - o, " granule=%s",
+				      desc_granule_name((enum fm_granule)d->granule));
+	if (d->lpa2)
+		o += (size_t)snprintf(extra + o, sizeof(extra) - o, " lpa2");
+	if (d->has_asid)
+		o += (size_t)snprintf(extra + o, sizeof(extra) - o, " asid=%u", d->asid);
+	if (d->has_vmid)
+		snprintf(extra + o, sizeof(extra) - o, " vmid=%u", d->vmid);
+	if (d->dynamic) {
+		w = snprintf(buf, n, "table %s regime=%s dynamic%s", d->name,
+			     regime[d->regime < FM_NREGIMES ? d->regime : 0], extra);
+	} else {
+		cpu_list(d, ctx->ncpus, list, sizeof(list));
+		w = snprintf(buf, n, "table %s regime=%s %s cpus=%s%s", d->name,
+			     regime[d->regime < FM_NREGIMES ? d->regime : 0],
+			     d->shared ? "shared" : "private", list, extra);
+	}
+	return w < 0 ? 0 : (size_t)w;
+}
+
 int trace_text_write_header(FILE *f, const struct fm_trace_ctx *ctx)
 {
-	static const char *const regime[] = {"el2", "el1", "s2"};
-	char list[1024];
+	char line[1400];
 
 	fprintf(f, "fixmap-trace 1\ncpus %u\n", ctx->ncpus);
 	if (!is_default_ctx_table(ctx)) {
 		for (unsigned i = 0; i < ctx->ntables; i++) {
-			const struct fm_table_decl *d = &ctx->tables[i];
-			cpu_list(d, ctx->ncpus, list, sizeof(list));
-			fprintf(f, "table %s regime=%s %s cpus=%s\n", d->name,
-				regime[d->regime < 3 ? d->regime : 0],
-				d->shared ? "shared" : "private", list);
+			trace_text_format_table(ctx, i, line, sizeof(line));
+			fprintf(f, "%s\n", line);
 		}
 	}
 	if (ctx->features & FM_FEAT_TTL)
@@ -889,6 +1199,8 @@ int trace_text_write_header(FILE *f, const struct fm_trace_ctx *ctx)
 		fputs("feature ets2\n", f);
 	if (ctx->features & FM_FEAT_CNP)
 		fputs("feature cnp\n", f);
+	if (ctx->cut)
+		fputs("cut\n", f);
 	return ferror(f) ? -1 : 0;
 }
 
@@ -906,11 +1218,34 @@ size_t trace_text_format_event(const struct fm_trace_ctx *ctx, const struct fm_e
 		if (ev->flags & FM_EVF_PTEP)
 			snprintf(ptep, sizeof(ptep), " ptep=0x%" PRIx64, ev->ptep);
 		w = snprintf(buf, n,
-			     "c%u pte va=0x%" PRIx64 " level=%u old=0x%" PRIx64 " new=0x%" PRIx64
+			     "c%u pte va=0x%" PRIx64 " level=%d old=0x%" PRIx64 " new=0x%" PRIx64
 			     "%s%s",
 			     ev->cpu, ev->va, ev->level, ev->old, ev->new, tbl, ptep);
 		break;
 	}
+	case FM_EV_UNSEEN: {
+		char tbl[80] = "";
+		if (ctx->ntables > 1 && ev->table < ctx->ntables)
+			snprintf(tbl, sizeof(tbl), " table=%s", ctx->tables[ev->table].name);
+		w = snprintf(buf, n, "c%u unseen va=0x%" PRIx64 " level=%d new=0x%" PRIx64 "%s",
+			     ev->cpu, ev->va, ev->level, ev->new, tbl);
+		break;
+	}
+	case FM_EV_USE:
+		w = snprintf(buf, n, "c%u use table=%s", ev->cpu,
+			     ev->table < ctx->ntables ? ctx->tables[ev->table].name : "?");
+		break;
+	case FM_EV_LOST:
+		w = snprintf(buf, n, "c%u lost count=%" PRIu64, ev->cpu, ev->arg);
+		break;
+	case FM_EV_TABLE:
+		if (ev->table < ctx->ntables)
+			return trace_text_format_table(ctx, ev->table, buf, n);
+		w = snprintf(buf, n, "# table %u is not declared", ev->table);
+		break;
+	case FM_EV_CUT:
+		w = snprintf(buf, n, "cut");
+		break;
 	case FM_EV_DSB:
 	case FM_EV_DMB:
 		w = snprintf(buf, n, "c%u %s %s", ev->cpu, ev->type == FM_EV_DSB ? "dsb" : "dmb",
@@ -946,8 +1281,12 @@ size_t trace_text_format_event(const struct fm_trace_ctx *ctx, const struct fm_e
 		break;
 	}
 	case FM_EV_ACCESS:
-		w = snprintf(buf, n, "c%u access va=0x%" PRIx64 "%s", ev->cpu, ev->va,
-			     ev->flags & FM_EVF_EXEC ? " exec" : "");
+		w = snprintf(buf, n, "c%u access va=0x%" PRIx64 "%s%s%s", ev->cpu, ev->va,
+			     ev->flags & FM_EVF_EXEC ? " exec" : "",
+			     (ev->flags & FM_EVF_TABLE) && ev->table < ctx->ntables ? " table=" : "",
+			     (ev->flags & FM_EVF_TABLE) && ev->table < ctx->ntables
+				 ? ctx->tables[ev->table].name
+				 : "");
 		break;
 	case FM_EV_FREE:
 		w = snprintf(buf, n, "c%u free pa=0x%" PRIx64, ev->cpu, ev->ptep);
@@ -955,12 +1294,20 @@ size_t trace_text_format_event(const struct fm_trace_ctx *ctx, const struct fm_e
 	default:
 		w = snprintf(buf, n, "# c%u unknown event type %u", ev->cpu, ev->type);
 	}
-	return w < 0 ? 0 : (size_t)w;
+	if (w < 0)
+		return 0;
+	if ((ev->flags & FM_EVF_PC) && ev->type != FM_EV_TABLE && ev->type != FM_EV_CUT &&
+	    (size_t)w < n) {
+		int p = snprintf(buf + w, n - (size_t)w, " pc=0x%" PRIx64, ev->pc);
+		if (p > 0)
+			w += p;
+	}
+	return (size_t)w;
 }
 
 int trace_text_write_event(FILE *f, const struct fm_trace_ctx *ctx, const struct fm_event *ev)
 {
-	char line[256];
+	char line[1400];
 
 	trace_text_format_event(ctx, ev, line, sizeof(line));
 	fputs(line, f);

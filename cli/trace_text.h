@@ -20,7 +20,11 @@
 struct trace_reader;
 
 /*
- * Reads the header and every declaration up to the first event into ctx.
+ * Reads the header and every declaration up to the first event into ctx
+ * (free it with fm_ctx_free() after trace_text_close(); on failure it is freed).
+ * Declarations between events (DESIGN.md section 3a: `table`, `cut`) are
+ * added to ctx and also returned by trace_text_next() as FM_EV_TABLE and
+ * FM_EV_CUT items, so a streaming consumer sees them in order.
  * name is used in messages ("NAME:LINE: why"). Returns NULL with err set on
  * bad input. The reader does not close f.
  */
@@ -35,6 +39,8 @@ void trace_text_close(struct trace_reader *r);
 /* Writer: the header and declarations, then one line per event. -1 on a write error. */
 int trace_text_write_header(FILE *f, const struct fm_trace_ctx *ctx);
 int trace_text_write_event(FILE *f, const struct fm_trace_ctx *ctx, const struct fm_event *ev);
+/* Declaration line of table i ("table NAME regime=..."), without newline. */
+size_t trace_text_format_table(const struct fm_trace_ctx *ctx, unsigned i, char *buf, size_t n);
 /* One event as its trace line, without newline; returns the length like snprintf. */
 size_t trace_text_format_event(const struct fm_trace_ctx *ctx, const struct fm_event *ev, char *buf,
 			       size_t n);

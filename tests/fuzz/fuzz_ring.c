@@ -198,6 +198,7 @@ static void save_and_reread(const struct fm_trace_ctx *ctx, const struct sink *s
 	}
 	if (i != s->n)
 		abort();
+	fm_ctx_free(&ctx2);
 	trace_text_close(rd);
 	fclose(r);
 	free(text);
@@ -252,7 +253,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct agent_state st;
 	static struct ring_set rs;
 	static struct sink s;
-	struct fm_trace_ctx ctx;
+	struct fm_trace_ctx ctx = {0};
 	struct fm_err err = {{0}};
 	struct fz_target f;
 	unsigned nmut;
@@ -337,6 +338,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ring_set_free(&rs);
 	save_and_reread(&ctx, &s);
 out:
+	fm_ctx_free(&ctx);
 	free(f.mem);
 	free((void *)f.mut);
 	return 0;

@@ -20,12 +20,15 @@
 static void same_ctx(const struct fm_trace_ctx *a, const struct fm_trace_ctx *b)
 {
 	if (a->ncpus != b->ncpus || a->ntables != b->ntables || a->features != b->features ||
-	    a->bbm_level != b->bbm_level)
+	    a->bbm_level != b->bbm_level || a->cut != b->cut)
 		abort();
 	for (unsigned i = 0; i < a->ntables; i++) {
 		const struct fm_table_decl *x = &a->tables[i], *y = &b->tables[i];
 
 		if (strcmp(x->name, y->name) || x->regime != y->regime || x->shared != y->shared ||
+		    x->dynamic != y->dynamic || x->granule != y->granule || x->lpa2 != y->lpa2 ||
+		    x->has_asid != y->has_asid || x->has_vmid != y->has_vmid ||
+		    (x->has_asid && x->asid != y->asid) || (x->has_vmid && x->vmid != y->vmid) ||
 		    memcmp(x->cpus, y->cpus, sizeof(x->cpus)))
 			abort();
 	}
@@ -39,6 +42,8 @@ static void same_event(const struct fm_event *a, const struct fm_event *b)
 	 */
 	if (a->type != b->type || a->cpu != b->cpu ||
 	    (a->flags & ~FM_EVF_ASID) != (b->flags & ~FM_EVF_ASID))
+		abort();
+	if ((a->flags & FM_EVF_PC) && a->pc != b->pc)
 		abort();
 	switch (a->type) {
 	case FM_EV_PTE:
@@ -57,8 +62,24 @@ static void same_event(const struct fm_event *a, const struct fm_event *b)
 			abort();
 		break;
 	case FM_EV_ACCESS:
-		if (a->va != b->va)
+		if (a->va != b->va || ((a->flags & FM_EVF_TABLE) && a->table != b->table))
 			abort();
+		break;
+	case FM_EV_UNSEEN:
+		if (a->va != b->va || a->level != b->level || a->new != b->new ||
+		    a->table != b->table)
+			abort();
+		break;
+	case FM_EV_USE:
+	case FM_EV_TABLE:
+		if (a->table != b->table)
+			abort();
+		break;
+	case FM_EV_LOST:
+		if (a->arg != b->arg)
+			abort();
+		break;
+	case FM_EV_CUT:
 		break;
 	case FM_EV_FREE:
 		if (a->ptep != b->ptep)
@@ -71,8 +92,13 @@ static void same_event(const struct fm_event *a, const struct fm_event *b)
 	}
 }
 
-/* The declarations and the events written out, then read back. */
-static void round_trip(const struct fm_trace_ctx *ctx, const struct fm_event *evs, size_t n)
+/*
+ * The declarations and the events written out, then read back. hdr is the
+ * context as it stood after the header (tables and cut declared between
+ * events come back as FM_EV_TABLE and FM_EV_CUT items, written in place).
+ */
+static void round_trip(const struct fm_trace_ctx *ctx, const struct fm_trace_ctx *hdr,
+		       const struct fm_event *evs, size_t n)
 {
 	char *text = NULL;
 	size_t len = 0;
@@ -84,7 +110,7 @@ static void round_trip(const struct fm_trace_ctx *ctx, const struct fm_event *ev
 	size_t i = 0;
 	int rc;
 
-	if (!w || trace_text_write_header(w, ctx))
+	if (!w || trace_text_write_header(w, hdr))
 		abort();
 	for (size_t k = 0; k < n; k++)
 		if (trace_text_write_event(w, ctx, &evs[k]))
@@ -98,7 +124,6 @@ static void round_trip(const struct fm_trace_ctx *ctx, const struct fm_event *ev
 		fprintf(stderr, "written trace does not read back: %s\n%s", err.msg, text);
 		abort();
 	}
-	same_ctx(ctx, &ctx2);
 	while ((rc = trace_text_next(rd, &ev, &err)) == 1) {
 		if (i >= n)
 			abort();
@@ -111,7 +136,9 @@ static void round_trip(const struct fm_trace_ctx *ctx, const struct fm_event *ev
 	}
 	if (i != n)
 		abort();
+	same_ctx(ctx, &ctx2);
 	trace_text_close(rd);
+	fm_ctx_free(&ctx2);
 	fclose(r);
 	free(text);
 }
@@ -141,18 +168,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (ctx.ncpus == 0 || ctx.ncpus > FM_MAX_CPUS || ctx.ntables < 1 ||
 	    ctx.ntables > FM_MAX_TABLES)
 		abort();
+	struct fm_trace_ctx hdr = ctx; /* shares tables: only the first ntables are read */
 	while ((rc = trace_text_next(rd, &ev, &err)) == 1) {
 		if (ev.cpu >= ctx.ncpus)
 			abort();
-		if (ev.type == FM_EV_PTE && (ev.level > 3 || ev.table >= ctx.ntables))
+		if ((ev.type == FM_EV_PTE || ev.type == FM_EV_UNSEEN) &&
+		    (ev.level < -1 || ev.level > 3 || ev.table >= ctx.ntables))
+			abort();
+		if ((ev.type == FM_EV_USE || ev.type == FM_EV_TABLE) && ev.table >= ctx.ntables)
 			abort();
 		if (n < MAX_EVENTS)
 			evs[n++] = ev;
+		else
+			break; /* the round trip compares the first MAX_EVENTS items */
 	}
 	if (rc < 0 && strncmp(err.msg, "t:", 2))
 		abort();
 	trace_text_close(rd);
 	fclose(f);
-	round_trip(&ctx, evs, n);
+	if (n < MAX_EVENTS) {
+		hdr.tables = ctx.tables; /* may have moved */
+		round_trip(&ctx, &hdr, evs, n);
+	}
+	fm_ctx_free(&ctx);
 	return 0;
 }

@@ -167,7 +167,7 @@ static void scan_finds_the_header_not_a_decoy(void)
 
 static void trace_ctx_from_agent(void)
 {
-	struct fm_trace_ctx ctx;
+	struct fm_trace_ctx ctx = {0};
 
 	fake_free(&f);
 	fake_init(&f, 4);
@@ -193,6 +193,7 @@ static void trace_ctx_from_agent(void)
 	agent_trace_ctx(&st, &ctx);
 	CHECK(!(ctx.features & FM_FEAT_TTL));
 	CHECK_EQ_U64(ctx.tables[0].cpus[0], 0xf);
+	fm_ctx_free(&ctx);
 }
 
 int main(void)

@@ -18,17 +18,21 @@ static void collect(const struct bbm_finding *f, void *arg)
 	strncat(got, one, sizeof(got) - strlen(got) - 1);
 }
 
+static struct fm_table_decl hyp_decl;
+
 static struct fm_trace_ctx ctx4(void)
 {
 	struct fm_trace_ctx c;
 
 	memset(&c, 0, sizeof(c));
+	memset(&hyp_decl, 0, sizeof(hyp_decl));
 	c.ncpus = 4;
-	c.ntables = 1;
-	strcpy(c.tables[0].name, "hyp");
-	c.tables[0].regime = FM_REGIME_EL2;
-	c.tables[0].shared = true;
-	c.tables[0].cpus[0] = 0xf;
+	c.ntables = c.tables_cap = 1;
+	c.tables = &hyp_decl;
+	strcpy(hyp_decl.name, "hyp");
+	hyp_decl.regime = FM_REGIME_EL2;
+	hyp_decl.shared = true;
+	hyp_decl.cpus[0] = 0xf;
 	return c;
 }
 
@@ -38,7 +42,7 @@ static struct fm_event pte(unsigned cpu, uint64_t va, unsigned level, uint64_t o
 {
 	struct fm_event e = {.type = FM_EV_PTE,
 			     .cpu = (uint16_t)cpu,
-			     .level = (uint8_t)level,
+			     .level = (int8_t)level,
 			     .va = va,
 			     .old = old,
 			     .new = new};

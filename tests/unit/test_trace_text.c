@@ -17,6 +17,7 @@ static int parse_n(const char *text, size_t len, struct fm_event *evs, int max)
 	int n = 0, rc;
 
 	err.msg[0] = '\0';
+	fm_ctx_free(&ctx);
 	if (!len)
 		f = fopen("/dev/null", "r");
 	r = trace_text_open(f, "t.trace", &ctx, &err);
@@ -186,6 +187,112 @@ static void writer_zero_range_operand(void)
 	free(out);
 }
 
+
+/* DESIGN.md section 3a: every addition parsed, and written back as it was read. */
+static void additions_3a(void)
+{
+	const char *t = "fixmap-trace 1\n"
+			"cpus 2\n"
+			"table host regime=el20 dynamic asid=1\n"
+			"table big regime=el2 shared cpus=0-1 lpa2\n"
+			"table g16 regime=el1 private cpus=1 granule=16k\n"
+			"c0 use table=host pc=0xffff800008001000\n"
+			"c0 pte va=0x0 level=-1 old=0x41000003 new=0x0 table=big pc=0x1234\n"
+			"c1 lost count=7\n"
+			"table s2-0x48000000 regime=s2 dynamic vmid=3\n"
+			"c1 use table=s2-0x48000000\n"
+			"c0 unseen va=0x80004000 level=3 new=0x41004743 table=g16\n"
+			"c1 access va=0x400000 table=host\n"
+			"c1 tlbi vale2is va=0x80004000 pc=0x40\n"
+			"cut\n";
+	struct fm_event ev[16];
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f;
+	int n = parse(t, ev, 16);
+
+	CHECK(n == 9);
+	CHECK(ctx.ntables == 4 && ctx.cut);
+	CHECK(ctx.tables[0].dynamic && ctx.tables[0].regime == FM_REGIME_EL20);
+	CHECK(ctx.tables[0].has_asid && ctx.tables[0].asid == 1 && !ctx.tables[0].has_vmid);
+	CHECK(ctx.tables[1].granule == FM_GRANULE_4K && ctx.tables[1].lpa2);
+	CHECK(ctx.tables[2].granule == FM_GRANULE_16K && !ctx.tables[2].lpa2);
+	CHECK(ctx.tables[3].has_vmid && ctx.tables[3].vmid == 3);
+	CHECK(ev[0].type == FM_EV_USE && ev[0].table == 0 && (ev[0].flags & FM_EVF_PC));
+	CHECK_EQ_U64(ev[0].pc, 0xffff800008001000ull);
+	CHECK(ev[1].type == FM_EV_PTE && ev[1].level == -1 && ev[1].table == 1);
+	CHECK(ev[2].type == FM_EV_LOST && ev[2].arg == 7 && ev[2].cpu == 1);
+	CHECK(ev[3].type == FM_EV_TABLE && ev[3].table == 3 && ev[3].line == 9);
+	CHECK(ev[4].type == FM_EV_USE && ev[4].table == 3);
+	CHECK(ev[5].type == FM_EV_UNSEEN && ev[5].level == 3 && ev[5].new == 0x41004743);
+	CHECK(ev[6].type == FM_EV_ACCESS && (ev[6].flags & FM_EVF_TABLE) && ev[6].table == 0);
+	CHECK(ev[7].type == FM_EV_TLBI && ev[7].pc == 0x40);
+	CHECK(ev[8].type == FM_EV_CUT);
+	/* Written back: the header as it was before the first event, the rest in place. */
+	struct fm_trace_ctx hdr = ctx;
+	hdr.ntables = 3;
+	hdr.cut = false;
+	f = open_memstream(&out, &len);
+	trace_text_write_header(f, &hdr);
+	for (int i = 0; i < n; i++)
+		trace_text_write_event(f, &ctx, &ev[i]);
+	fclose(f);
+	CHECK_STR(out, "fixmap-trace 1\n"
+		       "cpus 2\n"
+		       "table host regime=el20 dynamic asid=1\n"
+		       "table big regime=el2 shared cpus=0-1 lpa2\n"
+		       "table g16 regime=el1 private cpus=1 granule=16k\n"
+		       "c0 use table=host pc=0xffff800008001000\n"
+		       "c0 pte va=0x0 level=-1 old=0x41000003 new=0x0 table=big pc=0x1234\n"
+		       "c1 lost count=7\n"
+		       "table s2-0x48000000 regime=s2 dynamic vmid=3\n"
+		       "c1 use table=s2-0x48000000\n"
+		       "c0 unseen va=0x80004000 level=3 new=0x41004743 table=g16\n"
+		       "c1 access va=0x400000 table=host\n"
+		       "c1 tlbi vale2is va=0x80004000 pc=0x40\n"
+		       "cut\n");
+	free(out);
+}
+
+static void additions_3a_errors(void)
+{
+	CHECK(fails_with(H "table a regime=el2 dynamic cpus=0\n",
+			 "t.trace:3: table: a dynamic table takes no cpus="));
+	CHECK(fails_with(H "table a regime=el2 dynamic asid=1\n",
+			 "t.trace:3: table: asid= applies to regime=el1 and el20 only"));
+	CHECK(fails_with(H "table a regime=el20 dynamic vmid=1\n",
+			 "t.trace:3: table: vmid= applies to regime=el1 and s2 only"));
+	CHECK(fails_with(H "table a regime=el2 shared granule=64k lpa2\n",
+			 "t.trace:3: table: lpa2 (TCR.DS = 1) applies to the 4k and 16k"));
+	CHECK(fails_with(H "table a regime=el2 shared granule=8k\n",
+			 "t.trace:3: table: expected granule=4k, 16k or 64k"));
+	CHECK(fails_with(H "c0 pte va=0 level=-1 old=0 new=0\n",
+			 "t.trace:3: pte: table default (4k granule) has no level -1"));
+	CHECK(fails_with(H "table g regime=el2 shared granule=64k\nc0 pte va=0 level=0 old=0 new=0\n",
+			 "t.trace:4: pte: table g (64k granule) has no level 0"));
+	CHECK(fails_with(H "table g regime=el2 shared granule=16k\n"
+			   "c0 pte va=0x1000 level=3 old=0 new=0\n",
+			 "t.trace:4: pte: va=0x1000 is not aligned to the 16 KiB"));
+	CHECK(fails_with(H "c0 pte va=0 level=-2 old=0 new=0\n", "t.trace:3: pte: expected level=-1"));
+	CHECK(fails_with(H "c0 use table=default\n", "t.trace:3: use: table default is not dynamic"));
+	CHECK(fails_with(H "c0 use\n", "t.trace:3: use: expected table=NAME"));
+	CHECK(fails_with(H "c0 lost\n", "t.trace:3: lost: expected count=C"));
+	CHECK(fails_with(H "c0 lost count=0\n", "t.trace:3: lost: count=0"));
+	CHECK(fails_with(H "c0 unseen va=0 level=3\n", "t.trace:3: unseen: expected new="));
+	CHECK(fails_with(H "c0 isb pc=1 pc=2\n", "t.trace:3: pc= given twice"));
+	CHECK(fails_with(H "c0 isb pc=x\n", "t.trace:3: expected a number (decimal or 0x hex) for pc"));
+	CHECK(fails_with(H "cut x\n", "t.trace:3: cut: expected nothing after cut"));
+	CHECK(fails_with(H "cut\nc0 isb\ncut\n", "t.trace:5: cut is declared twice"));
+	CHECK(fails_with(H "c0 isb\nfeature ttl\n", "t.trace:4: 'feature' declarations must come"));
+	CHECK(fails_with(H "c0 isb\ntable a regime=el2 shared\ntable a regime=el2 shared\n",
+			 "t.trace:5: table a is declared twice"));
+	CHECK(fails_with(H "c0 isb\ntable a regime=el2 shared cpus=7\n",
+			 "t.trace:4: table a: cpus= names a CPU beyond cpus 4"));
+	CHECK(fails_with(H "table a regime=el2 shared\ntable b regime=el2 shared\n"
+			   "c0 access va=0 table=c\n",
+			 "t.trace:5: access: table=c is not declared"));
+}
+
 static void header_errors(void)
 {
 	CHECK(fails_with("", "t.trace:1: empty file: expected 'fixmap-trace 1'"));
@@ -215,7 +322,7 @@ static void declaration_errors(void)
 	CHECK(fails_with(H "table a/b regime=el2 shared\n", "t.trace:3: expected 'table NAME"));
 	CHECK(fails_with(H "table a regime=el3 shared\n", "t.trace:3: table: expected regime=el2"));
 	CHECK(fails_with(H "table a shared\n", "t.trace:3: table: expected regime="));
-	CHECK(fails_with(H "table a regime=el2\n", "t.trace:3: table: expected shared or"));
+	CHECK(fails_with(H "table a regime=el2\n", "t.trace:3: table: expected shared, private or dynamic"));
 	CHECK(fails_with(H "table a regime=el2 shared private\n", "t.trace:3: table: give one"));
 	CHECK(fails_with(H "table a regime=el2 private\n", "t.trace:3: table: a private table"));
 	CHECK(fails_with(H "table a regime=el2 shared cpus=0-9\nc0 isb\n",
@@ -251,7 +358,7 @@ static void event_errors(void)
 	CHECK(fails_with(H "c1 dsb ishh\n", "t.trace:3: dsb: expected one domain"));
 	CHECK(fails_with(H "c1 dmb ish st\n", "t.trace:3: dmb: expected one domain"));
 	CHECK(fails_with(H "c1 pte va=0 level=3 old=0\n", "t.trace:3: pte: expected new="));
-	CHECK(fails_with(H "c1 pte va=0 level=4 old=0 new=0\n", "t.trace:3: level 4 is out of"));
+	CHECK(fails_with(H "c1 pte va=0 level=4 old=0 new=0\n", "t.trace:3: pte: expected level=-1, 0, 1, 2 or 3, found level=4"));
 	CHECK(fails_with(H "c1 pte va=0x1000 level=2 old=0 new=0\n",
 			 "t.trace:3: pte: va=0x1000 is not aligned to the 2 MiB"));
 	CHECK(fails_with(H "c1 pte va=0 level=3 old=0 new=0x10000000000000000\n",
@@ -332,5 +439,8 @@ int main(void)
 	RUN(event_errors);
 	RUN(tlbi_errors);
 	RUN(long_lines);
+	RUN(additions_3a);
+	RUN(additions_3a_errors);
+	fm_ctx_free(&ctx);
 	return UNIT_EXIT();
 }
