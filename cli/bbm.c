@@ -175,6 +175,7 @@ struct cpu_state {
 struct tbl {
 	cpuset walkers;
 	struct desc_fmt fmt;
+	uint64_t size[5]; /* bytes an entry translates, by level + 1 (0: no such level) */
 	uint8_t regime;
 	bool dynamic, has_asid, has_vmid;
 	uint16_t asid, vmid;
@@ -242,6 +243,8 @@ static void tbl_init(struct bbm *b, unsigned t)
 	}
 	tb->fmt.regime = (enum fm_regime)tb->regime;
 	tb->minlvl = desc_fmt_min_level(&tb->fmt);
+	for (int l = -1; l <= 3; l++)
+		tb->size[l + 1] = desc_fmt_level_size(&tb->fmt, l);
 }
 
 /* Makes the checker's tables follow the context (declarations between events). */
@@ -263,18 +266,21 @@ static bool tables_sync(struct bbm *b)
 
 static uint64_t lsize(const struct bbm *b, unsigned t, int level)
 {
-	return desc_fmt_level_size(&TB(b, t)->fmt, level);
+	return level >= -1 && level <= 3 ? TB(b, t)->size[level + 1] : 0;
 }
 static uint64_t esize(const struct bbm *b, const struct ent *e) { return lsize(b, e->table, e->level); }
 
-static bool is_table(const struct bbm *b, unsigned t, uint64_t d, int level)
-{
-	return desc_fmt_is_table(&TB(b, t)->fmt, d, level);
-}
-
 static bool is_valid(const struct bbm *b, unsigned t, uint64_t d, int level)
 {
+	/* the common cases inline: a page or table (0b11) at a level the table has */
+	if ((d & 3) == 3 && level >= TB(b, t)->minlvl && level <= 3)
+		return true;
 	return desc_fmt_is_valid(&TB(b, t)->fmt, d, level);
+}
+
+static bool is_table(const struct bbm *b, unsigned t, uint64_t d, int level)
+{
+	return level < 3 && (d & 3) == 3 && is_valid(b, t, d, level);
 }
 
 /* ---- records: pool + open-addressing hash (linear probing, backward-shift delete) ---- */
@@ -1508,7 +1514,6 @@ static void on_pte(struct bbm *b, const struct fm_event *ev)
 	bool oc = cacheable(b, t, ev->old, L), nc = cacheable(b, t, ev->new, L);
 	bool nvalid = is_valid(b, t, ev->new, L);
 	uint32_t x = lookup(b, t, L, va);
-	struct step at = step_of(ev);
 
 	if (!x) {
 		if (!oc && !nvalid)
@@ -1537,6 +1542,7 @@ static void on_pte(struct bbm *b, const struct fm_event *ev)
 			return;
 		e = E(b, x);
 		if (needs_bbm(b, t, L, ev->old, ev->new, &why, &cont)) {
+			struct step at = step_of(ev);
 			if (cont)
 				report(b, R_CONT, e, &at,
 				       "%s on a live entry without break-before-make: write the whole "

@@ -34,6 +34,9 @@ struct trace_reader {
 	unsigned long *table_line;
 	bool *table_all;
 	unsigned table_meta_cap;
+	/* table names -> index + 1, open addressing (rebuilt as tables are added) */
+	uint32_t *thash;
+	unsigned thash_n, thash_tables;
 };
 
 struct fm_table_decl *fm_ctx_add_table(struct fm_trace_ctx *ctx)
@@ -133,6 +136,7 @@ static int next_line(struct trace_reader *r, const char **s, size_t *len, struct
 			r->eof = true;
 		}
 		r->end += got;
+		r->buf[r->end] = '\n'; /* a sentinel after the data: see fast_hex() */
 	}
 }
 
@@ -272,12 +276,56 @@ int trace_text_table(const struct fm_trace_ctx *ctx, const char *name)
 	return -1;
 }
 
-static int find_table(const struct fm_trace_ctx *ctx, struct tok t)
+static uint32_t name_hash(const char *p, size_t n)
 {
-	for (unsigned i = 0; i < ctx->ntables; i++)
-		if (tok_eq(t, ctx->tables[i].name))
-			return (int)i;
-	return -1;
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)p[i]) * 16777619u;
+	return h;
+}
+
+/* Index of the table named t, or -1: hashed, since a recorder declares one per root. */
+static int find_table_r(struct trace_reader *r, struct tok t)
+{
+	const struct fm_trace_ctx *ctx = r->ctx;
+
+	if (ctx->ntables <= 4 || !r->thash || r->thash_tables != ctx->ntables) {
+		if (ctx->ntables > 4 && r->thash_tables != ctx->ntables) {
+			unsigned n = 16;
+			while (n < ctx->ntables * 2)
+				n *= 2;
+			uint32_t *h = n == r->thash_n ? r->thash : calloc(n, sizeof(*h));
+			if (h) {
+				if (h == r->thash)
+					memset(h, 0, n * sizeof(*h));
+				else
+					free(r->thash);
+				r->thash = h;
+				r->thash_n = n;
+				for (unsigned i = 0; i < ctx->ntables; i++) {
+					const char *nm = ctx->tables[i].name;
+					uint32_t j = name_hash(nm, strlen(nm)) & (n - 1);
+					while (h[j])
+						j = (j + 1) & (n - 1);
+					h[j] = i + 1;
+				}
+				r->thash_tables = ctx->ntables;
+			}
+		}
+		if (!r->thash || r->thash_tables != ctx->ntables) {
+			for (unsigned i = 0; i < ctx->ntables; i++)
+				if (tok_eq(t, ctx->tables[i].name))
+					return (int)i;
+			return -1;
+		}
+	}
+	for (uint32_t j = name_hash(t.p, t.n) & (r->thash_n - 1);; j = (j + 1) & (r->thash_n - 1)) {
+		uint32_t x = r->thash[j];
+		if (!x)
+			return -1;
+		if (tok_eq(t, ctx->tables[x - 1].name))
+			return (int)(x - 1);
+	}
 }
 
 static void set_cpu(uint64_t *m, unsigned c) { m[c / 64] |= 1ull << (c % 64); }
@@ -375,7 +423,7 @@ static int parse_table(struct trace_reader *r, struct tok *t, int n, struct fm_e
 			    "expected 'table NAME regime=el2|el1|s2|el20 shared|private|dynamic "
 			    "...' with NAME of letters, digits, _ - . (at most 63)%s%s%s",
 			    n >= 2 ? ", found '" : "", n >= 2 ? q(t[1], b) : "", n >= 2 ? "'" : "");
-	if (find_table(ctx, t[1]) >= 0)
+	if (find_table_r(r, t[1]) >= 0)
 		return perr(r, err, "table %s is declared twice", q(t[1], b));
 	if (ctx->ntables >= FM_MAX_TABLES)
 		return perr(r, err, "too many tables (at most %d)", FM_MAX_TABLES);
@@ -589,6 +637,198 @@ static int finish_decls(struct trace_reader *r, struct fm_err *err)
 static int parse_event(struct trace_reader *r, struct tok *t, int n, struct fm_event *ev,
 		       struct fm_err *err);
 
+
+/*
+ * The fast path for the lines a recorder writes most (pte, dsb, dmb, isb,
+ * tlbi): canonical key order, single spaces, no comment, hexadecimal numbers.
+ * It builds exactly the event parse_event() would and returns 1, or returns 0
+ * for anything else, which then takes the general path (and its messages).
+ */
+static int tlbi_by_name(struct tok t);
+
+bool trace_text_fast_path = true;
+
+static const uint8_t hexval[256] = {
+    ['0'] = 1,	['1'] = 2,  ['2'] = 3,	['3'] = 4,  ['4'] = 5,	['5'] = 6,  ['6'] = 7,
+    ['7'] = 8,	['8'] = 9,  ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14,
+    ['e'] = 15, ['f'] = 16, ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15,
+    ['F'] = 16,
+};
+
+/*
+ * "0x" hex up to a space or the end: the value and the position after it, or
+ * NULL. The digits loop needs no bound: every line in the buffer is followed
+ * by a newline or by the sentinel next_line()'s reads put after the data.
+ */
+static const char *fast_hex(const char *p, const char *end, uint64_t *v)
+{
+	uint64_t x = 0;
+	const char *b;
+	unsigned d;
+
+	if (end - p < 3 || p[0] != '0' || p[1] != 'x')
+		return NULL;
+	for (b = p += 2; (d = hexval[(unsigned char)*p]) != 0; p++)
+		x = x << 4 | (d - 1);
+	if (p == b || p - b > 16 || p > end || (p < end && *p != ' '))
+		return NULL;
+	*v = x;
+	return p;
+}
+
+/* "KEY=" at p: the position after it, or NULL. */
+static const char *fast_key(const char *p, const char *end, const char *key, size_t n)
+{
+	if ((size_t)(end - p) <= n || memcmp(p, key, n))
+		return NULL;
+	return p + n;
+}
+
+/* A barrier domain name (include/arm64/barrier.h) without a table scan: CRm or -1. */
+static int fast_bar(const char *d, size_t n)
+{
+	int dom, type;
+
+	if (n == 2)
+		return !memcmp(d, "sy", 2)   ? BAR_SY
+		       : !memcmp(d, "st", 2) ? BAR_ST
+		       : !memcmp(d, "ld", 2) ? BAR_LD
+					     : -1;
+	if ((n != 3 && n != 5) || d[1] != 's' || d[2] != 'h')
+		return -1;
+	dom = d[0] == 'i' ? BAR_DOM_ISH : d[0] == 'n' ? BAR_DOM_NSH : d[0] == 'o' ? BAR_DOM_OSH : -1;
+	if (dom < 0)
+		return -1;
+	if (n == 3)
+		type = BAR_TYPE_ALL;
+	else if (d[3] == 's' && d[4] == 't')
+		type = BAR_TYPE_ST;
+	else if (d[3] == 'l' && d[4] == 'd')
+		type = BAR_TYPE_LD;
+	else
+		return -1;
+	return dom << 2 | type;
+}
+
+static int fast_event(struct trace_reader *r, const char *s, size_t len, struct fm_event *ev)
+{
+	const char *p = s + 1, *end = s + len;
+	const struct fm_trace_ctx *ctx = r->ctx;
+	unsigned cpu = 0, nd = 0;
+
+	/* cN: no leading zero (the general path words that error) */
+	for (; p < end && *p >= '0' && *p <= '9'; p++, nd++) {
+		cpu = cpu * 10 + (unsigned)(*p - '0');
+		if (nd > 4)
+			return 0;
+	}
+	if (!nd || (nd > 1 && s[1] == '0') || cpu >= ctx->ncpus || p == end || *p != ' ')
+		return 0;
+	p++;
+	memset(ev, 0, sizeof(*ev));
+	ev->cpu = (uint16_t)cpu;
+	if (end - p >= 4 && !memcmp(p, "pte ", 4)) {
+		uint64_t level;
+		const struct fm_table_decl *d;
+		if (!(p = fast_key(p + 4, end, "va=", 3)) || !(p = fast_hex(p, end, &ev->va)) ||
+		    !(p = fast_key(p, end, " level=", 7)) || p == end || *p < '0' || *p > '3')
+			return 0;
+		level = (uint64_t)(*p++ - '0');
+		if (!(p = fast_key(p, end, " old=", 5)) || !(p = fast_hex(p, end, &ev->old)) ||
+		    !(p = fast_key(p, end, " new=", 5)) || !(p = fast_hex(p, end, &ev->new)))
+			return 0;
+		if (p < end && (p = fast_key(p, end, " table=", 7))) {
+			const char *b = p;
+			while (p < end && *p != ' ')
+				p++;
+			struct tok tn = {b, (size_t)(p - b)};
+			int ti = find_table_r(r, tn);
+			if (ti < 0)
+				return 0;
+			ev->table = (uint16_t)ti;
+		} else if (!p || ctx->ntables > 1) {
+			return 0;
+		}
+		if (p < end && end - p > 6 && !memcmp(p, " ptep=", 6)) {
+			if (!(p = fast_hex(p + 6, end, &ev->ptep)))
+				return 0;
+			ev->flags |= FM_EVF_PTEP;
+		}
+		if (p < end) {
+			if (end - p < 4 || memcmp(p, " pc=", 4) || !(p = fast_hex(p + 4, end, &ev->pc)) ||
+			    p != end)
+				return 0;
+			ev->flags |= FM_EVF_PC;
+		}
+		d = &ctx->tables[ev->table];
+		struct desc_fmt f = table_fmt(d);
+		uint64_t sz = desc_fmt_level_size(&f, (int)level);
+		if (!sz || (ev->va & (sz - 1)))
+			return 0;
+		ev->type = FM_EV_PTE;
+		ev->level = (int8_t)level;
+		return 1;
+	}
+	if (end - p >= 3 && p[0] == 'd' && (p[1] == 's' || p[1] == 'm') && p[2] == 'b') {
+		char dom[8] = {0};
+		const char *b = p + 4;
+		if (end - p < 5 || p[3] != ' ')
+			return 0;
+		for (p = b; p < end && *p != ' '; p++)
+			if (p - b >= 7)
+				return 0;
+		memcpy(dom, b, (size_t)(p - b));
+		int crm = fast_bar(dom, (size_t)(p - b));
+		if (crm < 0)
+			return 0;
+		ev->type = b[-3] == 's' ? FM_EV_DSB : FM_EV_DMB;
+		ev->bar = (uint8_t)crm;
+	} else if (end - p > 10 && !memcmp(p, "access va=", 10)) {
+		if (!(p = fast_hex(p + 10, end, &ev->va)))
+			return 0;
+		if (end - p >= 5 && !memcmp(p, " exec", 5) && (p + 5 == end || p[5] == ' ')) {
+			p += 5;
+			ev->flags |= FM_EVF_EXEC;
+		}
+		ev->type = FM_EV_ACCESS;
+	} else if (end - p >= 3 && !memcmp(p, "isb", 3)) {
+		p += 3;
+		ev->type = FM_EV_ISB;
+		ev->bar = BAR_SY;
+	} else if (end - p > 5 && !memcmp(p, "tlbi ", 5)) {
+		const char *b = p + 5;
+		for (p = b; p < end && *p != ' '; p++)
+			;
+		struct tok on = {b, (size_t)(p - b)};
+		int op = tlbi_by_name(on);
+		if (op < 0)
+			return 0;
+		unsigned f = arm64_tlbi_flags((unsigned)op);
+		if (f & (TLBI_F_VA | TLBI_F_IPA)) {
+			uint64_t va;
+			if (f & TLBI_F_RANGE)
+				return 0;
+			if (!(p = fast_key(p, end, " va=", 4)) || !(p = fast_hex(p, end, &va)))
+				return 0;
+			ev->arg = arm64_tlbi_encode((unsigned)op, va, 0, 0);
+		} else if (f & (TLBI_F_ASID | TLBI_F_RANGE)) {
+			return 0;
+		}
+		ev->type = FM_EV_TLBI;
+		ev->tlbi = (uint16_t)op;
+		ev->va = arm64_tlbi_addr((unsigned)op, ev->arg);
+	} else {
+		return 0;
+	}
+	if (p < end) {
+		if (end - p < 4 || memcmp(p, " pc=", 4) || !(p = fast_hex(p + 4, end, &ev->pc)) ||
+		    p != end)
+			return 0;
+		ev->flags |= FM_EVF_PC;
+	}
+	return 1;
+}
+
 /* A declaration between events, handed to the consumer like an event. */
 static void decl_event(struct trace_reader *r, struct fm_event *ev, enum fm_ev_type type)
 {
@@ -610,6 +850,12 @@ static int read_item(struct trace_reader *r, struct fm_event *ev, struct fm_err 
 	int rc, n;
 
 	while ((rc = next_line(r, &s, &len, err)) == 1) {
+		if (trace_text_fast_path && !r->in_decls && len > 4 && s[0] == 'c' &&
+		    fast_event(r, s, len, ev)) {
+			ev->line = r->line > UINT32_MAX ? UINT32_MAX : (uint32_t)r->line;
+			ev->seq = ++r->nevents;
+			return 1;
+		}
 		if ((n = tokenize(r, s, len, t, err)) < 0)
 			return -1;
 		if (n == 0)
@@ -700,7 +946,7 @@ struct trace_reader *trace_text_open(FILE *f, const char *name, struct fm_trace_
 	r->ctx = ctx;
 	r->in_decls = true;
 	r->cap = READ_CHUNK + TRACE_TEXT_MAX_LINE + 1;
-	r->buf = malloc(r->cap);
+	r->buf = malloc(r->cap + 1); /* + the sentinel after the data */
 	if (!r->buf) {
 		fm_err_set(err, "%s: out of memory", name);
 		goto fail;
@@ -759,6 +1005,7 @@ void trace_text_close(struct trace_reader *r)
 	free(r->buf);
 	free(r->table_line);
 	free(r->table_all);
+	free(r->thash);
 	free(r);
 }
 
@@ -880,7 +1127,7 @@ static int event_table(struct trace_reader *r, const struct kv *kv, const char *
 	char b[176];
 
 	if (kv->seen) {
-		int ti = find_table(r->ctx, kv->val);
+		int ti = find_table_r(r, kv->val);
 		if (ti < 0)
 			return perr(r, err, "%s: table=%s is not declared", what, q(kv->val, b));
 		ev->table = (uint16_t)ti;

@@ -9,6 +9,7 @@
 #ifndef FIXMAP_TRACE_TEXT_H
 #define FIXMAP_TRACE_TEXT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -44,6 +45,12 @@ size_t trace_text_format_table(const struct fm_trace_ctx *ctx, unsigned i, char 
 /* One event as its trace line, without newline; returns the length like snprintf. */
 size_t trace_text_format_event(const struct fm_trace_ctx *ctx, const struct fm_event *ev, char *buf,
 			       size_t n);
+
+/*
+ * The reader parses the most common event lines on a fast path that gives
+ * exactly what the general parser gives; tests turn it off to compare the two.
+ */
+extern bool trace_text_fast_path;
 
 /* Index of a declared table by name, or -1. */
 int trace_text_table(const struct fm_trace_ctx *ctx, const char *name);

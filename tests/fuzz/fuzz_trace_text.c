@@ -143,6 +143,52 @@ static void round_trip(const struct fm_trace_ctx *ctx, const struct fm_trace_ctx
 	free(text);
 }
 
+/*
+ * The reader's fast path must give exactly what the general parser gives: the
+ * same items and the same error (message and line), on any input.
+ */
+static void fast_path_same(const uint8_t *data, size_t size)
+{
+	static struct fm_event a[MAX_EVENTS];
+	struct fm_err ea = {{0}}, eb = {{0}};
+	struct fm_trace_ctx ca, cb;
+	struct trace_reader *ra, *rb;
+	struct fm_event ev;
+	size_t na = 0, nb = 0;
+	int rca = -1, rcb = -1;
+	FILE *fa = size ? fmemopen((void *)data, size, "r") : fopen("/dev/null", "r");
+	FILE *fb = size ? fmemopen((void *)data, size, "r") : fopen("/dev/null", "r");
+
+	if (!fa || !fb)
+		abort();
+	trace_text_fast_path = true;
+	ra = trace_text_open(fa, "t", &ca, &ea);
+	if (ra) {
+		while ((rca = trace_text_next(ra, &ev, &ea)) == 1 && na < MAX_EVENTS)
+			a[na++] = ev;
+		trace_text_close(ra);
+		fm_ctx_free(&ca);
+	}
+	trace_text_fast_path = false;
+	rb = trace_text_open(fb, "t", &cb, &eb);
+	if (!!ra != !!rb)
+		abort();
+	if (rb) {
+		while ((rcb = trace_text_next(rb, &ev, &eb)) == 1 && nb < MAX_EVENTS) {
+			if (nb >= na || memcmp(&a[nb], &ev, sizeof(ev)))
+				abort();
+			nb++;
+		}
+		trace_text_close(rb);
+		fm_ctx_free(&cb);
+	}
+	trace_text_fast_path = true;
+	if (na != nb || rca != rcb || strcmp(ea.msg, eb.msg))
+		abort();
+	fclose(fa);
+	fclose(fb);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -155,6 +201,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FILE *f;
 	int rc;
 
+	fast_path_same(data, size);
 	f = size ? fmemopen((void *)data, size, "r") : fopen("/dev/null", "r");
 	if (!f)
 		abort();
