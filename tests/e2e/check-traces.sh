@@ -28,7 +28,7 @@ for t in tests/traces/*.trace; do
 		fail "$name" "expected [${want% }], got [${got% }] $(head -c 300 "$TMP/err")"
 	elif [ "$rc" -ne "$exp_rc" ]; then
 		fail "$name" "exit status $rc, expected $exp_rc"
-	elif ! printf '%s\n' "$out" | tail -1 | grep -q '^{"summary":{"events":[0-9]*,"errors":'"$errors"',"warnings":'; then
+	elif ! printf '%s\n' "$out" | tail -1 | grep -Eq '^\{"summary":\{"events":[0-9]+,("lost":[0-9]+,)?"errors":'"$errors"',"warnings":'; then
 		fail "$name" "bad summary line: $(printf '%s\n' "$out" | tail -1)"
 	else
 		pass "$name"
