@@ -66,7 +66,11 @@ err_case() { # name expected-text args...
 err_case err-regime "'el3'" $FM dump --mem "$MEM" --regime el3 $REGS
 err_case err-no-target "no target" $FM dump --regime el2 $REGS
 err_case err-no-regs "give --ttbr" $FM dump --mem "$MEM" --regime el2
-err_case err-64k "64K" $FM dump --mem "$MEM" --regime el2 --ttbr 0x40001000 --tcr 0x80857519 --mair 0
+# a TCR that contradicts itself is refused naming the field
+err_case err-ds-64k "TCR_EL2.DS = 1 with the 64K granule" $FM dump --mem "$MEM" --regime el2 --ttbr 0x40001000 --tcr 0x180857519 --mair 0
+err_case err-tg-reserved "TCR_EL2.TG0 = 3" $FM dump --mem "$MEM" --regime el2 --ttbr 0x40001000 --tcr 0x8085f519 --mair 0
+err_case err-t0sz "TCR_EL2.T0SZ = 12" $FM walk --mem "$MEM" --ttbr 0x40001000 --tcr 0x8085350c --mair 0 0x1000
+err_case err-sl0 "VTCR_EL2: SL2:SL0" $FM dump --mem "$MEM" --regime s2 --vttbr 0x40001000 --vtcr 0x2000355d0
 err_case err-range "'1-0'" $FM dump --mem "$MEM" --regime el2 $REGS --range 1-0
 err_case err-base "'xyz'" $FM dump --mem "$MEM@xyz" --regime el2 $REGS
 err_case err-walk-va "'0xg'" $FM walk --mem "$MEM" $REGS 0xg

@@ -114,7 +114,7 @@ static void slot_table_text(void)
 static void el2_table_from_agent_registers(void)
 {
 	CHECK(run("--regime", "el2", NULL, NULL) == 0);
-	CHECK(strstr(out, "# el2 TTBR0_EL2=0x40010000 TCR_EL2=0x80853519 MAIR=0xff00: 39-bit"));
+	CHECK(strstr(out, "# el2 TTBR0_EL2=0x40010000 TCR_EL2=0x80853519 MAIR=0xff00: 4k granule, 39-bit"));
 	CHECK(strstr(out, "0x0000000080000000-0x0000000080001000         4K L3  0x40020000   RW SHD AF "
 			  "MEM/NORMAL"));
 	/* a command-line value wins over the agent's */
