@@ -77,5 +77,21 @@ err_case err-walk-va "'0xg'" $FM walk --mem "$MEM" $REGS 0xg
 err_case err-walk-outside "outside" $FM walk --mem "$MEM" $REGS 0x8000000000
 err_case err-root-outside "start table" $FM dump --mem "$MEM" --regime el2 --ttbr 0x50000000 --tcr 0x80853519 --mair 0
 err_case err-option "--bogus" $FM walk --bogus
+
+# a table whose 512 entries all point at itself (48-bit, from level 0): refused
+# by the reference cap at once (it built 512^3 references before)
+LOOP=$TMP/loop
+truncate -s 64K "$LOOP"
+for i in $(seq 0 511); do printf '\x03\x10\x00\x40\x00\x00\x00\x00'; done |
+	dd of="$LOOP" bs=1 seek=$((0x1000)) conv=notrunc status=none
+t0=$(date +%s%N)
+e=$($FM dump --mem "$LOOP" --regime el2 --ttbr 0x40001000 --tcr 0x80853510 --mair 0 2>&1 >/dev/null)
+rc=$?
+ms=$((($(date +%s%N) - t0) / 1000000))
+if [ $rc -eq 2 ] && echo "$e" | grep -q "references to level 2 tables" && [ $ms -lt 1000 ]; then
+	pass "err-self-reference (${ms} ms)"
+else
+	fail err-self-reference "rc=$rc ${ms} ms: $e"
+fi
 $FM dump -h | grep -q -- '--regime' && pass dump-help || fail dump-help
 finish
