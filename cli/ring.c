@@ -122,7 +122,7 @@ int ring_record_to_event(const struct fixmap_rec_event *rec, unsigned cpu, struc
 		ev->va = a[1];
 		ev->old = a[2];
 		ev->new = a[3];
-		ev->level = (uint8_t)(int8_t)level; /* two's complement: (int8_t)ev->level */
+		ev->level = (int8_t)level;
 		ev->flags = FM_EVF_PTEP;
 		ev->table = 0; /* the agent's one shared EL2 table (agent_trace_ctx) */
 		return 0;

@@ -74,7 +74,7 @@ static void seq_add(char *seq, const char *step)
 /* The format of the table a pte event stores into, as the trace context declares it. */
 static struct desc_fmt pte_fmt(const struct view_model *m, const struct fm_event *ev)
 {
-	if (m->ctx && ev->table < m->ctx->ntables)
+	if (m->ctx && m->ctx->tables && ev->table < m->ctx->ntables)
 		return desc_fmt_of_table(&m->ctx->tables[ev->table]);
 	return desc_fmt_4k(FM_REGIME_EL2);
 }
