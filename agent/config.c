@@ -18,6 +18,9 @@ void config_defaults(struct agent_cfg *cfg)
 	cfg->iters = 0;
 	cfg->pool_pages = CONFIG_DEFAULT_POOL;
 	cfg->fault = 0;
+	cfg->page_shift = 12;
+	cfg->lpa2 = 0;
+	cfg->vhe = 0;
 }
 
 const char *config_mode_name(unsigned mode)
@@ -129,8 +132,29 @@ static int config_word(const char *w, size_t len, unsigned ncpus_max, struct age
 			return -1;
 		}
 		cfg->fault = 1;
+	} else if (word_is(w, klen, "fixmap.granule")) {
+		if (word_is(val, vlen, "4k"))
+			cfg->page_shift = 12;
+		else if (word_is(val, vlen, "16k"))
+			cfg->page_shift = 14;
+		else if (word_is(val, vlen, "64k"))
+			cfg->page_shift = 16;
+		else {
+			err->why = "the granule is 4k, 16k or 64k";
+			return -1;
+		}
+	} else if (word_is(w, klen, "fixmap.lpa2") || word_is(w, klen, "fixmap.vhe")) {
+		if (!parse_u64(val, vlen, &v) || v > 1) {
+			err->why = "expected 0 or 1";
+			return -1;
+		}
+		if (klen == 11)
+			cfg->lpa2 = (uint32_t)v;
+		else
+			cfg->vhe = (uint32_t)v;
 	} else {
-		err->why = "unknown option (fixmap.mode, fixmap.iters, fixmap.pool, fixmap.fault)";
+		err->why = "unknown option (fixmap.mode, fixmap.iters, fixmap.pool, fixmap.fault, "
+			   "fixmap.granule, fixmap.lpa2, fixmap.vhe)";
 		return -1;
 	}
 	return 0;
@@ -155,6 +179,13 @@ int config_parse_cmdline(const char *s, size_t len, unsigned ncpus_max, struct a
 			continue;
 		if (config_word(s + start, wl, ncpus_max, &tmp, err))
 			return -1;
+	}
+	if (tmp.lpa2 && tmp.page_shift == 16) {
+		/* The whole line is the culprit: point at fixmap.lpa2's word. */
+		err->why = "LPA2 (fixmap.lpa2=1) is defined for the 4k and 16k granules only";
+		err->word = "fixmap.lpa2=1";
+		err->len = 13;
+		return -1;
 	}
 	*cfg = tmp;
 	return 0;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The workload's configuration: from the kernel command line at boot
- * (fixmap.mode=, fixmap.iters=, fixmap.pool=) and from the control block at
+ * (fixmap.mode=, fixmap.iters=, fixmap.pool=, fixmap.granule=, fixmap.lpa2=,
+ * fixmap.vhe=) and from the control block at
  * run time. Pure functions: unit-tested on the host.
  */
 #ifndef AGENT_CONFIG_H
@@ -20,6 +21,11 @@ struct agent_cfg {
 	uint64_t iters; /* per CPU, 0 = forever */
 	uint32_t pool_pages;
 	uint32_t fault; /* fixmap.fault=abort: CPU 0 touches an unmapped address (tests the vectors) */
+	/* The shared table's format, boot only: fixmap.granule=4k|16k|64k, fixmap.lpa2=0|1,
+	 * fixmap.vhe=0|1 (HCR_EL2.E2H = 1, the EL2&0 regime). */
+	uint32_t page_shift; /* 12, 14, 16 */
+	uint32_t lpa2;
+	uint32_t vhe;
 };
 
 /* Where parsing stopped: the offending word and why. */
@@ -39,8 +45,9 @@ const char *config_mode_name(unsigned mode);
 /*
  * Parses a command line (len bytes, need not be NUL-terminated). Words not
  * starting with "fixmap." belong to someone else and are skipped; an unknown
- * fixmap.* option or a malformed value is an error. cfg changes only on
- * success. 0 or -1 with *err filled.
+ * fixmap.* option or a malformed value is an error, and so is LPA2 with the 64K
+ * granule (LPA2 is defined for 4K and 16K). cfg changes only on success. 0 or
+ * -1 with *err filled.
  */
 int config_parse_cmdline(const char *s, size_t len, unsigned ncpus_max, struct agent_cfg *cfg,
 			 struct config_err *err);

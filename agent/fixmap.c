@@ -7,25 +7,27 @@
 int fixmap_setup(struct mmu *m, unsigned n, uint64_t *pteps[])
 {
 	for (unsigned i = 0; i < n; i++) {
-		pteps[i] = mmu_entry(m, FIXMAP_VA + i * PAGE_SIZE, FIXMAP_SLOT_LEVEL);
+		pteps[i] = mmu_entry(m, FIXMAP_VA + i * m->page_size, FIXMAP_SLOT_LEVEL);
 		if (!pteps[i])
 			return -1;
 	}
 	/* All slots in one level-3 table: the table every CPU walks. */
 	for (unsigned i = 1; i < n; i++)
-		if (((uintptr_t)pteps[i] & ~(PAGE_SIZE - 1)) != ((uintptr_t)pteps[0] & ~(PAGE_SIZE - 1)))
+		if (((uintptr_t)pteps[i] & ~(m->page_size - 1)) !=
+		    ((uintptr_t)pteps[0] & ~(m->page_size - 1)))
 			return -1;
 	return 0;
 }
 
 uint64_t fixmap_tlbi_arg(const struct fixmap_slot *s, enum fixmap_mode mode)
 {
+	unsigned ps = s->page_shift ? s->page_shift : 12;
 	uint64_t ttl = 0;
 
 	if (mode == FIXMAP_MODE_bad_ttl)
-		ttl = TTL_4K(2); /* the injected fault: the slot is a level-3 entry */
+		ttl = TTL_GRANULE(ps, 2); /* the injected fault: the slot is a level-3 entry */
 	else if (s->has_ttl)
-		ttl = TTL_4K(FIXMAP_SLOT_LEVEL);
+		ttl = TTL_GRANULE(ps, FIXMAP_SLOT_LEVEL);
 	return ((s->va >> 12) & 0xfffffffffffull) | ttl << 44;
 }
 
@@ -42,9 +44,10 @@ static void fixmap_publish(struct fixmap_slot *s, uint64_t desc, int mapped)
 
 uint64_t fixmap_map(struct fixmap_slot *s, uint64_t pa, enum fixmap_mode mode)
 {
-	uint64_t desc = (pa & PTE_OA_MASK) | FIXMAP_PTE_ATTR;
+	uint64_t page = 1ull << (s->page_shift ? s->page_shift : 12);
+	uint64_t desc = (pa & PTE_OA_MASK) | (s->attr ? s->attr : FIXMAP_PTE_ATTR);
 
-	if (pa & (PAGE_SIZE - 1) || (fixmap_mapped(s) && mode != FIXMAP_MODE_no_break))
+	if (pa & (page - 1) || (fixmap_mapped(s) && mode != FIXMAP_MODE_no_break))
 		return 0;
 	ev_pte(s->ptep, s->va, FIXMAP_SLOT_LEVEL, desc);
 	/* Make the new entry visible to every CPU's walks before it is used. */

@@ -22,15 +22,19 @@
 
 /* TLBI TTL hints, 4K granule (D8.17.2.1 / REFERENCE): 0b01 granule, level in [1:0]. */
 #define TTL_4K(level) (0x4u | (level))
+/* TTL[3:2] is the granule: 0b01 4K, 0b10 16K, 0b11 64K; TTL[1:0] the level (D8.17). */
+#define TTL_GRANULE(page_shift, level) ((((page_shift) - 10u) / 2u) << 2 | (level))
 
 struct fixmap_slot {
 	uint64_t *ptep;          /* the slot's level-3 entry */
 	uint64_t va;             /* the slot's VA */
 	struct fixmap_cpu *pub;  /* where the slot's state is published (may be NULL) */
 	bool has_ttl;            /* FEAT_TTL: TLBI level hints are honoured */
+	unsigned page_shift;     /* the table's granule: 12 (0 means 12), 14 or 16 */
+	uint64_t attr;           /* leaf attributes in the table's format; 0: FIXMAP_PTE_ATTR */
 };
 
-/* Creates the level-3 entries of n slots (one shared level-3 table). 0 or -1. */
+/* Creates the level-3 entries of n slots, one granule apart (one shared level-3 table). 0 or -1. */
 int fixmap_setup(struct mmu *m, unsigned n, uint64_t *pteps[]);
 
 /*

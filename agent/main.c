@@ -27,12 +27,13 @@
 #define EXIT_EXCEPTION 3
 
 #define RAM_MAX (1ull << 30) /* one level-1 entry of 2 MiB blocks */
-#define TABLE_PAGES 8
+#define TABLE_PAGES 8        /* of the largest granule: 64 KiB each */
+#define TABLE_GRANULE_MAX 65536
 #define DTB_MAX (2u << 20)
 
 /* Read by start.S (secondaries) with their MMU off: written by CPU 0 before its MMU is on. */
 struct agent_mmu_regs {
-	uint64_t mair, tcr, ttbr, sctlr;
+	uint64_t mair, tcr, ttbr, sctlr, hcr; /* offsets 0, 8, 16, 24, 32 (start.S) */
 } agent_mmu_regs;
 
 struct agent_cpu {
@@ -49,7 +50,8 @@ void secondary_entry(void);
 
 extern uint8_t __image_end[];
 
-static uint8_t table_pages[TABLE_PAGES * PAGE_SIZE] __attribute__((aligned(4096)));
+static uint8_t table_pages[TABLE_PAGES * TABLE_GRANULE_MAX]
+	__attribute__((aligned(TABLE_GRANULE_MAX)));
 static uint8_t pool[FIXMAP_MAX_POOL_PAGES * PAGE_SIZE]
 	__attribute__((aligned(4096), section(".pool")));
 static struct mmu mmu;
@@ -186,9 +188,44 @@ static void read_dtb(uint64_t x0, struct agent_cfg *cfg, uint64_t *ram_size)
 	}
 }
 
-static void build_tables(uint64_t ram_size)
+/*
+ * The table's format from the command line, if this CPU has it (ID_AA64MMFR0_EL1
+ * TGran4 [31:28], TGran64 [27:24], TGran16 [23:20]; ID_AA64MMFR1_EL1.VH [11:8], D19).
+ * Ends the run otherwise.
+ */
+static struct mmu_fmt table_format(const struct agent_cfg *cfg)
 {
-	uint64_t ram = ram_size & ~(MMU_LEVEL_SIZE(2) - 1);
+	uint64_t mmfr0 = read_sysreg(id_aa64mmfr0_el1), mmfr1 = read_sysreg(id_aa64mmfr1_el1);
+	unsigned t4 = (mmfr0 >> 28) & 0xf, t64 = (mmfr0 >> 24) & 0xf, t16 = (mmfr0 >> 20) & 0xf;
+	struct mmu_fmt f = {.page_shift = cfg->page_shift, .lpa2 = cfg->lpa2, .vhe = cfg->vhe};
+	bool ok;
+
+	switch (f.page_shift) {
+	case 14:
+		ok = t16 != 0 && (!f.lpa2 || t16 == 2);
+		break;
+	case 16:
+		ok = t64 != 0xf;
+		break;
+	default:
+		ok = t4 != 0xf && (!f.lpa2 || t4 == 1);
+		break;
+	}
+	if (!ok) {
+		say("this CPU does not have the granule (or LPA2) fixmap.granule/fixmap.lpa2 ask for");
+		agent_exit(EXIT_SETUP);
+	}
+	if (f.vhe && !((mmfr1 >> 8) & 0xf)) {
+		say("this CPU has no VHE (fixmap.vhe=1)");
+		agent_exit(EXIT_SETUP);
+	}
+	return f;
+}
+
+static void build_tables(uint64_t ram_size, const struct agent_cfg *cfg)
+{
+	uint64_t ram = ram_size & ~((2ull << 20) - 1);
+	struct mmu_fmt f = table_format(cfg);
 
 	if (ram > RAM_MAX)
 		ram = RAM_MAX;
@@ -196,8 +233,8 @@ static void build_tables(uint64_t ram_size)
 		say("the image does not fit in RAM");
 		agent_exit(EXIT_SETUP);
 	}
-	if (mmu_init(&mmu, table_pages, TABLE_PAGES) ||
-	    mmu_map(&mmu, UART_BASE, UART_BASE, MMU_LEVEL_SIZE(2), PTE_ATTR_DEVICE) ||
+	if (mmu_init_fmt(&mmu, table_pages, sizeof(table_pages), &f) ||
+	    mmu_map(&mmu, UART_BASE, UART_BASE, 2ull << 20, PTE_ATTR_DEVICE) ||
 	    mmu_map(&mmu, RAM_BASE, RAM_BASE, ram, PTE_ATTR_NORMAL) ||
 	    fixmap_setup(&mmu, FIXMAP_MAX_CPUS, slot_pteps)) {
 		say("cannot build the EL2 stage-1 table");
@@ -207,12 +244,8 @@ static void build_tables(uint64_t ram_size)
 
 static uint64_t tcr_value(void)
 {
-	uint64_t ps = MMFR0_PARANGE(read_sysreg(id_aa64mmfr0_el1));
-
-	if (ps > 5)
-		ps = 5; /* 48 bits: 52-bit output needs LPA/LPA2 descriptors */
-	/* RES1 [31] [23]; PS [18:16]; TG0 4K; SH0 inner; ORGN0/IRGN0 WB RA WA; T0SZ (D19.2.131). */
-	return 1ull << 31 | 1ull << 23 | ps << 16 | 3ull << 12 | 1ull << 10 | 1ull << 8 | MMU_T0SZ;
+	/* PS [18:16] (IPS with E2H = 1) from the PA range, capped at 48 bits by mmu_tcr. */
+	return mmu_tcr(&mmu, MMFR0_PARANGE(read_sysreg(id_aa64mmfr0_el1)));
 }
 
 /* Per-CPU part of the shared area, then start recording on this CPU. */
@@ -223,9 +256,11 @@ static void cpu_online(unsigned n)
 
 	me->cpu = n;
 	me->slot.ptep = slot_pteps[n];
-	me->slot.va = FIXMAP_VA + n * PAGE_SIZE;
+	me->slot.va = FIXMAP_VA + n * mmu.page_size;
 	me->slot.pub = c;
 	me->slot.has_ttl = has_ttl;
+	me->slot.page_shift = mmu.fmt.page_shift;
+	me->slot.attr = mmu_leaf_attr(&mmu, FIXMAP_PTE_ATTR);
 	c->slot_va = me->slot.va;
 	c->pte_pa = (uint64_t)(uintptr_t)slot_pteps[n];
 	c->pte = *slot_pteps[n];
@@ -318,6 +353,8 @@ static void iteration(struct agent_cpu *me, const struct agent_cfg *cfg, uint64_
 	static const unsigned offs[4] = {0, 170, 341, 511};
 	uint64_t per = cfg->pool_pages / ncpus;
 	uint64_t pa = (uint64_t)(uintptr_t)pool + ((i % per) * ncpus + me->cpu) * PAGE_SIZE;
+	/* 16K/64K slots map the granule page holding this CPU's 4 KiB page. */
+	uint64_t base = pa & ~(mmu.page_size - 1);
 	enum fixmap_mode mode = cfg->mode;
 	volatile uint64_t *v, *p = (volatile uint64_t *)(uintptr_t)pa;
 	uint64_t va;
@@ -325,11 +362,12 @@ static void iteration(struct agent_cpu *me, const struct agent_cfg *cfg, uint64_
 	/* Leaving no-break mode: its last mapping is still there. */
 	if (mode != FIXMAP_MODE_no_break && fixmap_mapped(&me->slot))
 		fixmap_unmap(&me->slot, FIXMAP_MODE_broadcast);
-	va = fixmap_map(&me->slot, pa, mode);
+	va = fixmap_map(&me->slot, base, mode);
 	if (!va) {
 		self_check_failed(me, "fixmap_map refused");
 		return;
 	}
+	va += pa - base;
 	v = (volatile uint64_t *)(uintptr_t)va;
 	ev_access(va, 0);
 	for (unsigned k = 0; k < 4; k++)
@@ -423,7 +461,8 @@ void agent_main(uint64_t dtb)
 	config_defaults(&cfg);
 	read_dtb(dtb, &cfg, &ram_size);
 	has_ttl = MMFR2_TTL(read_sysreg(id_aa64mmfr2_el1)) != 0;
-	build_tables(ram_size);
+	build_tables(ram_size, &cfg);
+	agent_mmu_regs.hcr = cfg.vhe ? 1ull << 34 : 0; /* HCR_EL2.E2H: the EL2&0 regime */
 	agent_mmu_regs.mair = MAIR_EL2_VALUE;
 	agent_mmu_regs.tcr = tcr_value();
 	agent_mmu_regs.ttbr = (uint64_t)(uintptr_t)mmu.root;

@@ -67,7 +67,7 @@ cpu_reset_state:
 	ret
 
 /*
- * mmu_on(x0 = struct agent_mmu_regs *): MAIR, TCR, TTBR0, then SCTLR_EL2.
+ * mmu_on(x0 = struct agent_mmu_regs *): HCR, MAIR, TCR, TTBR0, then SCTLR_EL2.
  * Boot-time maintenance, before this CPU can record anything: nothing it
  * has cached from reset may be used (D8.16: TLB contents out of reset are
  * UNKNOWN), so invalidate this CPU's EL2 TLB entries and instruction cache first.
@@ -76,6 +76,9 @@ cpu_reset_state:
 mmu_on:
 	ldp	x1, x2, [x0]
 	ldp	x3, x4, [x0, #16]
+	ldr	x5, [x0, #32]
+	msr	hcr_el2, x5		/* E2H first: it selects TCR_EL2's layout */
+	isb
 	msr	mair_el2, x1
 	msr	tcr_el2, x2
 	msr	ttbr0_el2, x3

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include "agent.h"
 
+#include "desc.h"
+
 #include <inttypes.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -315,6 +317,20 @@ int agent_trace_ctx(const struct agent_state *st, struct fm_trace_ctx *ctx)
 			mmfr2 = st->cpu[i].c.id_aa64mmfr2;
 		any = true;
 		cnp &= st->cpu[i].c.ttbr0_el2 & 1; /* TTBR0_EL2.CnP, bit 0 */
+	}
+	/* The table's format: the EL2&0 regime when the agent runs with HCR_EL2.E2H = 1,
+	 * granule and LPA2 from TCR_EL2 (the agent's first online CPU). */
+	for (unsigned i = 0; i < ncpus && i < st->max_cpus; i++) {
+		struct desc_fmt f;
+
+		if (!st->cpu[i].c.online)
+			continue;
+		if (!desc_fmt_el2(st->cpu[i].c.hcr_el2, st->cpu[i].c.tcr_el2, &f)) {
+			tb->regime = (uint8_t)f.regime;
+			tb->granule = (uint8_t)f.granule;
+			tb->lpa2 = f.lpa2;
+		}
+		break;
 	}
 	if (!online) /* nothing online yet: every CPU may walk the table */
 		for (unsigned i = 0; i < ncpus; i++)

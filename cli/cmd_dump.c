@@ -46,13 +46,15 @@ struct dump_range {
 	uint64_t pa;
 	uint64_t attrbits; /* raw without the output address */
 	uint64_t raw;      /* first entry, decoded when the range is printed */
-	unsigned level;
+	int level;
 	uint64_t entries;
 	struct walk_tattr inherit;
 };
 
 struct dump_state {
 	enum fm_regime regime;
+	const struct walk_cfg *c;
+	struct desc_fmt fmt;
 	uint64_t mair;
 	bool merge;
 	struct dump_range cur;
@@ -63,18 +65,21 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: fixmapctl dump (--gdb HOST:PORT | --mem FILE[@PHYSBASE]) [options]\n"
-		"       fixmapctl dump ... --regime el2|el1|s2 [--no-merge] [--range VA-VA]\n"
+		"       fixmapctl dump ... --regime el2|el20|el1|s2 [--no-merge] [--range VA-VA]\n"
 		"\n"
 		"Without --regime: the agent's per-CPU fixmap slot table (the agent is found\n"
 		"by the symbol fixmap_shared of --elf, or by its magic in RAM): slot VA,\n"
 		"entry PA, descriptor, output address, events and lost per ring, maps/unmaps\n"
 		"and attributes (memory type through the CPU's MAIR_EL2).\n"
 		"With --regime: the whole translation table of the regime, from the\n"
-		"registers of --cpu (TTBR0_EL2; TTBR0_EL1 and TTBR1_EL1; VTTBR_EL2),\n"
-		"walked in physical memory, printed as coalesced ranges.\n"
+		"registers of --cpu (TTBR0_EL2; TTBR0_EL2 and TTBR1_EL2; TTBR0_EL1 and\n"
+		"TTBR1_EL1; VTTBR_EL2), walked in physical memory in the granule and\n"
+		"descriptor format the TCR selects (4K, 16K, 64K; LPA2), printed as\n"
+		"coalesced ranges.\n"
 		"\n"
 		"options:\n"
-		"  --regime R             el2 (TTBR0_EL2), el1 (TTBR0/1_EL1) or s2 (VTTBR_EL2)\n"
+		"  --regime R             el2 (TTBR0_EL2; el20 when HCR_EL2.E2H = 1), el20\n"
+		"                         (EL2&0: TTBR0/1_EL2), el1 (TTBR0/1_EL1) or s2 (VTTBR_EL2)\n"
 		"  --no-merge             one line per leaf entry\n"
 		"  --range LO-HI|LO+SIZE  only this input address range\n"
 		"  --stats                print time, bytes, packets and tables read on stderr\n"
@@ -95,10 +100,18 @@ static size_t tattr_format(const struct walk_tattr *a, enum fm_regime r, char *b
 		len += (size_t)snprintf(buf + len, n - len, "%sPXNT", len ? " " : "");
 	if (a->xn_table && len < n)
 		len += (size_t)snprintf(buf + len, n - len, "%s%s", len ? " " : "",
-					r == FM_REGIME_EL1 ? "UXNT" : "XNT");
+					r == FM_REGIME_EL1 || r == FM_REGIME_EL20 ? "UXNT" : "XNT");
 	if (a->ns_table && len < n)
 		len += (size_t)snprintf(buf + len, n - len, "%sNST", len ? " " : "");
 	return len;
+}
+
+/* JSON only: the translation format every range of the table is in. */
+static void print_fmt(const struct desc_fmt *f)
+{
+	print_str("regime", NULL, desc_regime_name(f->regime));
+	print_str("granule", NULL, desc_granule_name(f->granule));
+	print_bool("lpa2", NULL, f->lpa2);
 }
 
 /* Linux ptdump's size: K, promoted while it divides evenly. */
@@ -138,7 +151,7 @@ static void flush(struct dump_state *s)
 		return;
 	r->open = false;
 	s->ranges++;
-	desc_decode(r->raw, r->level, s->regime, &d);
+	walk_decode(s->c, r->raw, r->level, &d);
 	desc_format(&d, s->mair, attrs, sizeof(attrs));
 	desc_leaf_memtype(&d, s->mair, mt, sizeof(mt));
 	tattr_format(&r->inherit, s->regime, ta, sizeof(ta));
@@ -149,7 +162,7 @@ static void flush(struct dump_state *s)
 	if (r->last != ~0ull)
 		print_text("-0x%016" PRIx64, r->last + 1);
 	print_size(r->last - r->va + 1);
-	print_uint("level", " L%" PRIu64, r->level);
+	print_int("level", " L%" PRId64, r->level);
 	print_hex("pa", "  %#-12" PRIx64, r->pa);
 	print_str("attrs", " %s", attrs);
 	if (ta[0])
@@ -157,6 +170,7 @@ static void flush(struct dump_state *s)
 	print_uint("entries", NULL, r->entries);
 	print_hex("raw", NULL, r->raw);
 	print_str("memtype", NULL, mt);
+	print_fmt(&s->fmt);
 	print_obj_end();
 }
 
@@ -164,7 +178,7 @@ static int on_leaf(const struct walk_entry *e, void *arg)
 {
 	struct dump_state *s = arg;
 	struct dump_range *r = &s->cur;
-	uint64_t attrbits = e->raw & ~(DESC_OA_MASK & ~(e->size - 1));
+	uint64_t attrbits = e->raw & ~desc_fmt_oa_bits(&s->fmt);
 
 	s->leaves++;
 	if (e->fault) {
@@ -173,18 +187,19 @@ static int on_leaf(const struct walk_entry *e, void *arg)
 
 		flush(s);
 		s->faults++;
-		desc_decode(e->raw, e->level, s->regime, &d);
+		walk_decode(s->c, e->raw, e->level, &d);
 		desc_format(&d, s->mair, attrs, sizeof(attrs));
 		print_obj_begin(NULL);
 		print_hex("va", "0x%016" PRIx64, e->va);
 		print_hex("last", NULL, e->va + e->size - 1);
 		print_text("-0x%016" PRIx64, e->va + e->size);
 		print_size(e->size);
-		print_uint("level", " L%" PRIu64, e->level);
+		print_int("level", " L%" PRId64, e->level);
 		print_hex("pa", "  %#-12" PRIx64, e->oa);
 		print_str("attrs", " %s", attrs);
 		print_str("fault", "  <%s>", fault_name(e->fault));
 		print_hex("raw", NULL, e->raw);
+		print_fmt(&s->fmt);
 		print_obj_end();
 		return 0;
 	}
@@ -221,11 +236,12 @@ static int on_table(const struct walk_entry *e, void *arg)
 	print_hex("last", NULL, e->va + e->size - 1);
 	print_text("-0x%016" PRIx64, e->va + e->size);
 	print_size(e->size);
-	print_uint("level", " L%" PRIu64, e->level);
+	print_int("level", " L%" PRId64, e->level);
 	print_str("kind", " table", "table");
 	print_hex("table", " -> %#" PRIx64, e->oa);
 	print_str("fault", "  <%s>", fault_name(e->fault));
 	print_hex("raw", NULL, e->raw);
+	print_fmt(&s->fmt);
 	print_obj_end();
 	return 0;
 }
@@ -241,34 +257,37 @@ static const struct walk_visitor dump_visitor = {
 	.lazy = true, .leaf = on_leaf, .table = on_table, .invalid = on_invalid};
 
 /* Walks one table (one TTBR) and prints its ranges. */
-static int dump_one(struct target *t, const struct dump_opts *o, const char *ttbr_name,
-		    uint64_t ttbr, const char *tcr_name, uint64_t tcr, uint64_t mair, int ttbr1,
-		    struct fm_err *err)
+static int dump_one(struct target *t, const struct dump_opts *o, enum fm_regime regime,
+		    const char *ttbr_name, uint64_t ttbr, const char *tcr_name, uint64_t tcr,
+		    uint64_t mair, int ttbr1, struct fm_err *err)
 {
 	struct dump_state s;
 	struct walk_cfg c;
 	struct walk_stats st;
 	uint64_t lo = o->range_given ? o->lo : 0, hi = o->range_given ? o->hi : ~0ull;
 
-	if (walk_cfg_from_regs(o->regime, ttbr, tcr, mair, ttbr1, &c, err))
+	if (walk_cfg_from_regs(regime, ttbr, tcr, mair, ttbr1, &c, err))
 		return fm_err_prefix(err, "%s=%#" PRIx64 " %s=%#" PRIx64, ttbr_name, ttbr, tcr_name,
 				     tcr);
-	print_text("# %s %s=%#" PRIx64 " %s=%#" PRIx64, desc_regime_name(o->regime), ttbr_name,
-		   ttbr, tcr_name, tcr);
-	if (o->regime != FM_REGIME_S2)
+	print_text("# %s %s=%#" PRIx64 " %s=%#" PRIx64, desc_regime_name(regime), ttbr_name, ttbr,
+		   tcr_name, tcr);
+	if (regime != FM_REGIME_S2)
 		print_text(" MAIR=%#" PRIx64, mair);
-	print_text(": %u-bit, start level %u", c.ia_bits, c.start_level);
-	if (c.nentries > 512)
-		print_text(" (%u concatenated tables)", c.nentries / 512);
+	print_text(": %s granule%s, %u-bit, start level %d", desc_granule_name(c.fmt.granule),
+		   c.fmt.lpa2 ? " LPA2" : "", c.ia_bits, c.start_level);
+	if (c.nentries > desc_fmt_entries(&c.fmt))
+		print_text(" (%u concatenated tables)", c.nentries / desc_fmt_entries(&c.fmt));
 	print_text(" at %#" PRIx64 "\n", c.root);
 	if (c.disabled) {
-		print_text("# walks disabled (TCR_EL1.EPD%d)\n", ttbr1);
+		print_text("# walks disabled (%s.EPD%d)\n", tcr_name, ttbr1);
 		return 0;
 	}
 	if (hi < c.va_lo || lo > c.va_hi)
 		return 0;
 	memset(&s, 0, sizeof(s));
-	s.regime = o->regime;
+	s.regime = regime;
+	s.c = &c;
+	s.fmt = c.fmt;
 	s.mair = mair;
 	s.merge = o->merge;
 	if (walk_range(t, &c, lo, hi, &dump_visitor, &s, err))
@@ -287,11 +306,14 @@ static int dump_one(struct target *t, const struct dump_opts *o, const char *ttb
 static void slot_row(const struct agent_cpu *ac, uint64_t pte, bool pte_read)
 {
 	const struct fixmap_cpu *c = &ac->c;
+	struct desc_fmt f;
 	struct desc d;
 	char attrs[200], mt[48];
 	bool valid;
 
-	desc_decode(pte, 3, FM_REGIME_EL2, &d);
+	/* The agent's table format: its HCR_EL2.E2H and TCR_EL2 (granule, LPA2). */
+	desc_fmt_el2(c->hcr_el2, c->tcr_el2, &f);
+	desc_decode_fmt(&f, pte, 3, &d);
 	valid = d.kind == DESC_PAGE;
 	desc_format(&d, c->mair_el2, attrs, sizeof(attrs));
 	print_obj_begin(NULL);
@@ -344,8 +366,8 @@ static int dump_slots(struct target *t, const struct dump_opts *o, struct fm_err
 		return fm_err_set(err, "out of memory");
 	if (tgtopt_find_agent(&o->to, t, st, err)) {
 		free(st);
-		return fm_err_prefix(err, "no agent found (give --regime el2|el1|s2 to dump a "
-					  "table)");
+		return fm_err_prefix(err, "no agent found (give --regime el2|el20|el1|s2 to dump "
+					  "a table)");
 	}
 	/* The live entries, in one batch (the agent's own copy may lag). */
 	for (unsigned i = 0; i < st->max_cpus; i++) {
@@ -387,11 +409,38 @@ static int dump_regime(struct target *t, const struct dump_opts *o, struct fm_er
 	const struct tgtopt *to = &o->to;
 	uint64_t ttbr, ttbr1, tcr, mair = 0;
 
-	switch (o->regime) {
+	enum fm_regime regime = o->regime;
+
+	if (regime == FM_REGIME_EL2 && tgtopt_el2_vhe(to, t)) {
+		/* TCR_EL2 has the TCR_EL1 layout and TTBR1_EL2 is live: el2 would misdecode. */
+		print_text("# HCR_EL2.E2H = 1 on CPU %u (VHE or hVHE): walking the EL2&0 regime "
+			   "(--regime el20)\n",
+			   to->cpu);
+		regime = FM_REGIME_EL20;
+	}
+	switch (regime) {
 	case FM_REGIME_EL2:
-		if (tgtopt_check_nvhe(to, t, err) || tgtopt_el2_regs(to, t, &ttbr, &tcr, &mair, err))
+		if (tgtopt_el2_regs(to, t, &ttbr, &tcr, &mair, err))
 			return -1;
-		return dump_one(t, o, "TTBR0_EL2", ttbr, "TCR_EL2", tcr, mair, 0, err);
+		return dump_one(t, o, regime, "TTBR0_EL2", ttbr, "TCR_EL2", tcr, mair, 0, err);
+	case FM_REGIME_EL20: {
+		struct fm_err e1;
+		bool have1;
+
+		if (tgtopt_el2_regs(to, t, &ttbr, &tcr, &mair, err))
+			return -1;
+		/* TTBR1_EL2 where the target has it (or --ttbr1 gives it). */
+		have1 = !tgtopt_sysreg(to, t, TGTOPT_TTBR1, "TTBR1_EL2", &ttbr1, &e1);
+		if (dump_one(t, o, regime, "TTBR0_EL2", ttbr, "TCR_EL2", tcr, mair, 0, err))
+			return -1;
+		if (have1)
+			return dump_one(t, o, regime, "TTBR1_EL2", ttbr1, "TCR_EL2", tcr, mair, 1,
+					err);
+		/* Without TTBR1_EL2 only a disabled upper range (EPD1) is complete. */
+		if (!((tcr >> 23) & 1))
+			return fm_err_set(err, "TTBR1_EL2: %s", e1.msg);
+		return 0;
+	}
 	case FM_REGIME_EL1: {
 		bool have0, have1;
 		struct fm_err e0;
@@ -404,9 +453,11 @@ static int dump_regime(struct target *t, const struct dump_opts *o, struct fm_er
 		have1 = !tgtopt_sysreg(to, t, TGTOPT_TTBR1, "TTBR1_EL1", &ttbr1, err);
 		if (!have0 && !have1)
 			return -1;
-		if (have0 && dump_one(t, o, "TTBR0_EL1", ttbr, "TCR_EL1", tcr, mair, 0, err))
+		if (have0 &&
+		    dump_one(t, o, regime, "TTBR0_EL1", ttbr, "TCR_EL1", tcr, mair, 0, err))
 			return -1;
-		if (have1 && dump_one(t, o, "TTBR1_EL1", ttbr1, "TCR_EL1", tcr, mair, 1, err))
+		if (have1 &&
+		    dump_one(t, o, regime, "TTBR1_EL1", ttbr1, "TCR_EL1", tcr, mair, 1, err))
 			return -1;
 		return 0;
 	}
@@ -414,7 +465,7 @@ static int dump_regime(struct target *t, const struct dump_opts *o, struct fm_er
 		if (tgtopt_sysreg(to, t, TGTOPT_VTTBR, "VTTBR_EL2", &ttbr, err) ||
 		    tgtopt_sysreg(to, t, TGTOPT_VTCR, "VTCR_EL2", &tcr, err))
 			return -1;
-		return dump_one(t, o, "VTTBR_EL2", ttbr, "VTCR_EL2", tcr, 0, 0, err);
+		return dump_one(t, o, regime, "VTTBR_EL2", ttbr, "VTCR_EL2", tcr, 0, 0, err);
 	}
 }
 
@@ -442,7 +493,8 @@ static int parse(int argc, char **argv, struct dump_opts *o, struct fm_err *err)
 			return 1;
 		case 'r':
 			if (walk_regime_parse(optarg, &o->regime))
-				return fm_err_set(err, "--regime '%s': expected el2, el1 or s2", optarg);
+				return fm_err_set(err, "--regime '%s': expected el2, el20, el1 or s2",
+						  optarg);
 			o->regime_given = true;
 			break;
 		case 'n':

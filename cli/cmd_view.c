@@ -277,8 +277,9 @@ static void walk_selected(struct view_run *vr, struct target *t)
 	vr->walked_at = tnow;
 	s->nsteps = 0;
 	s->walked = false;
-	if (walk_cfg_from_regs(FM_REGIME_EL2, s->c.ttbr0_el2, s->c.tcr_el2, s->c.mair_el2, 0, &cfg,
-			       &err) ||
+	/* The agent's table: EL2, or EL2&0 when it runs with HCR_EL2.E2H = 1. */
+	if (walk_cfg_from_regs((s->c.hcr_el2 >> 34) & 1 ? FM_REGIME_EL20 : FM_REGIME_EL2,
+			       s->c.ttbr0_el2, s->c.tcr_el2, s->c.mair_el2, 0, &cfg, &err) ||
 	    walk_va(t, &cfg, s->c.slot_va, s->steps, &s->nsteps, &err)) {
 		snprintf(s->walk_err, sizeof(s->walk_err), "walk failed: %.180s", err.msg);
 		return;

@@ -32,8 +32,10 @@ static void usage(FILE *f)
 		"level's table, index, entry address, raw descriptor and its decoding.\n"
 		"\n"
 		"options:\n"
-		"  --regime R             el2 (default; TTBR0_EL2), el1 (TTBR0_EL1 or TTBR1_EL1,\n"
-		"                         by the address) or s2 (VTTBR_EL2)\n"
+		"  --regime R             el2 (default; TTBR0_EL2; el20 when HCR_EL2.E2H = 1),\n"
+		"                         el20 (EL2&0: TTBR0_EL2 or TTBR1_EL2, by the address),\n"
+		"                         el1 (TTBR0_EL1 or TTBR1_EL1, by the address) or s2\n"
+		"                         (VTTBR_EL2)\n"
 		"  -j, --json             one JSON object\n"
 		"  -h, --help             this help\n"
 		"%s",
@@ -63,7 +65,8 @@ static int parse(int argc, char **argv, struct walk_opts *o, struct fm_err *err)
 			return 1;
 		case 'r':
 			if (walk_regime_parse(optarg, &o->regime))
-				return fm_err_set(err, "--regime '%s': expected el2, el1 or s2", optarg);
+				return fm_err_set(err, "--regime '%s': expected el2, el20, el1 or s2",
+						  optarg);
 			break;
 		case '?':
 		case ':':
@@ -82,20 +85,34 @@ static int parse(int argc, char **argv, struct walk_opts *o, struct fm_err *err)
 	return 0;
 }
 
-/* The regime's registers for va: el1 picks TTBR1_EL1 when VA bit 55 is set (D8.2). */
-static int regs_for(const struct walk_opts *o, struct target *t, struct walk_cfg *c,
-		    const char **base_name, uint64_t *base, const char **ctl_name, uint64_t *ctl,
-		    struct fm_err *err)
+/*
+ * The regime's registers for va: el1 and el20 pick TTBR1 when VA bit 55 is set
+ * (D8.2); el2 becomes el20 on a CPU with HCR_EL2.E2H = 1 (*regime says which).
+ */
+static int regs_for(const struct walk_opts *o, struct target *t, enum fm_regime *regime,
+		    struct walk_cfg *c, const char **base_name, uint64_t *base,
+		    const char **ctl_name, uint64_t *ctl, struct fm_err *err)
 {
 	const struct tgtopt *to = &o->to;
 	uint64_t mair = 0;
 	int ttbr1 = 0;
 
-	switch (o->regime) {
+	*regime = o->regime;
+	if (*regime == FM_REGIME_EL2 && tgtopt_el2_vhe(to, t))
+		*regime = FM_REGIME_EL20;
+	switch (*regime) {
 	case FM_REGIME_EL2:
 		*base_name = "TTBR0_EL2";
 		*ctl_name = "TCR_EL2";
-		if (tgtopt_check_nvhe(to, t, err) || tgtopt_el2_regs(to, t, base, ctl, &mair, err))
+		if (tgtopt_el2_regs(to, t, base, ctl, &mair, err))
+			return -1;
+		break;
+	case FM_REGIME_EL20:
+		ttbr1 = (o->va >> 55) & 1;
+		*base_name = ttbr1 ? "TTBR1_EL2" : "TTBR0_EL2";
+		*ctl_name = "TCR_EL2";
+		if (tgtopt_el2_regs(to, t, base, ctl, &mair, err) ||
+		    (ttbr1 && tgtopt_sysreg(to, t, TGTOPT_TTBR1, "TTBR1_EL2", base, err)))
 			return -1;
 		break;
 	case FM_REGIME_EL1:
@@ -115,7 +132,7 @@ static int regs_for(const struct walk_opts *o, struct target *t, struct walk_cfg
 			return -1;
 		break;
 	}
-	if (walk_cfg_from_regs(o->regime, *base, *ctl, mair, ttbr1, c, err))
+	if (walk_cfg_from_regs(*regime, *base, *ctl, mair, ttbr1, c, err))
 		return fm_err_prefix(err, "%s=%#" PRIx64 " %s=%#" PRIx64, *base_name, *base,
 				     *ctl_name, *ctl);
 	return 0;
@@ -125,25 +142,32 @@ static int do_walk(const struct walk_opts *o, struct target *t, bool *translated
 		   struct fm_err *err)
 {
 	struct walk_cfg c;
-	struct walk_step s[4];
+	struct walk_step s[WALK_MAX_LEVELS];
+	enum fm_regime regime;
 	const char *bn, *cn;
 	uint64_t base, ctl;
 	unsigned n;
 	const struct walk_entry *last;
 
-	if (regs_for(o, t, &c, &bn, &base, &cn, &ctl, err))
+	if (regs_for(o, t, &regime, &c, &bn, &base, &cn, &ctl, err))
 		return -1;
 	if (walk_va(t, &c, o->va, s, &n, err))
 		return -1;
+	if (regime != o->regime)
+		print_text("# HCR_EL2.E2H = 1 on CPU %u (VHE or hVHE): walking the EL2&0 regime "
+			   "(--regime el20)\n",
+			   o->to.cpu);
 	print_obj_begin(NULL);
 	print_hex("va", "%#" PRIx64, o->va);
-	print_str("regime", " (%s", desc_regime_name(o->regime));
+	print_str("regime", " (%s", desc_regime_name(regime));
 	print_text(" %s=", bn);
 	print_hex("base", "%#" PRIx64, base);
 	print_text(" %s=", cn);
 	print_hex("ctl", "%#" PRIx64, ctl);
+	print_str("granule", ", %s granule", desc_granule_name(c.fmt.granule));
+	print_bool("lpa2", c.fmt.lpa2 ? " LPA2" : NULL, c.fmt.lpa2);
 	print_uint("ia_bits", ", %" PRIu64 "-bit", c.ia_bits);
-	print_uint("start_level", ", start level %" PRIu64 ")\n", c.start_level);
+	print_int("start_level", ", start level %" PRId64 ")\n", c.start_level);
 	print_arr_begin("steps");
 	for (unsigned i = 0; i < n; i++) {
 		const struct walk_entry *e = &s[i].e;
@@ -151,7 +175,7 @@ static int do_walk(const struct walk_opts *o, struct target *t, bool *translated
 
 		desc_format(&e->d, c.mair, attrs, sizeof(attrs));
 		print_obj_begin(NULL);
-		print_uint("level", "  L%" PRIu64, e->level);
+		print_int("level", "  L%" PRId64, e->level);
 		print_hex("table", " table %#" PRIx64, e->table_pa);
 		print_uint("index", "[%3" PRIu64 "]", e->index);
 		print_hex("ptep", " entry %#" PRIx64, e->ptep);
@@ -190,7 +214,7 @@ static int do_walk(const struct walk_opts *o, struct target *t, bool *translated
 			  : last->kind == DESC_TABLE		? "table unreadable"
 			  : last->kind == DESC_RESERVED		? "translation fault (reserved encoding)"
 								: "translation fault (invalid entry)");
-		print_uint("fault_level", " at level %" PRIu64, last->level);
+		print_int("fault_level", " at level %" PRId64, last->level);
 	}
 	print_obj_end();
 	return 0;

@@ -16,12 +16,10 @@ uint64_t desc_level_size(unsigned level)
 
 bool desc_is_valid(uint64_t raw, unsigned level)
 {
-	if (!(raw & DESC_VALID) || level > 3)
-		return false;
+	struct desc_fmt f = desc_fmt_4k(FM_REGIME_EL2);
+
 	/* 0b01 is a block only at L1/L2 (no LPA2); reserved at L0 and L3 (D8.3.1). */
-	if (!(raw & DESC_TYPE_TABLE) && (level == 0 || level == 3))
-		return false;
-	return true;
+	return level <= 3 && desc_fmt_is_valid(&f, raw, (int)level);
 }
 
 unsigned desc_fmt_page_shift(const struct desc_fmt *f)
@@ -159,31 +157,63 @@ const char *desc_regime_name(enum fm_regime r)
 	return "el2";
 }
 
-int desc_decode(uint64_t raw, unsigned level, enum fm_regime regime, struct desc *d)
+struct desc_fmt desc_fmt_4k(enum fm_regime regime)
 {
+	struct desc_fmt f = {.regime = regime, .granule = FM_GRANULE_4K, .lpa2 = false};
+
+	return f;
+}
+
+unsigned desc_fmt_entries(const struct desc_fmt *f)
+{
+	return 1u << (desc_fmt_page_shift(f) - 3);
+}
+
+unsigned desc_fmt_level_shift(const struct desc_fmt *f, int level)
+{
+	unsigned s = desc_fmt_page_shift(f);
+
+	/* Each level resolves s - 3 bits above the page offset (D8.2). */
+	return s + (s - 3) * (unsigned)(3 - level);
+}
+
+/* Regimes with two privilege levels: AP[1] is EL0 access, PXN and UXN (D8.4.1.2). */
+static bool two_levels(enum fm_regime r)
+{
+	return r == FM_REGIME_EL1 || r == FM_REGIME_EL20;
+}
+
+int desc_decode_fmt(const struct desc_fmt *f, uint64_t raw, int level, struct desc *d)
+{
+	enum fm_regime regime = f->regime;
+
 	memset(d, 0, sizeof(*d));
 	d->raw = raw;
 	d->level = level;
 	d->regime = regime;
-	if (level > 3 || (unsigned)regime >= FM_NREGIMES)
+	d->granule = f->granule;
+	d->lpa2 = f->lpa2;
+	if ((unsigned)regime >= FM_NREGIMES || (unsigned)f->granule > FM_GRANULE_64K)
 		return -1;
-	d->size = desc_level_size(level);
+	d->size = desc_fmt_level_size(f, level);
+	if (!d->size)
+		return -1;
 	if (!(raw & DESC_VALID)) {
 		d->kind = DESC_INVALID;
 		return 0;
 	}
-	if (!desc_is_valid(raw, level)) {
+	if (!desc_fmt_is_valid(f, raw, level)) {
 		d->kind = DESC_RESERVED;
 		return 0;
 	}
+	d->oa = desc_fmt_oa(f, raw, level);
 	if (raw & DESC_TYPE_TABLE) {
 		if (level < 3) {
 			/* Table descriptor (D8.3.1): next-level address and hierarchical
-			 * attributes. */
+			 * attributes (stage 1 only; PXNTable RES0 at EL2 without VHE). */
 			d->kind = DESC_TABLE;
-			d->oa = raw & DESC_OA_MASK;
 			if (regime != FM_REGIME_S2) {
-				d->pxntable = regime == FM_REGIME_EL1 && (raw & DESC_PXNTABLE);
+				d->pxntable = two_levels(regime) && (raw & DESC_PXNTABLE);
 				d->xntable = !!(raw & DESC_XNTABLE);
 				d->aptable = (unsigned)DESC_APTABLE(raw);
 				d->nstable = !!(raw & DESC_NSTABLE);
@@ -195,8 +225,10 @@ int desc_decode(uint64_t raw, unsigned level, enum fm_regime regime, struct desc
 		d->kind = DESC_BLOCK;
 		d->nt = !!(raw & DESC_NT);
 	}
-	d->oa = raw & DESC_OA_MASK & ~(d->size - 1);
-	d->sh = (unsigned)DESC_SH(raw);
+	/* With LPA2, bits [9:8] are OA[51:50]; the shareability is the TCR's (D8.6.2),
+	 * set by desc_set_tcr_sh(). */
+	if (!f->lpa2)
+		d->sh = (unsigned)DESC_SH(raw);
 	d->af = !!(raw & DESC_AF);
 	d->gp = regime != FM_REGIME_S2 && (raw & DESC_GP);
 	d->dbm = !!(raw & DESC_DBM);
@@ -245,6 +277,20 @@ int desc_decode(uint64_t raw, unsigned level, enum fm_regime regime, struct desc
 		break;
 	}
 	return 0;
+}
+
+int desc_decode(uint64_t raw, unsigned level, enum fm_regime regime, struct desc *d)
+{
+	struct desc_fmt f = desc_fmt_4k(regime);
+
+	if (level > 3) {
+		memset(d, 0, sizeof(*d));
+		d->raw = raw;
+		d->level = (int)(level & 0xff);
+		d->regime = regime;
+		return -1;
+	}
+	return desc_decode_fmt(&f, raw, (int)level, d);
 }
 
 /* Append to a bounded buffer; *len keeps counting past n like snprintf. */
@@ -393,7 +439,7 @@ size_t desc_format(const struct desc *d, uint64_t mair, char *buf, size_t n)
 		if (d->pxntable)
 			add(buf, n, &len, " PXNT");
 		if (d->xntable)
-			add(buf, n, &len, d->regime == FM_REGIME_EL1 ? " UXNT" : " XNT");
+			add(buf, n, &len, two_levels(d->regime) ? " UXNT" : " XNT");
 		if (d->aptable)
 			add(buf, n, &len, " APT=%u", d->aptable);
 		if (d->nstable)
@@ -411,7 +457,7 @@ size_t desc_format(const struct desc *d, uint64_t mair, char *buf, size_t n)
 		static const unsigned xnmap[] = {0, 3, 2, 1};
 		add(buf, n, &len, "%s%s", s2ap[d->ap & 3], xn[xnmap[d->xn & 3]]);
 	} else {
-		if (d->regime == FM_REGIME_EL1 && (d->raw & DESC_AP1))
+		if (two_levels(d->regime) && (d->raw & DESC_AP1))
 			add(buf, n, &len, "USR ");
 		add(buf, n, &len, "%s", d->raw & DESC_AP2 ? "ro" : "RW");
 		if (d->regime == FM_REGIME_EL2 ? d->uxn : d->pxn)
@@ -438,7 +484,7 @@ size_t desc_format(const struct desc *d, uint64_t mair, char *buf, size_t n)
 		add(buf, n, &len, " CON");
 	if (d->kind == DESC_BLOCK)
 		add(buf, n, &len, " BLK");
-	if (d->regime == FM_REGIME_EL1 && d->uxn)
+	if (two_levels(d->regime) && d->uxn)
 		add(buf, n, &len, " UXN");
 	if (d->dbm)
 		add(buf, n, &len, " DBM");
@@ -454,17 +500,30 @@ size_t desc_format(const struct desc *d, uint64_t mair, char *buf, size_t n)
 	return len;
 }
 
-size_t desc_format_raw(uint64_t raw, unsigned level, enum fm_regime regime, uint64_t mair,
-		       char *buf, size_t n)
+size_t desc_format_raw_fmt(const struct desc_fmt *f, uint64_t raw, int level, uint64_t mair,
+			   char *buf, size_t n)
 {
 	struct desc d;
 
-	if (desc_decode(raw, level, regime, &d) < 0) {
+	if (desc_decode_fmt(f, raw, level, &d) < 0) {
+		if (n)
+			snprintf(buf, n, "bad level %d", level);
+		return n ? strlen(buf) : 0;
+	}
+	return desc_format(&d, mair, buf, n);
+}
+
+size_t desc_format_raw(uint64_t raw, unsigned level, enum fm_regime regime, uint64_t mair,
+		       char *buf, size_t n)
+{
+	struct desc_fmt f = desc_fmt_4k(regime);
+
+	if (level > 3) {
 		if (n)
 			snprintf(buf, n, "bad level %u", level);
 		return n ? strlen(buf) : 0;
 	}
-	return desc_format(&d, mair, buf, n);
+	return desc_format_raw_fmt(&f, raw, (int)level, mair, buf, n);
 }
 
 void desc_print(const struct desc *d, uint64_t mair)
@@ -474,7 +533,9 @@ void desc_print(const struct desc *d, uint64_t mair)
 	desc_format(d, mair, attrs, sizeof(attrs));
 	print_hex("raw", "%#018" PRIx64, d->raw);
 	print_str("kind", " %-5s", desc_kind_name(d->kind));
-	print_uint("level", NULL, d->level);
+	print_int("level", NULL, d->level);
+	print_str("granule", NULL, desc_granule_name(d->granule));
+	print_bool("lpa2", NULL, d->lpa2);
 	if (d->kind == DESC_INVALID || d->kind == DESC_RESERVED) {
 		print_str("attrs", NULL, attrs);
 		return;
@@ -496,6 +557,8 @@ void desc_print(const struct desc *d, uint64_t mair)
 		print_uint("attrindx", NULL, d->attrindx);
 	print_str("memtype", NULL, mt);
 	print_uint("sh", NULL, d->sh);
+	if (d->sh_from_tcr)
+		print_bool("sh_from_tcr", NULL, true);
 	print_uint(d->regime == FM_REGIME_S2 ? "s2ap" : "ap", NULL, d->ap);
 	print_bool("af", NULL, d->af);
 	print_bool(d->regime == FM_REGIME_S2 ? "fnxs" : "ng", NULL, d->ng);
@@ -506,7 +569,7 @@ void desc_print(const struct desc *d, uint64_t mair)
 		print_uint("xn", NULL, d->xn);
 	else {
 		print_bool("pxn", NULL, d->pxn);
-		print_bool(d->regime == FM_REGIME_EL1 ? "uxn" : "xn", NULL, d->uxn);
+		print_bool(two_levels(d->regime) ? "uxn" : "xn", NULL, d->uxn);
 	}
 	print_uint("sw", NULL, d->sw);
 	print_bool("read", NULL, d->rd);
@@ -515,35 +578,80 @@ void desc_print(const struct desc *d, uint64_t mair)
 	print_str("attrs", " %s", attrs);
 }
 
-int desc_check_tcr(enum fm_regime regime, uint64_t tcr, int ttbr1, struct fm_err *err)
+int desc_fmt_el2(uint64_t hcr, uint64_t tcr, struct desc_fmt *f)
 {
-	unsigned tg;
-	bool ds;
+	struct fm_err err;
+	/* HCR_EL2.E2H, bit 34: TCR_EL2 has the TCR_EL1 layout (D19 TCR_EL2). */
+	enum fm_regime r = (hcr >> 34) & 1 ? FM_REGIME_EL20 : FM_REGIME_EL2;
 
-	/* TG0 [15:14]: 00 4K, 01 64K, 10 16K; TCR_EL1.TG1 [31:30]: 01 16K, 10 4K, 11 64K. */
-	if (regime == FM_REGIME_EL1 && ttbr1) {
-		tg = (unsigned)(tcr >> 30) & 3;
-		if (tg != 2)
-			return fm_err_set(err,
-					  "TCR_EL1.TG1 selects a %s granule; only 4K is supported",
-					  tg == 1   ? "16K"
-					  : tg == 3 ? "64K"
-						    : "reserved");
-	} else {
-		tg = (unsigned)(tcr >> 14) & 3;
-		if (tg != 0)
-			return fm_err_set(err, "%s.TG0 selects a %s granule; only 4K is supported",
-					  regime == FM_REGIME_EL1  ? "TCR_EL1"
-					  : regime == FM_REGIME_S2 ? "VTCR_EL2"
-								   : "TCR_EL2",
-					  tg == 1   ? "64K"
-					  : tg == 2 ? "16K"
-						    : "reserved");
+	if (desc_fmt_from_tcr(r, tcr, 0, f, NULL, &err)) {
+		*f = desc_fmt_4k(r);
+		return -1;
 	}
-	/* DS (FEAT_LPA2): TCR_EL1 bit 59, TCR_EL2 (E2H = 0) and VTCR_EL2 bit 32. */
-	ds = regime == FM_REGIME_EL1 ? (tcr >> 59) & 1 : (tcr >> 32) & 1;
-	if (ds)
-		return fm_err_set(
-		    err, "DS = 1 selects 52-bit (LPA2) descriptors, which are not supported");
+	return 0;
+}
+
+struct desc_fmt desc_fmt_of_table(const struct fm_table_decl *t)
+{
+	struct desc_fmt f = {.regime = (enum fm_regime)t->regime,
+			     .granule = (enum fm_granule)t->granule,
+			     .lpa2 = t->lpa2};
+
+	return f;
+}
+
+const char *desc_tcr_name(enum fm_regime regime)
+{
+	return regime == FM_REGIME_EL1 ? "TCR_EL1" : regime == FM_REGIME_S2 ? "VTCR_EL2" : "TCR_EL2";
+}
+
+void desc_set_tcr_sh(struct desc *d, unsigned sh)
+{
+	if (d->lpa2 && (d->kind == DESC_BLOCK || d->kind == DESC_PAGE)) {
+		d->sh = sh & 3;
+		d->sh_from_tcr = true;
+	}
+}
+
+int desc_fmt_from_tcr(enum fm_regime regime, uint64_t tcr, int ttbr1, struct desc_fmt *f,
+		      unsigned *sh, struct fm_err *err)
+{
+	const char *reg = desc_tcr_name(regime);
+	bool two = two_levels(regime);
+	unsigned tg;
+
+	memset(f, 0, sizeof(*f));
+	if ((unsigned)regime >= FM_NREGIMES)
+		return fm_err_set(err, "unknown translation regime %d", (int)regime);
+	f->regime = regime;
+	/* TG0 [15:14]: 00 4K, 01 64K, 10 16K, 11 reserved; TG1 [31:30] (TCR_EL1, and TCR_EL2
+	 * with E2H = 1): 01 16K, 10 4K, 11 64K, 00 reserved (D19 TCR_EL1, TCR_EL2, VTCR_EL2). */
+	if (two && ttbr1) {
+		static const int tg1[4] = {-1, FM_GRANULE_16K, FM_GRANULE_4K, FM_GRANULE_64K};
+
+		tg = (unsigned)(tcr >> 30) & 3;
+		if (tg1[tg] < 0)
+			return fm_err_set(err, "%s.TG1 = 0 is a reserved granule encoding", reg);
+		f->granule = (enum fm_granule)tg1[tg];
+		if (sh)
+			*sh = (unsigned)(tcr >> 28) & 3; /* SH1 */
+	} else {
+		static const int tg0[4] = {FM_GRANULE_4K, FM_GRANULE_64K, FM_GRANULE_16K, -1};
+
+		tg = (unsigned)(tcr >> 14) & 3;
+		if (tg0[tg] < 0)
+			return fm_err_set(err, "%s.TG0 = 3 is a reserved granule encoding", reg);
+		f->granule = (enum fm_granule)tg0[tg];
+		if (sh)
+			*sh = (unsigned)(tcr >> 12) & 3; /* SH0 */
+	}
+	/* DS (FEAT_LPA2): bit 59 in the TCR_EL1 layout (TCR_EL1, TCR_EL2 with E2H = 1);
+	 * bit 32 in TCR_EL2 (E2H = 0) and VTCR_EL2. */
+	f->lpa2 = two ? (tcr >> 59) & 1 : (tcr >> 32) & 1;
+	if (f->lpa2 && f->granule == FM_GRANULE_64K)
+		return fm_err_set(err,
+				  "%s.DS = 1 with the 64K granule (%s): 52-bit LPA2 descriptors are "
+				  "defined for the 4K and 16K granules only",
+				  reg, two && ttbr1 ? "TG1" : "TG0");
 	return 0;
 }

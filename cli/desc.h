@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Translation-table descriptors, 4K granule, 48-bit output addresses, levels
- * 0-3 (Arm ARM D8.3 "Translation table descriptor formats", D8.4 access
- * permissions, D8.5 memory attributes; MAIR fields per D19 MAIR_EL2).
+ * Translation-table descriptors (Arm ARM D8.3 "Translation table descriptor
+ * formats", D8.4 access permissions, D8.5 memory attributes; MAIR fields per
+ * D19 MAIR_EL2) in every VMSAv8-64 format: 4K, 16K and 64K granules, with and
+ * without LPA2 (52-bit descriptors, TCR.DS = 1), levels -1 to 3.
  *
- * Three regimes: EL2 stage 1 without VHE (one privilege level: AP[1] RES1,
+ * Four regimes: EL2 stage 1 without VHE (one privilege level: AP[1] RES1,
  * no EL0, PXN RES0, bit 54 is XN), EL1&0 stage 1 (AP[2:1] with EL0 access,
- * PXN and UXN), and EL1&0 stage 2 (MemAttr[5:2] with FEAT_S2FWB off, S2AP,
- * XN[54:53]). 16K/64K granules and LPA2 (52-bit) layouts are not decoded:
- * desc_check_tcr() refuses a TCR that selects them.
+ * PXN and UXN), EL2&0 stage 1 (HCR_EL2.E2H = 1: the EL1&0 layout, with
+ * TTBR0_EL2/TTBR1_EL2 and ASIDs), and EL1&0 stage 2 (MemAttr[5:2] with
+ * FEAT_S2FWB off, S2AP, XN[54:53]).
  */
 #ifndef FIXMAP_DESC_H
 #define FIXMAP_DESC_H
@@ -56,7 +57,10 @@ struct desc {
 	uint64_t raw;
 	enum desc_kind kind;
 	enum fm_regime regime;
-	unsigned level;
+	enum fm_granule granule;
+	bool lpa2;        /* 52-bit descriptors: bits [9:8] are OA[51:50], not SH */
+	bool sh_from_tcr; /* lpa2: sh is TCR_ELx.SHn (desc_set_tcr_sh), else unknown (0) */
+	int level;    /* -1..3 */
 	uint64_t oa;   /* output address of a block/page, next-level table of a table */
 	uint64_t size; /* bytes a leaf maps, or the VA range a table entry covers */
 	/* leaf attributes */
@@ -76,16 +80,6 @@ struct desc {
 };
 
 /*
- * Decode raw at level (0..3) of a table in regime. Returns 0, or -1 if level
- * or regime is out of range. Bit patterns reserved at a level (0b01 at L0,
- * a block without LPA2; 0b01 at L3) decode as DESC_RESERVED.
- */
-int desc_decode(uint64_t raw, unsigned level, enum fm_regime regime, struct desc *d);
-
-/* True if raw is a valid descriptor at level (bit 0 set and not reserved). */
-bool desc_is_valid(uint64_t raw, unsigned level);
-
-/*
  * A translation-table format: what a descriptor means depends on the regime,
  * the granule (D8.2: 4K, 16K, 64K) and whether 52-bit LPA2 descriptors are in
  * use (TCR.DS = 1, D8.3.1: OA[51:50] in bits [9:8] for 4K/16K; the 64K granule
@@ -98,6 +92,28 @@ struct desc_fmt {
 	enum fm_granule granule;
 	bool lpa2;
 };
+
+/* The 4K, 48-bit format of regime (what desc_decode() decodes). */
+struct desc_fmt desc_fmt_4k(enum fm_regime regime);
+
+/*
+ * Decode raw at level of a table of format f. Returns 0, or -1 if the level
+ * is outside the format's levels or the regime/granule is out of range. Bit
+ * patterns reserved at a level (0b01 where the format has no blocks; 0b01 at
+ * L3) decode as DESC_RESERVED.
+ */
+int desc_decode_fmt(const struct desc_fmt *f, uint64_t raw, int level, struct desc *d);
+
+/* desc_decode_fmt() for the 4K granule without LPA2, levels 0..3. */
+int desc_decode(uint64_t raw, unsigned level, enum fm_regime regime, struct desc *d);
+
+/* True if raw is a valid descriptor at level (bit 0 set and not reserved), 4K without LPA2. */
+bool desc_is_valid(uint64_t raw, unsigned level);
+
+/* Entries in one table (not a concatenated or short start table): 512, 2048, 8192. */
+unsigned desc_fmt_entries(const struct desc_fmt *f);
+/* Lowest input-address bit an entry at level resolves (log2 of desc_fmt_level_size). */
+unsigned desc_fmt_level_shift(const struct desc_fmt *f, int level);
 
 /* log2 of the granule: 12, 14 or 16. */
 unsigned desc_fmt_page_shift(const struct desc_fmt *f);
@@ -125,7 +141,7 @@ uint64_t desc_level_size(unsigned level);
 
 /* "table", "block", "page", "invalid", "reserved". */
 const char *desc_kind_name(enum desc_kind k);
-/* "el2", "el1", "s2". */
+/* "el2", "el1", "s2", "el20". */
 const char *desc_regime_name(enum fm_regime r);
 
 /*
@@ -147,6 +163,9 @@ size_t desc_leaf_memtype(const struct desc *d, uint64_t mair, char *buf, size_t 
 size_t desc_format(const struct desc *d, uint64_t mair, char *buf, size_t n);
 
 /* Convenience: decode and format raw in one call ("invalid" for an invalid entry). */
+size_t desc_format_raw_fmt(const struct desc_fmt *f, uint64_t raw, int level, uint64_t mair,
+			   char *buf, size_t n);
+/* The same for the 4K granule without LPA2. */
 size_t desc_format_raw(uint64_t raw, unsigned level, enum fm_regime regime, uint64_t mair,
 		       char *buf, size_t n);
 
@@ -157,10 +176,31 @@ size_t desc_format_raw(uint64_t raw, unsigned level, enum fm_regime regime, uint
 void desc_print(const struct desc *d, uint64_t mair);
 
 /*
- * Refuse translation-control values this decoder does not handle: a granule
- * other than 4K, or LPA2 (DS = 1). tcr is TCR_EL2 (non-VHE), TCR_EL1 or
- * VTCR_EL2 by regime; ttbr1 selects TG1 of TCR_EL1.
+ * With LPA2 the shareability of every leaf is TCR_ELx.SHn / VTCR_EL2.SH0
+ * (D8.6.2; the descriptors' bits [9:8] hold OA[51:50]): a decoder that knows
+ * the TCR sets it here. No effect on other formats.
  */
-int desc_check_tcr(enum fm_regime regime, uint64_t tcr, int ttbr1, struct fm_err *err);
+void desc_set_tcr_sh(struct desc *d, unsigned sh);
+
+/*
+ * The descriptor format a translation-control register selects for one range:
+ * the granule (TG0, or TG1 for ttbr1) and LPA2 (DS); *sh (may be NULL) gets
+ * the range's SH0/SH1 for desc_set_tcr_sh(). tcr is TCR_EL2 (E2H = 0 layout) for el2, TCR_EL1
+ * for el1, TCR_EL2 (E2H = 1, the TCR_EL1 layout) for el20, VTCR_EL2 for s2.
+ * -1 naming the field for a reserved TG value or DS = 1 with the 64K granule
+ * (LPA2 is defined for 4K and 16K only, D8.1.9).
+ */
+int desc_fmt_from_tcr(enum fm_regime regime, uint64_t tcr, int ttbr1, struct desc_fmt *f,
+		      unsigned *sh, struct fm_err *err);
+/*
+ * The format of an EL2 table from HCR_EL2 and TCR_EL2 (TTBR0_EL2's range):
+ * the EL2&0 regime when HCR_EL2.E2H = 1, else EL2. A TCR this decoder refuses
+ * gives the 4K format of the regime (and -1).
+ */
+int desc_fmt_el2(uint64_t hcr, uint64_t tcr, struct desc_fmt *f);
+/* The format a trace declares for a table (regime, granule=, lpa2). */
+struct desc_fmt desc_fmt_of_table(const struct fm_table_decl *t);
+/* The register name of regime's translation control: "TCR_EL2", "TCR_EL1", "VTCR_EL2". */
+const char *desc_tcr_name(enum fm_regime regime);
 
 #endif

@@ -97,17 +97,24 @@ int ring_record_to_event(const struct fixmap_rec_event *rec, unsigned cpu, struc
 	ev->seq = rec->seq;
 	ev->pc = rec->pc;
 	switch (rec->hdr.type) {
-	case FIXMAP_REC_PTE:
-		if (a[4] > 3) {
-			snprintf(why, n, "pte record with level %" PRIu64, a[4]);
+	case FIXMAP_REC_PTE: {
+		/* a4 is the level as a signed 64-bit value, -1..3 (level -1: 4K with LPA2). */
+		int64_t level = (int64_t)a[4];
+
+		if (level < -1 || level > 3) {
+			snprintf(why, n, "pte record with level %" PRId64, level);
 			return -1;
 		}
-		/* The VA starts the range the entry translates (the trace format insists). */
-		if (a[1] & ((1ull << (12 + 9 * (3 - a[4]))) - 1)) {
+		/*
+		 * The VA starts the range the entry translates (the trace format insists):
+		 * at least the 4K granule's size at that level, the smallest of any
+		 * granule's (16K and 64K entries translate more at the same level).
+		 */
+		if (a[1] & ((1ull << (12 + 9 * (3 - level))) - 1)) {
 			snprintf(why, n,
-				 "pte record with va %#" PRIx64 " not aligned to what a level %" PRIu64
+				 "pte record with va %#" PRIx64 " not aligned to what a level %" PRId64
 				 " entry translates",
-				 a[1], a[4]);
+				 a[1], level);
 			return -1;
 		}
 		ev->type = FM_EV_PTE;
@@ -115,10 +122,11 @@ int ring_record_to_event(const struct fixmap_rec_event *rec, unsigned cpu, struc
 		ev->va = a[1];
 		ev->old = a[2];
 		ev->new = a[3];
-		ev->level = (uint8_t)a[4];
+		ev->level = (int8_t)level;
 		ev->flags = FM_EVF_PTEP;
 		ev->table = 0; /* the agent's one shared EL2 table (agent_trace_ctx) */
 		return 0;
+	}
 	case FIXMAP_REC_DSB:
 	case FIXMAP_REC_DMB: {
 		char bb[8];

@@ -157,21 +157,29 @@ int tgtopt_sysreg(const struct tgtopt *o, struct target *t, int which, const cha
 	return 0;
 }
 
-int tgtopt_check_nvhe(const struct tgtopt *o, struct target *t, struct fm_err *err)
+int tgtopt_el2_vhe(const struct tgtopt *o, struct target *t)
 {
+	struct agent_state *st;
 	struct fm_err e2;
-	uint64_t hcr;
+	uint64_t hcr = 0;
 
-	if (o->reg_given[TGTOPT_TCR] || !t->ops->sysreg ||
-	    target_sysreg(t, o->cpu, "HCR_EL2", &hcr, &e2))
+	if (o->reg_given[TGTOPT_TCR])
 		return 0;
+	if (t->ops->sysreg) {
+		if (target_sysreg(t, o->cpu, "HCR_EL2", &hcr, &e2))
+			return 0;
+	} else {
+		/* Targets without system registers: what the agent recorded for --cpu. */
+		st = calloc(1, sizeof(*st));
+		if (!st)
+			return 0;
+		if (!tgtopt_find_agent(o, t, st, &e2) && o->cpu < st->max_cpus &&
+		    st->cpu[o->cpu].present)
+			hcr = st->cpu[o->cpu].c.hcr_el2;
+		free(st);
+	}
 	/* HCR_EL2.E2H, bit 34 (D19.2): TCR_EL2 then has two ranges, like TCR_EL1. */
-	if ((hcr >> 34) & 1)
-		return fm_err_set(err,
-				  "HCR_EL2.E2H = 1 on CPU %u (VHE): the EL2&0 regime is not "
-				  "supported by --regime el2, which walks non-VHE EL2 tables",
-				  o->cpu);
-	return 0;
+	return (hcr >> 34) & 1;
 }
 
 int tgtopt_bad_option(char **argv, int optind_after, int optopt_code, struct fm_err *err)

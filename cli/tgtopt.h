@@ -97,12 +97,13 @@ int tgtopt_sysreg(const struct tgtopt *o, struct target *t, int which, const cha
 		  uint64_t *val, struct fm_err *err);
 
 /*
- * The el2 regime is walked with the non-VHE TCR_EL2 layout: -1 with the reason
- * if the target's HCR_EL2 (of --cpu) says E2H = 1, where TCR_EL2 has the
- * TCR_EL1 layout and the walk would be misdecoded. 0 when HCR_EL2 cannot be
- * read or TCR_EL2 was given on the command line.
+ * 1 if --cpu runs EL2 with HCR_EL2.E2H = 1 (a VHE host, or pKVM in hVHE
+ * mode): TCR_EL2 then has the TCR_EL1 layout and TTBR1_EL2 is in use, so
+ * --regime el2 walks the EL2&0 regime (el20). HCR_EL2 comes from the target's
+ * system registers, else from the agent's record (--mem). 0 when it cannot be
+ * read or TCR_EL2 was given on the command line (the user chose the layout).
  */
-int tgtopt_check_nvhe(const struct tgtopt *o, struct target *t, struct fm_err *err);
+int tgtopt_el2_vhe(const struct tgtopt *o, struct target *t);
 
 struct agent_state;
 /*

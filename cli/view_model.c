@@ -71,6 +71,14 @@ static void seq_add(char *seq, const char *step)
 	strcat(seq, step);
 }
 
+/* The format of the table a pte event stores into, as the trace context declares it. */
+static struct desc_fmt pte_fmt(const struct view_model *m, const struct fm_event *ev)
+{
+	if (m->ctx && m->ctx->tables && ev->table < m->ctx->ntables)
+		return desc_fmt_of_table(&m->ctx->tables[ev->table]);
+	return desc_fmt_4k(FM_REGIME_EL2);
+}
+
 void view_model_event(struct view_model *m, const struct fm_event *ev)
 {
 	struct view_event *ve = &m->ev[m->nev % m->cap];
@@ -92,19 +100,22 @@ void view_model_event(struct view_model *m, const struct fm_event *ev)
 	 * the entry (a store of an invalid descriptor) and making it again.
 	 */
 	switch (ev->type) {
-	case FM_EV_PTE:
+	case FM_EV_PTE: {
+		struct desc_fmt f = pte_fmt(m, ev);
+
 		s->store_pc = ev->pc;
-		if (!desc_is_valid(ev->new, ev->level)) {
+		if (!desc_fmt_is_valid(&f, ev->new, (int8_t)ev->level)) {
 			s->in_break = true;
 			s->cur_seq[0] = '\0';
 		} else if (s->in_break) {
 			snprintf(s->last_seq, sizeof(s->last_seq), "%s",
 				 s->cur_seq[0] ? s->cur_seq : "(nothing)");
 			s->in_break = false;
-		} else if (desc_is_valid(ev->old, ev->level) && ev->old != ev->new) {
+		} else if (desc_fmt_is_valid(&f, ev->old, (int8_t)ev->level) && ev->old != ev->new) {
 			snprintf(s->last_seq, sizeof(s->last_seq), "(no break)");
 		}
 		return;
+	}
 	case FM_EV_DSB:
 	case FM_EV_DMB:
 		snprintf(step, sizeof(step), "%s %s", ev->type == FM_EV_DSB ? "dsb" : "dmb",
@@ -245,16 +256,18 @@ size_t view_model_event_text(const struct view_model *m, const struct fm_event *
 	if (raw || ev->type != FM_EV_PTE) {
 		len = trace_text_format_event(m->ctx, ev, buf, n);
 	} else {
-		unsigned lvl = ev->level;
+		int lvl = (int8_t)ev->level;
 		uint64_t mair = ev->cpu < FIXMAP_MAX_CPUS && m->slot[ev->cpu].c.mair_el2
 					? m->slot[ev->cpu].c.mair_el2
 					: m->mair;
+		struct desc_fmt f = pte_fmt(m, ev);
 
-		desc_format_raw(ev->new, lvl, FM_REGIME_EL2, mair, attrs, sizeof(attrs));
-		k = snprintf(buf, n, "c%u pte L%u va=%#" PRIx64 " %s %#" PRIx64 " [%s]", ev->cpu,
+		desc_format_raw_fmt(&f, ev->new, lvl, mair, attrs, sizeof(attrs));
+		k = snprintf(buf, n, "c%u pte L%d va=%#" PRIx64 " %s %#" PRIx64 " [%s]", ev->cpu,
 			     lvl, ev->va,
-			     desc_is_valid(ev->new, lvl) ? (desc_is_valid(ev->old, lvl) ? "change" : "make")
-							  : "break",
+			     desc_fmt_is_valid(&f, ev->new, lvl)
+				 ? (desc_fmt_is_valid(&f, ev->old, lvl) ? "change" : "make")
+				 : "break",
 			     ev->new, attrs);
 		len = k < 0 ? 0 : (size_t)k;
 	}
@@ -272,7 +285,10 @@ void view_model_slot_decode(const struct view_model *m, unsigned cpu, struct des
 {
 	const struct view_slot *s = &m->slot[cpu];
 
-	desc_decode(s->c.pte, 3, FM_REGIME_EL2, d);
+	struct desc_fmt f;
+
+	desc_fmt_el2(s->c.hcr_el2, s->c.tcr_el2, &f);
+	desc_decode_fmt(&f, s->c.pte, 3, d);
 	if (d->kind == DESC_PAGE || d->kind == DESC_BLOCK) {
 		desc_leaf_memtype(d, s->c.mair_el2, memtype, mn);
 		snprintf(perms, pn, "%c%c%c", d->rd ? 'R' : '-', d->wr ? 'W' : '-',
@@ -369,13 +385,13 @@ size_t view_model_detail(const struct view_model *m, unsigned cpu, char (*l)[VIE
 	     s->c.tcr_el2);
 	if (!s->walked)
 		line(&ls, "  %s", s->walk_err[0] ? s->walk_err : "(not walked yet)");
-	for (unsigned i = 0; i < s->nsteps && i < 4; i++) {
+	for (unsigned i = 0; i < s->nsteps && i < WALK_MAX_LEVELS; i++) {
 		const struct walk_entry *e = &s->steps[i].e;
 
 		attrs[0] = '\0';
 		if (e->kind == DESC_TABLE || e->kind == DESC_PAGE || e->kind == DESC_BLOCK)
 			desc_format(&e->d, s->c.mair_el2, attrs, sizeof(attrs));
-		line(&ls, "  L%u %#" PRIx64 "[%3u] = 0x%016" PRIx64 " %-5s %s", e->level, e->table_pa,
+		line(&ls, "  L%d %#" PRIx64 "[%3u] = 0x%016" PRIx64 " %-5s %s", e->level, e->table_pa,
 		     e->index, e->raw, desc_kind_name(e->kind), attrs);
 	}
 	disasm_around(m, &ls, "last store", s->store_pc);

@@ -43,7 +43,7 @@ struct view_slot {
 	uint64_t findings, errors; /* findings, and how many of them are errors */
 	const char *last_rule;
 	/* The walk from the root to the slot (filled while the target is stopped). */
-	struct walk_step steps[4];
+	struct walk_step steps[WALK_MAX_LEVELS];
 	unsigned nsteps;
 	bool walked;
 	char walk_err[200];

@@ -21,14 +21,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define TABLE_ADDR_MASK 0x0000fffffffff000ull /* next-level table address [47:12] (D8.3.1) */
-#define BADDR_MASK 0x0000fffffffffffeull      /* TTBR/VTTBR BADDR[47:1] */
+#define BADDR_MASK 0x0000fffffffffffeull /* TTBR/VTTBR BADDR[47:1] */
 
 static struct walk_stats last_stats;
 
 void walk_last_stats(struct walk_stats *s)
 {
 	*s = last_stats;
+}
+
+int walk_decode(const struct walk_cfg *c, uint64_t raw, int level, struct desc *d)
+{
+	int r = desc_decode_fmt(&c->fmt, raw, level, d);
+
+	desc_set_tcr_sh(d, c->tcr_sh);
+	return r;
 }
 
 int walk_regime_parse(const char *s, enum fm_regime *r)
@@ -39,65 +46,90 @@ int walk_regime_parse(const char *s, enum fm_regime *r)
 		*r = FM_REGIME_EL1;
 	else if (!strcmp(s, "s2"))
 		*r = FM_REGIME_S2;
+	else if (!strcmp(s, "el20"))
+		*r = FM_REGIME_EL20;
 	else
 		return -1;
 	return 0;
 }
 
-/* Lowest VA bit an entry at level resolves (4K granule): 39, 30, 21, 12. */
-static unsigned level_shift(unsigned level)
+/*
+ * PS / IPS encodings (D8.1.7 "Output address size"). 52 bits (0b110) needs
+ * LPA2 or the 64K granule (FEAT_LPA); otherwise it means 48 bits
+ * (AArch64.PAMax capping, D8.1.7). 0b111 is reserved: taken as the largest.
+ */
+static unsigned ps_bits(unsigned ps, const struct desc_fmt *f)
 {
-	return 12 + 9 * (3 - level);
+	static const unsigned bits[8] = {32, 36, 40, 42, 44, 48, 52, 52};
+	unsigned b = bits[ps & 7];
+
+	if (b == 52 && !f->lpa2 && f->granule != FM_GRANULE_64K)
+		b = 48;
+	return b;
 }
 
 /*
- * PS / IPS encodings (D8.1.7 "Output address size"). 52 bits needs LPA2 or the
- * 64K granule with FEAT_LPA; with 4K and DS = 0 the output address is 48 bits.
+ * Stage-2 start level from VTCR_EL2.SL0 (and SL2, bit 33, with 4K and DS = 1),
+ * after the pseudocode AArch64.S2StartLevel / AArch64.S2InvalidSL (D8.2.5):
+ * 4K: SL2:SL0 000 L2, 001 L1, 010 L0, 011 L3 (FEAT_TTST), 100 L-1 (DS = 1);
+ * 16K: SL0 00 L3, 01 L2, 10 L1, 11 L0 (DS = 1 only); 64K: 00 L3, 01 L2, 10 L1,
+ * 11 reserved. -2 for a reserved encoding.
  */
-static unsigned ps_bits(unsigned ps)
+static int s2_start_level(const struct desc_fmt *f, unsigned sl0, unsigned sl2)
 {
-	static const unsigned bits[8] = {32, 36, 40, 42, 44, 48, 48, 48};
+	switch (f->granule) {
+	case FM_GRANULE_4K: {
+		static const int l4k[4] = {2, 1, 0, 3};
 
-	return bits[ps & 7];
+		if (sl2)
+			return sl0 == 0 && f->lpa2 ? -1 : -2;
+		return l4k[sl0];
+	}
+	case FM_GRANULE_16K:
+		if (sl0 == 3 && !f->lpa2)
+			return -2;
+		return 3 - (int)sl0;
+	case FM_GRANULE_64K:
+	default:
+		return sl0 == 3 ? -2 : 3 - (int)sl0;
+	}
 }
 
 int walk_cfg_from_regs(enum fm_regime r, uint64_t ttbr, uint64_t tcr, uint64_t mair, int ttbr1,
 		       struct walk_cfg *c, struct fm_err *err)
 {
-	const char *txsz_name;
-	unsigned txsz, ps, shift;
+	const char *reg = desc_tcr_name(r);
+	bool two = r == FM_REGIME_EL1 || r == FM_REGIME_EL20;
+	unsigned txsz, ps, shift, min_txsz, max_txsz, pshift, stride;
 	uint64_t align;
 
 	memset(c, 0, sizeof(*c));
-	if (r != FM_REGIME_EL2 && r != FM_REGIME_EL1 && r != FM_REGIME_S2)
+	if ((unsigned)r >= FM_NREGIMES)
 		return fm_err_set(err, "unknown translation regime %d", (int)r);
-	if (ttbr1 && r != FM_REGIME_EL1)
-		return fm_err_set(err, "only the el1 regime has a TTBR1 range");
-	if (desc_check_tcr(r, tcr, ttbr1, err))
+	if (ttbr1 && !two)
+		return fm_err_set(err, "only the el1 and el20 regimes have a TTBR1 range");
+	if (desc_fmt_from_tcr(r, tcr, ttbr1, &c->fmt, &c->tcr_sh, err))
 		return -1;
 	c->regime = r;
 	c->ttbr1 = ttbr1 != 0;
 	c->mair = mair;
-	if (r == FM_REGIME_EL1 && ttbr1) {
-		txsz = (unsigned)(tcr >> 16) & 63; /* T1SZ */
-		txsz_name = "TCR_EL1.T1SZ";
-	} else {
-		txsz = (unsigned)tcr & 63; /* T0SZ */
-		txsz_name = r == FM_REGIME_EL2	 ? "TCR_EL2.T0SZ"
-			    : r == FM_REGIME_EL1 ? "TCR_EL1.T0SZ"
-						 : "VTCR_EL2.T0SZ";
-	}
-	/* D8.2: with 4K and no LPA2, TxSZ 16..39 (48 with FEAT_TTST). */
-	if (txsz < 16)
+	pshift = desc_fmt_page_shift(&c->fmt);
+	stride = pshift - 3;
+	txsz = (unsigned)(tcr >> (two && ttbr1 ? 16 : 0)) & 63; /* T1SZ [21:16], T0SZ [5:0] */
+	/*
+	 * TxSZ range (D8.1.9, AArch64.S1MinTxSZ/MaxTxSZ): at least 16 (48 bits), 12
+	 * (52 bits) with LPA2 or the 64K granule; at most 48 (4K, 16K) or 47 (64K)
+	 * with FEAT_TTST.
+	 */
+	min_txsz = c->fmt.lpa2 || c->fmt.granule == FM_GRANULE_64K ? 12 : 16;
+	max_txsz = c->fmt.granule == FM_GRANULE_64K ? 47 : 48;
+	if (txsz < min_txsz || txsz > max_txsz)
 		return fm_err_set(err,
-				  "%s = %u selects a %u-bit input range; the 4K granule without "
-				  "LPA2 allows at most 48 bits",
-				  txsz_name, txsz, 64 - txsz);
-	if (txsz > 48)
-		return fm_err_set(err,
-				  "%s = %u selects a %u-bit input range; the 4K granule needs at "
-				  "least 16 bits",
-				  txsz_name, txsz, 64 - txsz);
+				  "%s.T%cSZ = %u selects a %u-bit input range; the %s granule%s "
+				  "allows %u to %u bits",
+				  reg, two && ttbr1 ? '1' : '0', txsz, 64 - txsz,
+				  desc_granule_name(c->fmt.granule), c->fmt.lpa2 ? " with LPA2" : "",
+				  64 - max_txsz, 64 - min_txsz);
 	c->ia_bits = 64 - txsz;
 
 	switch (r) {
@@ -105,43 +137,52 @@ int walk_cfg_from_regs(enum fm_regime r, uint64_t ttbr, uint64_t tcr, uint64_t m
 		ps = (unsigned)(tcr >> 16) & 7;
 		c->hpd = (tcr >> 24) & 1;
 		break;
-	case FM_REGIME_EL1: /* TCR_EL1: EPD0 [7], EPD1 [23], IPS [34:32], HPD0 [41], HPD1 [42] */
+	case FM_REGIME_EL1:
+	case FM_REGIME_EL20:
+		/* TCR_EL1 layout: EPD0 [7], EPD1 [23], IPS [34:32], HPD0 [41], HPD1 [42];
+		 * TTBRn.ASID [63:48]. */
 		ps = (unsigned)(tcr >> 32) & 7;
 		c->hpd = (tcr >> (ttbr1 ? 42 : 41)) & 1;
 		c->disabled = (tcr >> (ttbr1 ? 23 : 7)) & 1;
 		c->asid = (uint16_t)(ttbr >> 48);
 		break;
-	default: /* VTCR_EL2: SL0 [7:6], PS [18:16]; VTTBR_EL2.VMID [63:48] */
+	default: /* VTCR_EL2: SL0 [7:6], PS [18:16], SL2 [33]; VTTBR_EL2.VMID [63:48] */
 		ps = (unsigned)(tcr >> 16) & 7;
 		c->asid = (uint16_t)(ttbr >> 48);
 		break;
 	}
-	c->pa_bits = ps_bits(ps);
+	c->pa_bits = ps_bits(ps, &c->fmt);
 
 	if (r == FM_REGIME_S2) {
-		/* D8.2: 4K granule SL0 0 -> level 2, 1 -> level 1, 2 -> level 0, 3 -> level 3 (TTST). */
-		static const unsigned sl0_level[4] = {2, 1, 0, 3};
-		unsigned sl0 = (unsigned)(tcr >> 6) & 3;
-		int extra;
+		unsigned sl0 = (unsigned)(tcr >> 6) & 3, sl2 = (unsigned)(tcr >> 33) & 1;
+		int sl = s2_start_level(&c->fmt, sl0, sl2), extra;
 
-		c->start_level = sl0_level[sl0];
-		shift = level_shift(c->start_level);
+		if (sl < -1)
+			return fm_err_set(err,
+					  "VTCR_EL2: SL2:SL0 = %u:%u is a reserved start level for the "
+					  "%s granule%s",
+					  sl2, sl0, desc_granule_name(c->fmt.granule),
+					  c->fmt.lpa2 ? " with LPA2" : "");
+		c->start_level = sl;
+		shift = desc_fmt_level_shift(&c->fmt, sl);
 		/*
-		 * The start level resolves IA[ia-1:shift]: at least 1 bit, at most 9 bits
-		 * plus up to 16 concatenated tables (4 more bits); anything else is a
-		 * level 0 translation fault (AArch64.S2InconsistentSL).
+		 * The start level resolves IA[ia-1:shift]: at least 1 bit, at most one
+		 * table's bits plus up to 16 concatenated tables (4 more bits); anything
+		 * else is a level 0 translation fault (AArch64.S2InconsistentSL).
 		 */
 		extra = (int)c->ia_bits - (int)shift;
-		if (extra < 1 || extra > 13)
+		if (extra < 1 || extra > (int)stride + 4)
 			return fm_err_set(err,
-					  "VTCR_EL2: SL0 = %u (start level %u) does not fit T0SZ = %u "
+					  "VTCR_EL2: SL0 = %u (start level %d) does not fit T0SZ = %u "
 					  "(%u-bit IPA): the walk would fault at the start level",
-					  sl0, c->start_level, txsz, c->ia_bits);
+					  sl0, sl, txsz, c->ia_bits);
 		c->nentries = 1u << extra;
 	} else {
 		/* D8.2: the start level is the one that resolves IA bit ia-1. */
-		c->start_level = 3 - (c->ia_bits - 1 - 12) / 9;
-		shift = level_shift(c->start_level);
+		unsigned levels = (c->ia_bits - pshift + stride - 1) / stride;
+
+		c->start_level = 4 - (int)levels;
+		shift = desc_fmt_level_shift(&c->fmt, c->start_level);
 		c->nentries = 1u << (c->ia_bits - shift);
 	}
 	/* BADDR is aligned to the start table (concatenated: all of them), at least 64 bytes. */
@@ -149,6 +190,9 @@ int walk_cfg_from_regs(enum fm_regime r, uint64_t ttbr, uint64_t tcr, uint64_t m
 	if (align < 64)
 		align = 64;
 	c->root = ttbr & BADDR_MASK & ~(align - 1);
+	/* With 52-bit output addresses BADDR[51:48] is in bits [5:2] (D19 TTBR0_EL2.BADDR). */
+	if (c->pa_bits == 52)
+		c->root |= ((ttbr >> 2) & 0xfull) << 48;
 	if (c->root >> c->pa_bits)
 		return fm_err_set(err,
 				  "the table base %#" PRIx64 " is beyond the %u-bit output address "
@@ -168,7 +212,7 @@ int walk_cfg_from_regs(enum fm_regime r, uint64_t ttbr, uint64_t tcr, uint64_t m
 
 struct node {
 	uint64_t pa;
-	unsigned level;
+	int level;
 	unsigned n;    /* entries */
 	uint64_t *ent; /* n entries, NULL until read or if unreadable */
 	bool bad;      /* could not be read */
@@ -192,19 +236,19 @@ struct walker {
 	size_t *hash; /* node index + 1, 0 = empty */
 	size_t hcap;  /* power of two */
 
-	unsigned max_tables;
+	unsigned max_tables, table_entries, table_bytes;
 	uint64_t max_entries, scanned, visited;
 };
 
-static size_t hash_key(uint64_t pa, unsigned level, size_t hcap)
+static size_t hash_key(uint64_t pa, int level, size_t hcap)
 {
-	uint64_t k = (pa >> 3) ^ ((uint64_t)level << 60);
+	uint64_t k = (pa >> 3) ^ ((uint64_t)(level + 1) << 60);
 
 	k *= 0x9e3779b97f4a7c15ull;
 	return (size_t)(k >> 20) & (hcap - 1);
 }
 
-static long node_find(const struct walker *w, uint64_t pa, unsigned level)
+static long node_find(const struct walker *w, uint64_t pa, int level)
 {
 	size_t h = hash_key(pa, level, w->hcap);
 
@@ -250,15 +294,15 @@ static int hash_insert(struct walker *w, size_t idx)
 }
 
 /* Adds an unread node; returns its index or -1. */
-static long node_add(struct walker *w, uint64_t pa, unsigned level, unsigned n)
+static long node_add(struct walker *w, uint64_t pa, int level, unsigned n)
 {
 	struct node *nd;
 
 	if (w->nnodes >= w->max_tables)
 		return fm_err_set(w->err,
-				  "more than %u translation tables: the walk stops (tables that "
-				  "loop, or a range too large; try --range)",
-				  w->max_tables);
+				  "more than %u translation tables (%u KiB each): the walk stops "
+				  "(tables that loop, or a range too large; try --range)",
+				  w->max_tables, w->table_bytes >> 10);
 	if (w->nnodes == w->cap) {
 		size_t ncap = w->cap ? w->cap * 2 : 64;
 		struct node *nn = realloc(w->nodes, ncap * sizeof(*nn));
@@ -360,8 +404,8 @@ static int fetch_tree(struct walker *w)
 	cur[0].va = c->va_lo;
 	ncur = capcur = 1;
 
-	for (unsigned level = c->start_level; level < 3; level++) {
-		unsigned shift = level_shift(level);
+	for (int level = c->start_level; level < 3; level++) {
+		unsigned shift = desc_fmt_level_shift(&c->fmt, level);
 		size_t from = w->nnodes;
 
 		nnext = 0;
@@ -383,16 +427,30 @@ static int fetch_tree(struct walker *w)
 				uint64_t raw = w->nodes[cur[r].node].ent[i], pa;
 				long idx;
 
-				if ((raw & 3) != 3)
+				if (!desc_fmt_is_table(&c->fmt, raw, level))
 					continue;
-				pa = raw & TABLE_ADDR_MASK;
+				pa = desc_fmt_oa(&c->fmt, raw, level);
 				if (pa >> c->pa_bits)
 					continue; /* address size fault: not followed */
 				idx = node_find(w, pa, level + 1);
 				if (idx < 0) {
-					idx = node_add(w, pa, level + 1, 512);
+					idx = node_add(w, pa, level + 1, w->table_entries);
 					if (idx < 0)
 						goto out;
+				}
+				/*
+				 * In a tree every table is referenced once, so more references at
+				 * one level than tables allowed means tables that alias or loop: a
+				 * self-referencing table would otherwise multiply its references
+				 * by its entry count at every level.
+				 */
+				if (nnext >= w->max_tables) {
+					fm_err_set(w->err,
+						   "more than %u references to level %d tables: the walk "
+						   "stops (tables that reference themselves or each "
+						   "other, or a range too large; try --range)",
+						   w->max_tables, level + 1);
+					goto out;
 				}
 				if (nnext == capnext) {
 					size_t ncap = capnext ? capnext * 2 : 256;
@@ -439,7 +497,8 @@ static struct walk_tattr inherit(const struct walker *w, struct walk_tattr in, u
 	if (w->c->hpd)
 		return in;
 	in.ap_table |= (uint8_t)DESC_APTABLE(raw);
-	if (w->c->regime == FM_REGIME_EL1) /* PXNTable is RES0 at EL2 without VHE */
+	/* PXNTable is RES0 at EL2 without VHE */
+	if (w->c->regime == FM_REGIME_EL1 || w->c->regime == FM_REGIME_EL20)
 		in.pxn_table |= (raw & DESC_PXNTABLE) != 0;
 	in.xn_table |= (raw & DESC_XNTABLE) != 0;
 	return in;
@@ -459,11 +518,11 @@ static int call(struct walker *w, int (*fn)(const struct walk_entry *, void *),
 }
 
 /* The walker's own view of an entry (D8.3): the kind and the address it names. */
-static enum desc_kind classify(uint64_t raw, unsigned level)
+static enum desc_kind classify(const struct desc_fmt *f, uint64_t raw, int level)
 {
 	if (!(raw & DESC_VALID))
 		return DESC_INVALID;
-	if (!desc_is_valid(raw, level))
+	if (!desc_fmt_is_valid(f, raw, level))
 		return DESC_RESERVED;
 	if (raw & DESC_TYPE_TABLE)
 		return level < 3 ? DESC_TABLE : DESC_PAGE;
@@ -475,7 +534,8 @@ static int visit(struct walker *w, size_t ni, uint64_t va, struct walk_tattr inh
 {
 	const struct walk_cfg *c = w->c;
 	const struct node *nd = &w->nodes[ni];
-	unsigned level = nd->level, shift = level_shift(level), first, last;
+	int level = nd->level;
+	unsigned shift = desc_fmt_level_shift(&c->fmt, level), first, last;
 	uint64_t size = 1ull << shift;
 	struct walk_entry e;
 
@@ -498,14 +558,14 @@ static int visit(struct walker *w, size_t ni, uint64_t va, struct walk_tattr inh
 		e.raw = nd->ent[i];
 		e.fault = WALK_OK;
 		e.oa = 0;
-		e.kind = classify(e.raw, level);
+		e.kind = classify(&c->fmt, e.raw, level);
 		if (!w->v->lazy)
-			desc_decode(e.raw, level, c->regime, &e.d);
+			walk_decode(c, e.raw, level, &e.d);
 		switch (e.kind) {
 		case DESC_TABLE: {
 			long child;
 
-			e.oa = e.raw & TABLE_ADDR_MASK;
+			e.oa = desc_fmt_oa(&c->fmt, e.raw, level);
 			if (e.oa >> c->pa_bits) {
 				e.fault = WALK_FAULT_ADDRSIZE;
 				r = call(w, w->v->table, &e);
@@ -524,7 +584,7 @@ static int visit(struct walker *w, size_t ni, uint64_t va, struct walk_tattr inh
 		}
 		case DESC_BLOCK:
 		case DESC_PAGE:
-			e.oa = e.raw & DESC_OA_MASK & ~(size - 1);
+			e.oa = desc_fmt_oa(&c->fmt, e.raw, level);
 			if (e.oa >> c->pa_bits)
 				e.fault = WALK_FAULT_ADDRSIZE;
 			r = call(w, w->v->leaf, &e);
@@ -562,7 +622,9 @@ int walk_range(struct target *t, const struct walk_cfg *c, uint64_t va_lo, uint6
 	w.v = v;
 	w.arg = arg;
 	w.err = err;
-	w.max_tables = c->max_tables ? c->max_tables : WALK_MAX_TABLES_DEFAULT;
+	w.table_entries = desc_fmt_entries(&c->fmt);
+	w.table_bytes = w.table_entries * 8;
+	w.max_tables = c->max_tables ? c->max_tables : WALK_MAX_TABLE_BYTES / w.table_bytes;
 	w.max_entries = c->max_entries ? c->max_entries : WALK_MAX_ENTRIES_DEFAULT;
 
 	rc = fetch_tree(&w);
@@ -581,8 +643,8 @@ int walk_range(struct target *t, const struct walk_cfg *c, uint64_t va_lo, uint6
 	return rc < 0 ? -1 : 0;
 }
 
-int walk_va(struct target *t, const struct walk_cfg *c, uint64_t va, struct walk_step steps[4],
-	    unsigned *nsteps, struct fm_err *err)
+int walk_va(struct target *t, const struct walk_cfg *c, uint64_t va,
+	    struct walk_step steps[WALK_MAX_LEVELS], unsigned *nsteps, struct fm_err *err)
 {
 	uint64_t table = c->root, base = c->va_lo;
 	unsigned n = c->nentries;
@@ -590,15 +652,15 @@ int walk_va(struct target *t, const struct walk_cfg *c, uint64_t va, struct walk
 
 	*nsteps = 0;
 	if (c->disabled)
-		return fm_err_set(err, "%#" PRIx64 ": walks of this range are disabled (TCR_EL1.EPD%d)",
-				  va, c->ttbr1 ? 1 : 0);
+		return fm_err_set(err, "%#" PRIx64 ": walks of this range are disabled (%s.EPD%d)",
+				  va, desc_tcr_name(c->regime), c->ttbr1 ? 1 : 0);
 	if (va < c->va_lo || va > c->va_hi)
 		return fm_err_set(err,
 				  "%#" PRIx64 " is outside the %u-bit range of the table "
 				  "(%#" PRIx64 "-%#" PRIx64 ")",
 				  va, c->ia_bits, c->va_lo, c->va_hi);
-	for (unsigned level = c->start_level; level <= 3; level++) {
-		unsigned shift = level_shift(level);
+	for (int level = c->start_level; level <= 3; level++) {
+		unsigned shift = desc_fmt_level_shift(&c->fmt, level);
 		unsigned idx = (unsigned)((va - base) >> shift);
 		struct walk_entry *e = &steps[*nsteps].e;
 		uint64_t raw;
@@ -606,7 +668,7 @@ int walk_va(struct target *t, const struct walk_cfg *c, uint64_t va, struct walk
 		if (idx >= n) /* cannot happen: va is in range */
 			return fm_err_set(err, "internal: index %u out of %u", idx, n);
 		if (target_read_u64(t, table + (uint64_t)idx * 8, &raw, err))
-			return fm_err_prefix(err, "level %u table at %#" PRIx64, level, table);
+			return fm_err_prefix(err, "level %d table at %#" PRIx64, level, table);
 		memset(e, 0, sizeof(*e));
 		e->va = base + ((uint64_t)idx << shift);
 		e->size = 1ull << shift;
@@ -616,11 +678,11 @@ int walk_va(struct target *t, const struct walk_cfg *c, uint64_t va, struct walk
 		e->ptep = table + (uint64_t)idx * 8;
 		e->raw = raw;
 		e->inherit = inh;
-		desc_decode(raw, level, c->regime, &e->d);
-		e->kind = classify(raw, level);
+		walk_decode(c, raw, level, &e->d);
+		e->kind = classify(&c->fmt, raw, level);
 		(*nsteps)++;
 		if (e->kind == DESC_TABLE) {
-			e->oa = raw & TABLE_ADDR_MASK;
+			e->oa = desc_fmt_oa(&c->fmt, raw, level);
 			if (e->oa >> c->pa_bits) {
 				e->fault = WALK_FAULT_ADDRSIZE;
 				return 0;
@@ -629,7 +691,7 @@ int walk_va(struct target *t, const struct walk_cfg *c, uint64_t va, struct walk
 			inh = inherit(&w, inh, raw);
 			table = e->oa;
 			base = e->va;
-			n = 512;
+			n = desc_fmt_entries(&c->fmt);
 			continue;
 		}
 		if (e->kind == DESC_BLOCK || e->kind == DESC_PAGE) {

@@ -7,14 +7,16 @@
  * walk_range() then reads the tree a whole level at a time through
  * target_read_phys_v() (one batch per level: the gdb target pipelines it) and
  * calls the visitor for every entry whose range meets [va_lo, va_hi], in VA
- * order. Only the 4 KiB granule without LPA2 is supported; other
- * configurations are refused by walk_cfg_from_regs() with the reason, never
- * misdecoded.
+ * order. Every VMSAv8-64 format is walked: 4K, 16K and 64K granules, LPA2
+ * (52-bit, level -1 with 4K), the EL2&0 regime's two ranges, and stage 2's
+ * concatenated start tables. Configurations that contradict themselves are
+ * refused by walk_cfg_from_regs() naming the field, never misdecoded.
  *
  * Nothing read from the target is trusted: every table address is bounded by
  * the output address size and checked by the target; tables that point to
- * themselves or to each other terminate (depth is bounded by the levels, and
- * the number of tables and entries is capped).
+ * themselves or to each other terminate (depth is bounded by the levels; the
+ * tables read, the references to tables at one level and the entries visited
+ * are capped, so a table that references itself is refused at once).
  */
 #ifndef FIXMAP_WALK_H
 #define FIXMAP_WALK_H
@@ -27,37 +29,46 @@
 #include "event.h"
 #include "target.h"
 
-#define WALK_MAX_TABLES_DEFAULT 16384u   /* distinct tables read (64 MiB) */
+#define WALK_MAX_TABLE_BYTES (64u << 20) /* table memory read: 16384 4K tables */
 #define WALK_MAX_ENTRIES_DEFAULT (1u << 24) /* entries visited */
+#define WALK_MAX_LEVELS 5                 /* levels -1..3 */
 
 struct walk_cfg {
 	enum fm_regime regime;
-	bool ttbr1;          /* el1: the TTBR1_EL1 (upper) range */
+	struct desc_fmt fmt; /* granule, LPA2 */
+	unsigned tcr_sh;     /* LPA2: the shareability of every leaf (TCR SH0/SH1) */
+	bool ttbr1;          /* el1/el20: the TTBR1 (upper) range */
 	bool hpd;            /* hierarchical permissions disabled (TCR.HPDn) */
-	bool disabled;       /* el1: EPDn set, this range has no walks */
+	bool disabled;       /* el1/el20: EPDn set, this range has no walks */
 	uint64_t root;       /* PA of the start table (first of the concatenated ones) */
-	unsigned start_level;
-	unsigned nentries;   /* entries in the start table(s), 512 * concatenated tables */
+	int start_level;     /* -1..3 */
+	unsigned nentries;   /* entries in the start table(s), incl. concatenated tables */
 	unsigned ia_bits;    /* input address size: 64 - TxSZ */
-	unsigned pa_bits;    /* output address size from PS/IPS (at most 48) */
+	unsigned pa_bits;    /* output address size from PS/IPS (52 with LPA2 or 64K) */
 	uint64_t va_lo, va_hi; /* inclusive input address range of this table */
 	uint64_t mair;
 	uint16_t asid;       /* ASID (TTBR) or VMID (VTTBR) from the base register */
-	unsigned max_tables; /* 0: WALK_MAX_TABLES_DEFAULT */
+	unsigned max_tables; /* 0: WALK_MAX_TABLE_BYTES of tables; also caps the
+				references to tables at one level */
 	unsigned max_entries; /* 0: WALK_MAX_ENTRIES_DEFAULT */
 };
 
 /*
  * Fills c from register values. regime el2: ttbr = TTBR0_EL2, tcr = TCR_EL2
  * (E2H = 0 layout). el1: ttbr = TTBR0_EL1 or (ttbr1 = 1) TTBR1_EL1, tcr =
- * TCR_EL1. s2: ttbr = VTTBR_EL2, tcr = VTCR_EL2 (mair unused). -1 with the
- * reason for granules other than 4K, LPA2 (DS = 1), out-of-range TxSZ, and a
- * stage-2 start level inconsistent with T0SZ.
+ * TCR_EL1. el20: ttbr = TTBR0_EL2 or (ttbr1 = 1) TTBR1_EL2, tcr = TCR_EL2
+ * (E2H = 1, the TCR_EL1 layout). s2: ttbr = VTTBR_EL2, tcr = VTCR_EL2 (mair
+ * unused). -1 naming the field for a reserved granule, DS = 1 with 64K, TxSZ
+ * out of range for the granule, a reserved or inconsistent stage-2 start
+ * level (SL0/SL2), and a base beyond the output address size.
  */
 int walk_cfg_from_regs(enum fm_regime r, uint64_t ttbr, uint64_t tcr, uint64_t mair, int ttbr1,
 		       struct walk_cfg *c, struct fm_err *err);
 
-/* Parses "el2", "el1", "s2" (desc_regime_name() is the reverse). */
+/* desc_decode_fmt() in c's format, with the TCR's shareability under LPA2. */
+int walk_decode(const struct walk_cfg *c, uint64_t raw, int level, struct desc *d);
+
+/* Parses "el2", "el1", "s2", "el20" (desc_regime_name() is the reverse). */
 int walk_regime_parse(const char *s, enum fm_regime *r);
 
 enum walk_fault {
@@ -77,7 +88,7 @@ struct walk_tattr {
 struct walk_entry {
 	uint64_t va;   /* first VA (IPA for s2) the entry translates */
 	uint64_t size; /* bytes it translates */
-	unsigned level;
+	int level;         /* -1..3 */
 	unsigned index;    /* in its table */
 	uint64_t table_pa; /* PA of the table holding it */
 	uint64_t ptep;     /* PA of the entry */
@@ -98,7 +109,7 @@ struct walk_entry {
 struct walk_visitor {
 	/*
 	 * lazy: e->d is left zeroed (e->kind, e->oa and the rest are filled);
-	 * the visitor decodes the entries it needs with desc_decode(). Saves
+	 * the visitor decodes the entries it needs with desc_decode_fmt(). Saves
 	 * decoding every entry of a large table when few are printed.
 	 */
 	bool lazy;
@@ -121,8 +132,8 @@ struct walk_step {
  * last step is the leaf, an invalid entry or a fault. -1 if va is outside c's
  * range or a table cannot be read.
  */
-int walk_va(struct target *t, const struct walk_cfg *c, uint64_t va, struct walk_step steps[4],
-	    unsigned *nsteps, struct fm_err *err);
+int walk_va(struct target *t, const struct walk_cfg *c, uint64_t va,
+	    struct walk_step steps[WALK_MAX_LEVELS], unsigned *nsteps, struct fm_err *err);
 
 /* Statistics of the last walk_range() (for bench and -v). */
 struct walk_stats {

@@ -24,7 +24,7 @@
 
 #define FIXMAP_MAGIC 0x314d485350414d46ull /* "FMAPSHM1" */
 #define FIXMAP_PROTO_MAJOR 1
-#define FIXMAP_PROTO_MINOR 0
+#define FIXMAP_PROTO_MINOR 1 /* 1.1: pte records' level is signed (-1) */
 #define FIXMAP_MAX_CPUS 8
 /*
  * Bytes per CPU ring, power of two: 4096 event records, enough for a run of
@@ -174,7 +174,8 @@ struct fixmap_cpu {
  */
 enum fixmap_rec_type {
 	FIXMAP_REC_PAD = 0,
-	FIXMAP_REC_PTE = 1,    /* a0 = entry PA, a1 = VA, a2 = old, a3 = new, a4 = level */
+	FIXMAP_REC_PTE = 1,    /* a0 = entry PA, a1 = VA, a2 = old, a3 = new, a4 = level:
+				  int64_t, -1..3 (-1 since 1.1: 4K granule with LPA2) */
 	FIXMAP_REC_DSB = 2,    /* a0 = CRm option (include/arm64/barrier.h) */
 	FIXMAP_REC_DMB = 3,    /* a0 = CRm option */
 	FIXMAP_REC_ISB = 4,    /* no operands */

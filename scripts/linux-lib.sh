@@ -15,6 +15,12 @@
 #                   EL1 and host stage-2 tables are all live; sets QEMU_PID,
 #                   QEMU_PORT, QEMU_SHM, QEMU_LOG like qemu_start (qemu_stop ends it).
 
+#   linux_fetch SUITE  (trixie) takes the suite's kernel from
+#                   $FIXMAP_CACHE/linux-SUITE/Image when it is there.
+#   LINUX_QEMU      the QEMU binary linux_boot runs (default qemu-system-aarch64);
+#   LINUX_KVM       the kvm-arm.mode= linux_boot asks for (default protected;
+#                   empty: a VHE host, whose own tables are the EL2&0 regime's).
+
 FIXMAP_CACHE=${FIXMAP_CACHE:-${HOME:-/tmp}/.cache/fixmap}
 LINUX_DIR=$FIXMAP_CACHE/linux
 LINUX_RAM_MB=1024
@@ -22,6 +28,15 @@ LINUX_RAM_MB=1024
 linux_fetch()
 {
 	LINUX_WHY=
+	if [ -n "$1" ] && [ "$1" != bookworm ]; then
+		if [ -s "$FIXMAP_CACHE/linux-$1/Image" ] && [ -s "$FIXMAP_CACHE/linux-$1/version" ]; then
+			LINUX_IMAGE=$FIXMAP_CACHE/linux-$1/Image
+			LINUX_VERSION=$(cat "$FIXMAP_CACHE/linux-$1/version")
+			return 0
+		fi
+		LINUX_WHY="no $1 kernel in $FIXMAP_CACHE/linux-$1"
+		return 1
+	fi
 	if [ -s "$LINUX_DIR/Image" ] && [ -s "$LINUX_DIR/version" ]; then
 		LINUX_IMAGE=$LINUX_DIR/Image
 		LINUX_VERSION=$(cat "$LINUX_DIR/version")
@@ -82,11 +97,13 @@ linux_boot()
 	QEMU_SHM=/dev/shm/fixmap-linux-$(id -u)-$$-$QEMU_PORT
 	QEMU_LOG=$(mktemp "${TMP:-/tmp}/fixmap-linux-XXXXXX.log")
 	rm -f "$QEMU_SHM"
-	qemu-system-aarch64 -M virt,virtualization=on,gic-version=3 -cpu max,pauth-impdef=on \
+	local kvm=${LINUX_KVM-protected}
+	"${LINUX_QEMU:-qemu-system-aarch64}" -M virt,virtualization=on,gic-version=3 \
+		-cpu max,pauth-impdef=on -nic none \
 		-smp 2 -m "${LINUX_RAM_MB}M" -nographic -monitor none \
 		-object "memory-backend-file,id=mem,size=${LINUX_RAM_MB}M,mem-path=$QEMU_SHM,share=on" \
 		-machine memory-backend=mem -gdb "tcp:127.0.0.1:$QEMU_PORT" -kernel "$LINUX_IMAGE" \
-		-append "console=ttyAMA0 earlycon kvm-arm.mode=protected nokaslr panic=0" \
+		-append "console=ttyAMA0 earlycon ${kvm:+kvm-arm.mode=$kvm }nokaslr panic=0" \
 		>"$QEMU_LOG" 2>&1 </dev/null &
 	QEMU_PID=$!
 	# The boot ends in a root-fs panic within seconds; allow for a loaded machine.
@@ -100,7 +117,7 @@ linux_boot()
 		[ $n -gt 1200 ] && { echo "linux_boot: no panic after 120 s" >&2; return 1; }
 		sleep 0.1
 	done
-	if ! grep -q 'Protected nVHE mode initialized successfully' "$QEMU_LOG"; then
+	if [ "$kvm" = protected ] && ! grep -q 'Protected [nh]*VHE mode initialized successfully' "$QEMU_LOG"; then
 		echo "linux_boot: protected KVM did not start: $(grep -m3 'kvm' "$QEMU_LOG")" >&2
 		return 1
 	fi

@@ -45,7 +45,7 @@ qemu_start()
 	qemu-system-aarch64 -M virt,virtualization=on,gic-version=3 -cpu max -smp "$smp" \
 		-m "${QEMU_RAM_MB}M" -nographic -monitor none -serial "file:$QEMU_LOG.serial" \
 		-object "memory-backend-file,id=mem,size=${QEMU_RAM_MB}M,mem-path=$QEMU_SHM,share=on" \
-		-machine memory-backend=mem -semihosting \
+		-machine memory-backend=mem -semihosting -nic none \
 		-gdb "tcp:127.0.0.1:$QEMU_PORT" -kernel "$BUILD/agent.elf" \
 		-append "fixmap.mode=$mode fixmap.iters=$iters $extra_append" "$@" \
 		>"$QEMU_LOG" 2>&1 </dev/null &

@@ -39,6 +39,11 @@ static void test_options(void)
 	CHECK_EQ_U64(c.fault, 0);
 	CHECK(parse("fixmap.fault=abort", &c, &e) == 0);
 	CHECK_EQ_U64(c.fault, 1);
+	CHECK_EQ_U64(c.page_shift, 12);
+	CHECK(parse("fixmap.granule=16k fixmap.lpa2=1 fixmap.vhe=1", &c, &e) == 0);
+	CHECK(c.page_shift == 14 && c.lpa2 == 1 && c.vhe == 1);
+	CHECK(parse("fixmap.granule=64k fixmap.lpa2=0", &c, &e) == 0);
+	CHECK(c.page_shift == 16 && c.lpa2 == 0);
 	for (unsigned m = 0; m < FIXMAP_NR_MODES; m++) {
 		const char *n = config_mode_name(m);
 
@@ -75,6 +80,11 @@ static void test_bad_options(void)
 	check_bad("fixmap.pool=1025", "fixmap.pool=1025");
 	check_bad("fixmap.speed=3", "fixmap.speed=3");
 	check_bad("fixmap.fault=yes", "fixmap.fault=yes");
+	check_bad("fixmap.granule=8k", "fixmap.granule=8k");
+	check_bad("fixmap.lpa2=2", "fixmap.lpa2=2");
+	check_bad("fixmap.vhe=yes", "fixmap.vhe=yes");
+	/* LPA2 with 64K contradicts itself, in either order */
+	check_bad("fixmap.lpa2=1 fixmap.granule=64k", "fixmap.lpa2=1");
 	check_bad("a fixmap.iters", "fixmap.iters");
 	check_bad("fixmap.", "fixmap.");
 }

@@ -209,8 +209,25 @@ static void test_unmap_faults(void)
 	check_unmap(FIXMAP_MODE_no_isb, true, no_isb, 4, VA2 | TTL3);
 }
 
+/* TLBI VALE2IS operand: VA[55:12] in [43:0], TTL [47:44] = granule (01 4K, 10 16K, 11 64K)
+ * and level (D8.17). */
+static void test_tlbi_arg_granules(void)
+{
+	struct fixmap_slot s = {.va = 0x80020000, .has_ttl = true};
+
+	CHECK_EQ_U64(fixmap_tlbi_arg(&s, FIXMAP_MODE_broadcast), 0x80020 | 0x7ull << 44);
+	s.page_shift = 14;
+	CHECK_EQ_U64(fixmap_tlbi_arg(&s, FIXMAP_MODE_broadcast), 0x80020 | 0xbull << 44);
+	s.page_shift = 16;
+	CHECK_EQ_U64(fixmap_tlbi_arg(&s, FIXMAP_MODE_broadcast), 0x80020 | 0xfull << 44);
+	CHECK_EQ_U64(fixmap_tlbi_arg(&s, FIXMAP_MODE_bad_ttl), 0x80020 | 0xeull << 44);
+	s.has_ttl = false;
+	CHECK_EQ_U64(fixmap_tlbi_arg(&s, FIXMAP_MODE_broadcast), 0x80020);
+}
+
 int main(void)
 {
+	RUN(test_tlbi_arg_granules);
 	RUN(test_slots_share_one_table);
 	RUN(test_map);
 	RUN(test_map_refusals);

@@ -83,6 +83,77 @@ static void test_device(void)
 	CHECK_EQ_U64(l2[72], 0x09000000 | PTE_XN | 0x445);
 }
 
+/* A pool of 64 KiB-aligned bytes for the other formats. */
+static void setup_fmt(unsigned page_shift, bool lpa2, bool vhe)
+{
+	struct mmu_fmt f = {.page_shift = page_shift, .lpa2 = lpa2, .vhe = vhe};
+
+	fake_reset();
+	free(pages);
+	pages = aligned_alloc(65536, 8 * 65536);
+	memset(pages, 0xa5, 8 * 65536);
+	CHECK(mmu_init_fmt(&m, pages, 8 * 65536, &f) == 0);
+}
+
+/* D8.2/D8.3: 16K, 39-bit VA: L1 (VA[38:36]), L2 32 MiB blocks (VA[35:25]), L3 16 KiB pages. */
+static void test_16k(void)
+{
+	uint64_t *l2, *l3;
+
+	setup_fmt(14, false, false);
+	CHECK_EQ_U64(m.start_level, 1);
+	CHECK(mmu_map(&m, 0x40000000, 0x40000000, (32 << 20) + 16384, PTE_ATTR_NORMAL) == 0);
+	l2 = next_table(m.root[0]);
+	CHECK_EQ_U64(m.root[0] & 3, 3);
+	CHECK_EQ_U64(l2[32], 0x40000000 | 0x741); /* VA 0x40000000 >> 25 = 32 */
+	l3 = next_table(l2[33]);
+	CHECK_EQ_U64(l3[0], 0x42000000 | 0x743);
+	CHECK_EQ_U64(l3[1], 0);
+	CHECK_EQ_U64(mmu_tcr(&m, 5) & (3u << 14), 2u << 14); /* TG0 = 0b10 */
+	CHECK(mmu_entry(&m, 0x80000000 + 3 * 16384, 3) == &next_table(next_table(m.root[0])[64])[3]);
+}
+
+/* 64K, 39-bit VA: the walk starts at L2 (VA[38:29], 1024 entries); pages of 64 KiB. */
+static void test_64k(void)
+{
+	uint64_t *l3;
+
+	setup_fmt(16, false, false);
+	CHECK_EQ_U64(m.start_level, 2);
+	CHECK(mmu_map(&m, 0x40000000, 0x40000000, 2 * 65536, PTE_ATTR_NORMAL) == 0);
+	l3 = next_table(m.root[2]);
+	CHECK_EQ_U64(l3[0], 0x40000000 | 0x743);
+	CHECK_EQ_U64(l3[1], 0x40010000 | 0x743);
+	CHECK_EQ_U64(mmu_tcr(&m, 5), 0x80857519ull); /* TG0 = 0b01 */
+	CHECK(mmu_map(&m, 0x1000, 0x1000, 65536, PTE_ATTR_NORMAL) == -1); /* not 64K aligned */
+	CHECK(mmu_init_fmt(&m, pages, 65536, &(struct mmu_fmt){.page_shift = 16, .lpa2 = true}) == -1);
+}
+
+/* LPA2 (D8.3.1): bits [9:8] are OA[51:50]: no SH field; TCR_EL2.DS (bit 32). */
+static void test_lpa2(void)
+{
+	uint64_t *l2;
+
+	setup_fmt(12, true, false);
+	CHECK(mmu_map(&m, 0x40000000, 0x40000000, 2 << 20, PTE_ATTR_NORMAL) == 0);
+	l2 = next_table(m.root[1]);
+	CHECK_EQ_U64(l2[0], 0x40000000 | 0x441); /* AF, AP[1], AttrIndx 0: SH bits clear */
+	CHECK_EQ_U64(mmu_tcr(&m, 5), 0x180853519ull);
+}
+
+/* EL2&0 (E2H = 1): AP[1] clear (no EL0 access), device memory PXN and UXN; the TCR_EL1
+ * layout (EPD1, TG1 4K, IPS [34:32], DS at 59). */
+static void test_vhe(void)
+{
+	uint64_t *l2;
+
+	setup_fmt(12, true, true);
+	CHECK(mmu_map(&m, 0x09000000, 0x09000000, 2 << 20, PTE_ATTR_DEVICE) == 0);
+	l2 = next_table(m.root[0]);
+	CHECK_EQ_U64(l2[72], 0x09000000 | PTE_XN | PTE_PXN | 0x405);
+	CHECK_EQ_U64(mmu_tcr(&m, 5), 1ull << 59 | 5ull << 32 | 2ull << 30 | 1ull << 23 | 0x3519);
+}
+
 static void test_errors(void)
 {
 	setup();
@@ -120,6 +191,10 @@ int main(void)
 	RUN(test_pages_where_unaligned);
 	RUN(test_device);
 	RUN(test_errors);
+	RUN(test_16k);
+	RUN(test_64k);
+	RUN(test_lpa2);
+	RUN(test_vhe);
 	RUN(test_out_of_pages);
 	return UNIT_EXIT();
 }

@@ -66,12 +66,32 @@ err_case() { # name expected-text args...
 err_case err-regime "'el3'" $FM dump --mem "$MEM" --regime el3 $REGS
 err_case err-no-target "no target" $FM dump --regime el2 $REGS
 err_case err-no-regs "give --ttbr" $FM dump --mem "$MEM" --regime el2
-err_case err-64k "64K" $FM dump --mem "$MEM" --regime el2 --ttbr 0x40001000 --tcr 0x80857519 --mair 0
+# a TCR that contradicts itself is refused naming the field
+err_case err-ds-64k "TCR_EL2.DS = 1 with the 64K granule" $FM dump --mem "$MEM" --regime el2 --ttbr 0x40001000 --tcr 0x180857519 --mair 0
+err_case err-tg-reserved "TCR_EL2.TG0 = 3" $FM dump --mem "$MEM" --regime el2 --ttbr 0x40001000 --tcr 0x8085f519 --mair 0
+err_case err-t0sz "TCR_EL2.T0SZ = 12" $FM walk --mem "$MEM" --ttbr 0x40001000 --tcr 0x8085350c --mair 0 0x1000
+err_case err-sl0 "VTCR_EL2: SL2:SL0" $FM dump --mem "$MEM" --regime s2 --vttbr 0x40001000 --vtcr 0x2000355d0
 err_case err-range "'1-0'" $FM dump --mem "$MEM" --regime el2 $REGS --range 1-0
 err_case err-base "'xyz'" $FM dump --mem "$MEM@xyz" --regime el2 $REGS
 err_case err-walk-va "'0xg'" $FM walk --mem "$MEM" $REGS 0xg
 err_case err-walk-outside "outside" $FM walk --mem "$MEM" $REGS 0x8000000000
 err_case err-root-outside "start table" $FM dump --mem "$MEM" --regime el2 --ttbr 0x50000000 --tcr 0x80853519 --mair 0
 err_case err-option "--bogus" $FM walk --bogus
+
+# a table whose 512 entries all point at itself (48-bit, from level 0): refused
+# by the reference cap at once (it built 512^3 references before)
+LOOP=$TMP/loop
+truncate -s 64K "$LOOP"
+for i in $(seq 0 511); do printf '\x03\x10\x00\x40\x00\x00\x00\x00'; done |
+	dd of="$LOOP" bs=1 seek=$((0x1000)) conv=notrunc status=none
+t0=$(date +%s%N)
+e=$($FM dump --mem "$LOOP" --regime el2 --ttbr 0x40001000 --tcr 0x80853510 --mair 0 2>&1 >/dev/null)
+rc=$?
+ms=$((($(date +%s%N) - t0) / 1000000))
+if [ $rc -eq 2 ] && echo "$e" | grep -q "references to level 2 tables" && [ $ms -lt 1000 ]; then
+	pass "err-self-reference (${ms} ms)"
+else
+	fail err-self-reference "rc=$rc ${ms} ms: $e"
+fi
 $FM dump -h | grep -q -- '--regime' && pass dump-help || fail dump-help
 finish

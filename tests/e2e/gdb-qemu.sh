@@ -22,7 +22,7 @@ start_qemu()
 	for attempt in 1 2 3; do
 		QEMU_PORT=$(free_port)
 		qemu-system-aarch64 -M virt,virtualization=on,gic-version=3 -cpu max -smp 4 \
-			-m 256M -S -nographic -monitor none -serial none \
+			-m 256M -S -nographic -monitor none -serial none -nic none \
 			-gdb "tcp:127.0.0.1:$QEMU_PORT" \
 			-device "loader,file=$TMP/pat,addr=$PAT,force-raw=on" \
 			-device "loader,file=$TMP/loop,addr=$LOOP,force-raw=on" \

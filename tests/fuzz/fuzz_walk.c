@@ -58,7 +58,7 @@ static int check_entry(const struct walk_entry *e, void *arg)
 	/* An entry the walk reports meets the range asked for, and comes in VA order. */
 	if (e->va + (e->size - 1) < v->lo || e->va > v->hi)
 		abort();
-	if (e->level > 3 || e->size != desc_level_size(e->level))
+	if (e->level < -1 || e->level > 3 || e->size != desc_fmt_level_size(&v->c->fmt, e->level))
 		abort();
 	v->n++;
 	if (!e->raw)
@@ -143,7 +143,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		return 0;
 	}
-	if (c.start_level > 3 || c.nentries == 0 || c.nentries > 16 * 512 || c.va_lo > c.va_hi)
+	if (c.start_level < -1 || c.start_level > 3 || c.nentries == 0 ||
+	    c.nentries > 16 * desc_fmt_entries(&c.fmt) || c.va_lo > c.va_hi)
 		abort();
 	if (!(data[0] & 32)) {
 		c.max_entries = 4096;
@@ -167,24 +168,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	/* Level-by-level walks of the two ends of the range. */
 	for (int i = 0; i < 2; i++) {
-		struct walk_step s[4];
+		struct walk_step s[WALK_MAX_LEVELS];
 		unsigned n = 0;
 		uint64_t va = i ? hi : lo;
 
 		memset(&err, 0, sizeof(err));
 		if (walk_va(t, &c, va, s, &n, &err)) {
-			if (!err.msg[0] || n > 4)
+			if (!err.msg[0] || n > WALK_MAX_LEVELS)
 				abort();
 			continue;
 		}
-		if (n < 1 || n > 4)
+		if (n < 1 || n > WALK_MAX_LEVELS)
 			abort();
 		for (unsigned k = 0; k < n; k++) {
 			char buf[200];
 
 			if (s[k].e.va > va || va - s[k].e.va >= s[k].e.size)
 				abort();
-			desc_format_raw(s[k].e.raw, s[k].e.level, c.regime, c.mair, buf, sizeof(buf));
+			desc_format_raw_fmt(&c.fmt, s[k].e.raw, s[k].e.level, c.mair, buf,
+					    sizeof(buf));
 		}
 	}
 	target_close(t);

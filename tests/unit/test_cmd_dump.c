@@ -102,7 +102,7 @@ static void slot_table_json(void)
 static void slot_table_text(void)
 {
 	CHECK(run(NULL, NULL, NULL, NULL) == 0);
-	CHECK(strstr(out, "# agent at 0x40002000: protocol 1.0, running, mode local, 2 of 2 CPUs"));
+	CHECK(strstr(out, "# agent at 0x40002000: protocol 1.1, running, mode local, 2 of 2 CPUs"));
 	CHECK(strstr(out, "  0  0x0000000080000000  0x40012000    0x0000000040020747  0x40020000  "));
 	CHECK(strstr(out, "(agent recorded 0x40021747)"));
 	/* --cpu picks one row */
@@ -114,7 +114,7 @@ static void slot_table_text(void)
 static void el2_table_from_agent_registers(void)
 {
 	CHECK(run("--regime", "el2", NULL, NULL) == 0);
-	CHECK(strstr(out, "# el2 TTBR0_EL2=0x40010000 TCR_EL2=0x80853519 MAIR=0xff00: 39-bit"));
+	CHECK(strstr(out, "# el2 TTBR0_EL2=0x40010000 TCR_EL2=0x80853519 MAIR=0xff00: 4k granule, 39-bit"));
 	CHECK(strstr(out, "0x0000000080000000-0x0000000080001000         4K L3  0x40020000   RW SHD AF "
 			  "MEM/NORMAL"));
 	/* a command-line value wins over the agent's */

@@ -134,19 +134,144 @@ static void memtypes(void)
 	CHECK(desc_mair_attr(0xf4, b, 4) == 14 && strlen(b) == 3);
 }
 
-static void tcr_refusals(void)
+/*
+ * D19 TCR_EL1, TCR_EL2, VTCR_EL2: TG0 [15:14] 00 4K, 01 64K, 10 16K, 11 reserved;
+ * TG1 [31:30] 01 16K, 10 4K, 11 64K, 00 reserved; DS bit 59 (TCR_EL1 layout, also
+ * TCR_EL2 with E2H = 1) or bit 32 (TCR_EL2 with E2H = 0, VTCR_EL2); SH0 [13:12],
+ * SH1 [29:28].
+ */
+static void tcr_formats(void)
 {
+	struct desc_fmt f;
 	struct fm_err err;
+	unsigned sh = 9;
 
-	CHECK(desc_check_tcr(FM_REGIME_EL2, 0x80853519, 0, &err) == 0);
-	CHECK(desc_check_tcr(FM_REGIME_EL2, 0x80853519 | (1u << 14), 0, &err) == -1);
-	CHECK(strstr(err.msg, "64K") != NULL);
-	CHECK(desc_check_tcr(FM_REGIME_EL2, 0x80853519 | (1ull << 32), 0, &err) == -1);
-	CHECK(strstr(err.msg, "LPA2") != NULL);
-	CHECK(desc_check_tcr(FM_REGIME_EL1, 2ull << 30, 1, &err) == 0);
-	CHECK(desc_check_tcr(FM_REGIME_EL1, 1ull << 30, 1, &err) == -1);
-	CHECK(strstr(err.msg, "16K") != NULL);
-	CHECK(desc_check_tcr(FM_REGIME_S2, 2u << 14, 0, &err) == -1);
+	CHECK(desc_fmt_from_tcr(FM_REGIME_EL2, 0x80853519, 0, &f, &sh, &err) == 0);
+	CHECK(f.regime == FM_REGIME_EL2 && f.granule == FM_GRANULE_4K && !f.lpa2);
+	CHECK(desc_fmt_from_tcr(FM_REGIME_EL2, 0x80853519 | (1u << 14), 0, &f, NULL, &err) == 0);
+	CHECK(f.granule == FM_GRANULE_64K);
+	CHECK(desc_fmt_from_tcr(FM_REGIME_EL2, 0x80853519 | (2u << 14), 0, &f, NULL, &err) == 0);
+	CHECK(f.granule == FM_GRANULE_16K);
+	CHECK(desc_fmt_from_tcr(FM_REGIME_EL2, 0x80853519 | (3u << 14), 0, &f, NULL, &err) == -1);
+	CHECK(strstr(err.msg, "TCR_EL2.TG0") != NULL);
+	CHECK(desc_fmt_from_tcr(FM_REGIME_EL2, 0x80853519 | (1ull << 32), 0, &f, NULL, &err) == 0);
+	CHECK(f.lpa2);
+	/* Bit 59 is not DS in the E2H = 0 layout; bit 32 is not DS in the TCR_EL1 layout. */
+	CHECK(desc_fmt_from_tcr(FM_REGIME_EL2, 1ull << 59, 0, &f, NULL, &err) == 0 && !f.lpa2);
+	CHECK(desc_fmt_from_tcr(FM_REGIME_EL20, 1ull << 32, 0, &f, NULL, &err) == 0 && !f.lpa2);
+	/* DS = 1 with 64K contradicts itself: refused naming the fields. */
+	CHECK(desc_fmt_from_tcr(FM_REGIME_S2, (1u << 14) | (1ull << 32), 0, &f, NULL, &err) == -1);
+	CHECK(strstr(err.msg, "VTCR_EL2.DS") != NULL && strstr(err.msg, "TG0") != NULL);
+	/* TTBR1 range: TG1 and SH1 */
+	CHECK(desc_fmt_from_tcr(FM_REGIME_EL1, 2ull << 30, 1, &f, NULL, &err) == 0);
+	CHECK(f.granule == FM_GRANULE_4K);
+	CHECK(desc_fmt_from_tcr(FM_REGIME_EL1, 1ull << 30, 1, &f, NULL, &err) == 0);
+	CHECK(f.granule == FM_GRANULE_16K);
+	CHECK(desc_fmt_from_tcr(FM_REGIME_EL20, 0, 1, &f, NULL, &err) == -1);
+	CHECK(strstr(err.msg, "TCR_EL2.TG1") != NULL);
+	/* Debian trixie's 6.12 kernel under QEMU 10 (issue 16): TCR_EL1 and VTCR_EL2. */
+	CHECK(desc_fmt_from_tcr(FM_REGIME_EL1, 0x095001f6b54c350cull, 1, &f, &sh, &err) == 0);
+	CHECK(f.granule == FM_GRANULE_4K && f.lpa2 && sh == 3);
+	CHECK(desc_fmt_from_tcr(FM_REGIME_S2, 0x1802e358cull, 0, &f, &sh, &err) == 0);
+	CHECK(f.regime == FM_REGIME_S2 && f.granule == FM_GRANULE_4K && f.lpa2 && sh == 3);
+	/* HCR_EL2.E2H (bit 34) picks the regime and so the TCR_EL2 layout. */
+	CHECK(desc_fmt_el2(0, 0x80853519 | (1ull << 32), &f) == 0);
+	CHECK(f.regime == FM_REGIME_EL2 && f.lpa2);
+	CHECK(desc_fmt_el2(1ull << 34, (1ull << 59) | (2u << 14), &f) == 0);
+	CHECK(f.regime == FM_REGIME_EL20 && f.lpa2 && f.granule == FM_GRANULE_16K);
+}
+
+/* The EL2&0 regime decodes like EL1&0 (D8.4.1.2): EL0 access, PXN and UXN, nG. */
+static void el20_decode(void)
+{
+	struct desc_fmt f = desc_fmt_4k(FM_REGIME_EL20);
+	struct desc d;
+	char b[160];
+	uint64_t t = 0x40002003ull | DESC_PXNTABLE | DESC_XNTABLE;
+
+	CHECK(desc_decode_fmt(&f, 0x41000743ull | DESC_PXN | DESC_XN | DESC_NG, 3, &d) == 0);
+	CHECK(d.kind == DESC_PAGE && d.regime == FM_REGIME_EL20);
+	CHECK(d.pxn && d.uxn && d.ng && d.el0_rd && d.el0_wr && !d.x && !d.el0_x);
+	desc_format_raw_fmt(&f, 0x41000743ull | DESC_PXN | DESC_XN | DESC_NG, 3, 0xff00, b,
+			    sizeof(b));
+	CHECK_STR(b, "USR RW NX SHD AF NG UXN DEVICE/nGnRnE");
+	desc_format_raw_fmt(&f, t, 1, 0, b, sizeof(b));
+	CHECK_STR(b, "TBL PXNT UXNT");
+	/* Without VHE AP[1] is RES1 and bit 53 RES0: the same raw value reads differently. */
+	CHECK(desc_decode(0x41000743ull | DESC_PXN, 3, FM_REGIME_EL2, &d) == 0);
+	CHECK(!d.pxn && d.x && !d.el0_rd);
+}
+
+/*
+ * LPA2 (D8.3.1, FEAT_LPA2): OA[49:12] in place and OA[51:50] in bits [9:8] for
+ * tables and leaves; a 4K table at level -1 resolves VA[51:48]; blocks at L0 (4K)
+ * and L1 (16K); the shareability is the TCR's.
+ */
+static void lpa2_decode(void)
+{
+	struct desc_fmt f4 = {.regime = FM_REGIME_EL1, .granule = FM_GRANULE_4K, .lpa2 = true};
+	struct desc_fmt f16 = {.regime = FM_REGIME_S2, .granule = FM_GRANULE_16K, .lpa2 = true};
+	struct desc d;
+	char b[160];
+
+	/* level -1 table to PA 0x0008_0000_4000_1000: bit 51 in descriptor bit 9 */
+	CHECK(desc_decode_fmt(&f4, 0x0000000040001203ull, -1, &d) == 0);
+	CHECK(d.kind == DESC_TABLE && d.level == -1);
+	CHECK_EQ_U64(d.oa, 0x0008000040001000ull);
+	CHECK_EQ_U64(d.size, 1ull << 48);
+	CHECK(desc_decode_fmt(&f4, 0x0000000040000001ull, -1, &d) == 0 && d.kind == DESC_RESERVED);
+	/* L0 block of 512 GiB with OA[51:50] = 0b01 */
+	CHECK(desc_decode_fmt(&f4, 0x0000008000000501ull, 0, &d) == 0 && d.kind == DESC_BLOCK);
+	CHECK_EQ_U64(d.oa, 0x0004008000000000ull);
+	CHECK_EQ_U64(d.size, 512ull << 30);
+	/* A page: bits [9:8] are address bits, never SH; the TCR's SH0 is applied. */
+	CHECK(desc_decode_fmt(&f4, 0x00400000410003c7ull, 3, &d) == 0 && d.kind == DESC_PAGE);
+	CHECK_EQ_U64(d.oa, 0x000c000041000000ull);
+	CHECK(d.sh == 0 && !d.sh_from_tcr && d.uxn && d.af == false);
+	desc_set_tcr_sh(&d, DESC_SH_INNER);
+	CHECK(d.sh == DESC_SH_INNER && d.sh_from_tcr);
+	desc_format(&d, 0, b, sizeof(b));
+	CHECK_STR(b, "USR ro SHD UXN ATTR1");
+	/* 16K stage 2: L1 block of 64 GiB; L0 entries are tables only */
+	CHECK(desc_decode_fmt(&f16, 0x00000010000004c1ull, 1, &d) == 0 && d.kind == DESC_BLOCK);
+	CHECK_EQ_U64(d.size, 64ull << 30);
+	CHECK_EQ_U64(d.oa, 0x0000001000000000ull);
+	CHECK(d.rd && d.wr && d.af);
+	CHECK(desc_decode_fmt(&f16, 0x0000001000000001ull, 0, &d) == 0 && d.kind == DESC_RESERVED);
+	CHECK(desc_decode_fmt(&f16, 0x3, -1, &d) == -1);
+}
+
+/* 16K and 64K granules without LPA2 (D8.3.1): address fields and block levels. */
+static void granule_decode(void)
+{
+	struct desc_fmt f16 = {.regime = FM_REGIME_EL2, .granule = FM_GRANULE_16K, .lpa2 = false};
+	struct desc_fmt f64 = {.regime = FM_REGIME_EL2, .granule = FM_GRANULE_64K, .lpa2 = false};
+	struct desc d;
+
+	/* 16K page: OA[47:14]; bits [13:12] are not address bits */
+	CHECK(desc_decode_fmt(&f16, 0x0000000041007743ull, 3, &d) == 0 && d.kind == DESC_PAGE);
+	CHECK_EQ_U64(d.oa, 0x41004000ull);
+	CHECK_EQ_U64(d.size, 16384);
+	CHECK(d.sh == DESC_SH_INNER && d.af && d.rd && d.wr);
+	/* 16K: a block only at L2 (32 MiB) without LPA2 */
+	CHECK(desc_decode_fmt(&f16, 0x0000000042000705ull, 2, &d) == 0 && d.kind == DESC_BLOCK);
+	CHECK_EQ_U64(d.size, 32ull << 20);
+	CHECK_EQ_U64(d.oa, 0x42000000ull);
+	CHECK(desc_decode_fmt(&f16, 0x0000001000000701ull, 1, &d) == 0 && d.kind == DESC_RESERVED);
+	/* 16K L0 table (VA[47]) */
+	CHECK(desc_decode_fmt(&f16, 0x0000000040004003ull, 0, &d) == 0 && d.kind == DESC_TABLE);
+	CHECK_EQ_U64(d.size, 1ull << 47);
+	/* 64K: OA[47:16], OA[51:48] in bits [15:12] (FEAT_LPA); no level 0 */
+	CHECK(desc_decode_fmt(&f64, 0x0000000041011743ull, 3, &d) == 0 && d.kind == DESC_PAGE);
+	CHECK_EQ_U64(d.oa, 0x0001000041010000ull);
+	CHECK_EQ_U64(d.size, 65536);
+	CHECK(desc_decode_fmt(&f64, 0x0000000060000705ull, 2, &d) == 0 && d.kind == DESC_BLOCK);
+	CHECK_EQ_U64(d.size, 512ull << 20);
+	CHECK(desc_decode_fmt(&f64, 0x0000000040010003ull, 1, &d) == 0 && d.kind == DESC_TABLE);
+	CHECK_EQ_U64(d.size, 4ull << 40);
+	CHECK(desc_decode_fmt(&f64, 0x3, 0, &d) == -1);
+	CHECK(desc_fmt_entries(&f16) == 2048 && desc_fmt_entries(&f64) == 8192);
+	CHECK(desc_fmt_level_shift(&f64, 2) == 29 && desc_fmt_level_shift(&f16, 2) == 25);
 }
 
 static void print_json(void)
@@ -219,7 +344,10 @@ int main(void)
 	RUN(el1_permissions);
 	RUN(stage2);
 	RUN(memtypes);
-	RUN(tcr_refusals);
+	RUN(tcr_formats);
+	RUN(el20_decode);
+	RUN(lpa2_decode);
+	RUN(granule_decode);
 	RUN(print_json);
 	RUN(formats);
 	return UNIT_EXIT();

@@ -311,6 +311,23 @@ static void operands_out_of_range(void)
 	CHECK_EQ_U64(rs.r[0].st.bad, 6);
 }
 
+/* Protocol 1.1: the level is signed; -1 is the extra level of 4K with LPA2. */
+static void level_minus_one(void)
+{
+	CHECK(setup(1) == 0);
+	fake_produce(&f, 0, FIXMAP_REC_PTE, 0x40001000, 0x0001000000000000ull, 0, 0x40002003,
+		     (uint64_t)-1);
+	fake_produce(&f, 0, FIXMAP_REC_PTE, 0x40001000, 0x0000800000000000ull, 0, 0x40002003,
+		     (uint64_t)-1); /* not aligned to 2^48 */
+	fake_produce(&f, 0, FIXMAP_REC_PTE, 0x40001000, 0, 0, 0, (uint64_t)-2);
+	CHECK(drain() == 0);
+	CHECK_EQ_U64(nev, 1);
+	CHECK((int8_t)evs[0].level == -1);
+	CHECK_EQ_U64(evs[0].va, 0x0001000000000000ull);
+	CHECK(any_diag("level -2"));
+	CHECK(any_diag("not aligned to what a level -1 entry"));
+}
+
 static void wrong_cpu_and_backwards_seq(void)
 {
 	struct fixmap_cpu *c;
@@ -401,6 +418,7 @@ int main(void)
 	RUN(hostile_record_sizes);
 	RUN(record_across_the_ring_end);
 	RUN(operands_out_of_range);
+	RUN(level_minus_one);
 	RUN(wrong_cpu_and_backwards_seq);
 	RUN(diagnostics_are_limited);
 	RUN(geometry_change_stops_reading);

@@ -117,21 +117,19 @@ static int hcr_sysreg(struct target *t, unsigned cpu, const char *name, uint64_t
 }
 static const struct target_ops hcr_ops = {.kind = "hcr", .sysreg = hcr_sysreg};
 
-static void refuses_vhe(void)
+static void detects_vhe(void)
 {
 	struct target t = {.ops = &hcr_ops};
 	struct tgtopt o;
-	struct fm_err err = {{0}};
 
 	tgtopt_init(&o);
 	hcr_value = 0x30080080001ull; /* pKVM's host: E2H clear */
-	CHECK(tgtopt_check_nvhe(&o, &t, &err) == 0);
-	hcr_value |= 1ull << 34;
-	CHECK(tgtopt_check_nvhe(&o, &t, &err) < 0);
-	CHECK(strstr(err.msg, "E2H = 1"));
+	CHECK(tgtopt_el2_vhe(&o, &t) == 0);
+	hcr_value |= 1ull << 34; /* HCR_EL2.E2H */
+	CHECK(tgtopt_el2_vhe(&o, &t) == 1);
 	/* a TCR given on the command line is the user's word */
 	o.reg_given[TGTOPT_TCR] = true;
-	CHECK(tgtopt_check_nvhe(&o, &t, &err) == 0);
+	CHECK(tgtopt_el2_vhe(&o, &t) == 0);
 }
 
 int main(void)
@@ -140,6 +138,6 @@ int main(void)
 	RUN(bad_values_name_the_word);
 	RUN(open_needs_one_target);
 	RUN(numbers_and_ranges);
-	RUN(refuses_vhe);
+	RUN(detects_vhe);
 	return UNIT_EXIT();
 }

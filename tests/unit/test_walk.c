@@ -8,7 +8,7 @@
 /* ---- a target over a buffer of "physical memory" at BASE ---- */
 
 #define BASE 0x40000000ull
-#define MEMSZ (64 * 4096)
+#define MEMSZ (1u << 20) /* room for 16 64K tables */
 
 struct buftgt {
 	struct target t;
@@ -140,23 +140,26 @@ static void cfg_refuses(void)
 	struct walk_cfg c;
 	struct fm_err err = {{0}};
 
-	/* 64K and 16K granules */
-	CHECK(walk_cfg_from_regs(FM_REGIME_EL2, 0, TCR_EL2_39 | (1u << 14), 0, 0, &c, &err) < 0);
-	CHECK(strstr(err.msg, "64K"));
-	CHECK(walk_cfg_from_regs(FM_REGIME_EL2, 0, TCR_EL2_39 | (2u << 14), 0, 0, &c, &err) < 0);
-	CHECK(strstr(err.msg, "16K"));
-	/* TCR_EL1.TG1 = 0b01 (16K) */
-	CHECK(walk_cfg_from_regs(FM_REGIME_EL1, 0, (1ull << 30) | 16 << 16, 0, 1, &c, &err) < 0);
-	CHECK(strstr(err.msg, "16K"));
-	/* LPA2 */
-	CHECK(walk_cfg_from_regs(FM_REGIME_EL2, 0, TCR_EL2_39 | (1ull << 32), 0, 0, &c, &err) < 0);
-	CHECK(strstr(err.msg, "LPA2"));
-	CHECK(walk_cfg_from_regs(FM_REGIME_EL1, 0, (2ull << 30) | (1ull << 59), 0, 0, &c, &err) < 0);
-	/* TxSZ out of range */
+	/* reserved granule encodings: TG0 = 3, TG1 = 0 */
+	CHECK(walk_cfg_from_regs(FM_REGIME_EL2, 0, TCR_EL2_39 | (3u << 14), 0, 0, &c, &err) < 0);
+	CHECK(strstr(err.msg, "TCR_EL2.TG0"));
+	CHECK(walk_cfg_from_regs(FM_REGIME_EL1, 0, 16 << 16, 0, 1, &c, &err) < 0);
+	CHECK(strstr(err.msg, "TCR_EL1.TG1"));
+	/* DS = 1 with the 64K granule */
+	CHECK(walk_cfg_from_regs(FM_REGIME_EL2, 0, TCR_EL2_39 | (1u << 14) | (1ull << 32), 0, 0, &c,
+				 &err) < 0);
+	CHECK(strstr(err.msg, "TCR_EL2.DS"));
+	/* TxSZ out of range for the granule: 52 bits need LPA2 (4K, 16K) */
 	CHECK(walk_cfg_from_regs(FM_REGIME_EL2, 0, (TCR_EL2_39 & ~63ull) | 12, 0, 0, &c, &err) < 0);
-	CHECK(strstr(err.msg, "T0SZ = 12"));
+	CHECK(strstr(err.msg, "TCR_EL2.T0SZ = 12"));
 	CHECK(walk_cfg_from_regs(FM_REGIME_EL2, 0, (TCR_EL2_39 & ~63ull) | 50, 0, 0, &c, &err) < 0);
-	/* TTBR1 only at el1 */
+	CHECK(walk_cfg_from_regs(FM_REGIME_EL1, 0, (2ull << 30) | (11u << 16), 0, 1, &c, &err) < 0);
+	CHECK(strstr(err.msg, "TCR_EL1.T1SZ = 11"));
+	/* 64K: at most 47 (FEAT_TTST), 52-bit allowed */
+	CHECK(walk_cfg_from_regs(FM_REGIME_EL2, 0, 48 | (1u << 14), 0, 0, &c, &err) < 0);
+	CHECK(strstr(err.msg, "T0SZ = 48"));
+	CHECK(walk_cfg_from_regs(FM_REGIME_EL2, 0, 12 | (1u << 14), 0, 0, &c, &err) == 0);
+	/* TTBR1 only at el1 and el20 */
 	CHECK(walk_cfg_from_regs(FM_REGIME_EL2, 0, TCR_EL2_39, 0, 1, &c, &err) < 0);
 	/* base beyond the PA size (PS = 0: 32 bits) */
 	CHECK(walk_cfg_from_regs(FM_REGIME_EL2, 0x140000000ull, 25, 0, 0, &c, &err) < 0);
@@ -304,7 +307,7 @@ static void walk_va_steps(void)
 {
 	struct buftgt *b = tgt_new();
 	struct walk_cfg c;
-	struct walk_step s[4];
+	struct walk_step s[WALK_MAX_LEVELS];
 	unsigned n;
 	struct fm_err err;
 
@@ -402,9 +405,10 @@ static void walk_loops_terminate(void)
 	for (unsigned i = 0; i < 512; i++)
 		set(b, 1, i, TABLE(1));
 	CHECK(walk_cfg_from_regs(FM_REGIME_EL2, PG(1), (TCR_EL2_39 & ~63ull) | 16, 0, 0, &c, &err) == 0);
-	c.max_entries = 100000;
+	/* refused by the per-level reference cap, before 512^3 references are built */
 	CHECK(walk_range(&b->t, &c, 0, ~0ull, &recv, &r, &err) < 0);
-	CHECK(strstr(err.msg, "entries"));
+	CHECK(strstr(err.msg, "references to level 2 tables"));
+	c.max_entries = 100000;
 	/* the same with a small range walks through (each level reads page 1 once) */
 	memset(&r, 0, sizeof(r));
 	CHECK(walk_range(&b->t, &c, 0, 0xfff, &recv, &r, &err) == 0);
@@ -420,6 +424,231 @@ static void walk_loops_terminate(void)
 	c.max_tables = 8;
 	CHECK(walk_range(&b->t, &c, 0, ~0ull, &recv, &r, &err) < 0);
 	CHECK(strstr(err.msg, "tables"));
+	free(b);
+}
+
+/* ---- other formats: tables built at byte addresses (64K-aligned slots) ---- */
+
+#define SLOT(n) (BASE + (uint64_t)(n) * 0x10000) /* 64 KiB apart */
+static void put(struct buftgt *b, uint64_t pa, unsigned idx, uint64_t v)
+{
+	b->mem[(pa - BASE) / 8 + idx] = v;
+}
+
+/* D8.2: start levels and start-table sizes per granule, LPA2 and stage-2 SL0/SL2. */
+static void cfg_formats(void)
+{
+	struct walk_cfg c;
+	struct fm_err err = {{0}};
+
+	/* 16K, 47-bit: level 1 with 2048 entries; 48-bit: level 0 with 2 entries */
+	CHECK(walk_cfg_from_regs(FM_REGIME_EL2, SLOT(0), 17 | (2u << 14) | (5u << 16), 0, 0, &c,
+				 &err) == 0);
+	CHECK(c.fmt.granule == FM_GRANULE_16K && c.start_level == 1 && c.nentries == 2048);
+	CHECK(walk_cfg_from_regs(FM_REGIME_EL2, SLOT(0), 16 | (2u << 14), 0, 0, &c, &err) == 0);
+	CHECK(c.start_level == 0 && c.nentries == 2);
+	/* 64K, 42-bit: level 2 with 8192 entries; 48-bit: level 1 with 64 */
+	CHECK(walk_cfg_from_regs(FM_REGIME_EL2, SLOT(0), 22 | (1u << 14), 0, 0, &c, &err) == 0);
+	CHECK(c.fmt.granule == FM_GRANULE_64K && c.start_level == 2 && c.nentries == 8192);
+	CHECK(walk_cfg_from_regs(FM_REGIME_EL2, SLOT(0), 16 | (1u << 14), 0, 0, &c, &err) == 0);
+	CHECK(c.start_level == 1 && c.nentries == 64);
+	/* 64K, 52-bit VA and PA (FEAT_LVA, FEAT_LPA): level 1 with 1024 entries; TTBR bits
+	 * [5:2] are BADDR[51:48] */
+	CHECK(walk_cfg_from_regs(FM_REGIME_EL2, 0x40010000ull | (1u << 2), 12 | (1u << 14) | (6u << 16),
+				 0, 0, &c, &err) == 0);
+	CHECK(c.start_level == 1 && c.nentries == 1024 && c.pa_bits == 52);
+	CHECK_EQ_U64(c.root, 0x0001000040010000ull);
+	/* PS = 52 bits with 4K and no LPA2 means 48 */
+	CHECK(walk_cfg_from_regs(FM_REGIME_EL2, SLOT(0), 25 | (6u << 16), 0, 0, &c, &err) == 0);
+	CHECK(c.pa_bits == 48);
+	/* 4K LPA2, 52-bit (TCR_EL1.DS, bit 59): level -1 with 16 entries; 16K LPA2: level 0, 32 */
+	CHECK(walk_cfg_from_regs(FM_REGIME_EL1, 0x40010000ull | (2u << 2),
+				 (1ull << 59) | (6ull << 32) | (2ull << 30) | (12u << 16) | 12, 0, 1,
+				 &c, &err) == 0);
+	CHECK(c.fmt.lpa2 && c.start_level == -1 && c.nentries == 16 && c.pa_bits == 52);
+	CHECK_EQ_U64(c.root, 0x0002000040010000ull);
+	CHECK_EQ_U64(c.va_lo, 0xfff0000000000000ull);
+	CHECK(walk_cfg_from_regs(FM_REGIME_EL1, SLOT(0), (1ull << 59) | (2u << 14) | 12, 0, 0, &c,
+				 &err) == 0);
+	CHECK(c.fmt.granule == FM_GRANULE_16K && c.start_level == 0 && c.nentries == 32);
+	/* EL2&0: TCR_EL2 in the TCR_EL1 layout (DS at 59, EPD1 at 23, TG1 at [31:30]) */
+	CHECK(walk_cfg_from_regs(FM_REGIME_EL20, 0x0007000040010000ull,
+				 (1ull << 59) | (3u << 30) | (16u << 16) | 12, 0, 1, &c, &err) < 0);
+	CHECK(strstr(err.msg, "TCR_EL2.DS") && strstr(err.msg, "TG1"));
+	CHECK(walk_cfg_from_regs(FM_REGIME_EL20, 0x0007000040010000ull,
+				 (1u << 23) | (3u << 30) | (16u << 16) | 25, 0, 1, &c, &err) == 0);
+	CHECK(c.disabled && c.ttbr1 && c.asid == 7 && c.fmt.granule == FM_GRANULE_64K);
+	CHECK(c.start_level == 1);
+
+	/* stage 2, 4K with DS: SL2:SL0 = 1:00 is level -1 (52-bit IPA, 16 entries) */
+	CHECK(walk_cfg_from_regs(FM_REGIME_S2, SLOT(0), 12 | (6u << 16) | (3ull << 32), 0, 0, &c,
+				 &err) == 0);
+	CHECK(c.start_level == -1 && c.nentries == 16);
+	CHECK(walk_cfg_from_regs(FM_REGIME_S2, SLOT(0), 16 | (6u << 16) | (2ull << 32), 0, 0, &c,
+				 &err) < 0); /* SL2 without DS */
+	CHECK(strstr(err.msg, "SL2:SL0 = 1:0"));
+	/* trixie's pKVM host stage 2 (issue 16): 52-bit IPA from level 0, 16 concatenated */
+	CHECK(walk_cfg_from_regs(FM_REGIME_S2, 0x7f710001, 0x1802e358cull, 0, 0, &c, &err) == 0);
+	CHECK(c.start_level == 0 && c.nentries == 16 * 512 && c.fmt.lpa2 && c.pa_bits == 52);
+	CHECK_EQ_U64(c.root, 0x7f710000);
+	/* 16K: SL0 00 L3, 01 L2, 10 L1, 11 L0 with DS only */
+	CHECK(walk_cfg_from_regs(FM_REGIME_S2, SLOT(0), 28 | (1u << 6) | (2u << 14), 0, 0, &c,
+				 &err) == 0);
+	CHECK(c.start_level == 2 && c.nentries == 2048);
+	CHECK(walk_cfg_from_regs(FM_REGIME_S2, SLOT(0), 24 | (1u << 6) | (2u << 14), 0, 0, &c,
+				 &err) == 0);
+	CHECK(c.start_level == 2 && c.nentries == 16 * 2048); /* 40-bit: 16 concatenated */
+	CHECK(walk_cfg_from_regs(FM_REGIME_S2, SLOT(0), 16 | (3u << 6) | (2u << 14), 0, 0, &c,
+				 &err) < 0);
+	CHECK(walk_cfg_from_regs(FM_REGIME_S2, SLOT(0), 16 | (3u << 6) | (2u << 14) | (1ull << 32),
+				 0, 0, &c, &err) == 0);
+	CHECK(c.start_level == 0 && c.nentries == 2);
+	/* 64K: SL0 01 L2, 10 L1; 11 reserved */
+	CHECK(walk_cfg_from_regs(FM_REGIME_S2, SLOT(0), 21 | (1u << 6) | (1u << 14) | (5u << 16), 0,
+				 0, &c, &err) == 0);
+	CHECK(c.start_level == 2 && c.nentries == 2 * 8192);
+	CHECK(walk_cfg_from_regs(FM_REGIME_S2, SLOT(0), 16 | (2u << 6) | (1u << 14), 0, 0, &c,
+				 &err) == 0);
+	CHECK(c.start_level == 1 && c.nentries == 64);
+	CHECK(walk_cfg_from_regs(FM_REGIME_S2, SLOT(0), 16 | (3u << 6) | (1u << 14), 0, 0, &c,
+				 &err) < 0);
+	CHECK(strstr(err.msg, "reserved start level"));
+}
+
+/* 4K LPA2, TTBR1, 52-bit: level -1 to level 3, output addresses above 48 bits. */
+static void walk_lpa2_level_minus1(void)
+{
+	struct buftgt *b = tgt_new();
+	struct walk_cfg c;
+	struct walk_step s[WALK_MAX_LEVELS];
+	struct rec r = {0};
+	unsigned n;
+	struct fm_err err;
+	/* TCR_EL1: T1SZ 12, TG1 4K, SH1 inner, IPS 52, DS */
+	uint64_t tcr = (1ull << 59) | (6ull << 32) | (2ull << 30) | (3u << 28) | (12u << 16) | (1u << 7);
+	uint64_t va = 0xfff0000000000000ull + 0x5000; /* index 0 at every level, then L3[5] */
+
+	put(b, SLOT(0), 0, SLOT(1) | 3);
+	put(b, SLOT(1), 0, SLOT(2) | 3);
+	put(b, SLOT(2), 0, SLOT(3) | 3);
+	put(b, SLOT(3), 0, SLOT(4) | 3 | (1ull << 59)); /* PXNTable */
+	/* page at 0x000c_0000_4123_4000: OA[51:50] = 0b11 in bits [9:8]; AF, UXN */
+	put(b, SLOT(4), 5, 0x0000000041234000ull | 0x300 | AF | (1ull << 54) | 3);
+	/* a 512 GiB block at level 0 (LPA2 only) in entry 1 */
+	put(b, SLOT(1), 1, 0x0000008000000000ull | AF | 1);
+	CHECK(walk_cfg_from_regs(FM_REGIME_EL1, SLOT(0), tcr, 0xff, 1, &c, &err) == 0);
+	CHECK(walk_va(&b->t, &c, va + 0x123, s, &n, &err) == 0);
+	CHECK_EQ_U64(n, 5);
+	CHECK(s[0].e.level == -1 && s[0].e.size == 1ull << 48 && s[0].e.kind == DESC_TABLE);
+	CHECK(s[4].e.level == 3 && s[4].e.kind == DESC_PAGE && !s[4].e.fault);
+	CHECK_EQ_U64(s[4].e.oa, 0x000c000041234000ull);
+	CHECK(s[4].e.inherit.pxn_table);
+	CHECK(s[4].e.d.sh == 3 && s[4].e.d.sh_from_tcr && s[4].e.d.uxn);
+	CHECK(walk_va(&b->t, &c, 0xfff0008000000000ull + 0x10, s, &n, &err) == 0);
+	CHECK(n == 2 && s[1].e.kind == DESC_BLOCK && s[1].e.level == 0);
+	CHECK_EQ_U64(s[1].e.oa, 0x0000008000000000ull);
+	/* the same through walk_range: one page, one block, tables at -1..2 */
+	CHECK(walk_range(&b->t, &c, 0, ~0ull, &recv, &r, &err) == 0);
+	CHECK_EQ_U64(r.nleaf, 2);
+	CHECK_EQ_U64(r.ntable, 4);
+	CHECK(r.e[0].level == -1 && r.e[0].va == 0xfff0000000000000ull);
+	CHECK_EQ_U64(r.e[4].va, va);
+	CHECK_EQ_U64(r.e[4].oa, 0x000c000041234000ull);
+	CHECK(r.e[5].level == 0 && r.e[5].size == 512ull << 30);
+	/* with a 48-bit PS the same page is an address size fault */
+	CHECK(walk_cfg_from_regs(FM_REGIME_EL1, SLOT(0), (tcr & ~(7ull << 32)) | (5ull << 32), 0xff,
+				 1, &c, &err) == 0);
+	CHECK(walk_va(&b->t, &c, va, s, &n, &err) == 0);
+	CHECK(n == 5 && s[4].e.fault == WALK_FAULT_ADDRSIZE);
+	free(b);
+}
+
+/* 16K EL2 (47-bit, level 1): a 32 MiB block at L2 and 16 KiB pages. */
+static void walk_16k(void)
+{
+	struct buftgt *b = tgt_new();
+	struct walk_cfg c;
+	struct walk_step s[WALK_MAX_LEVELS];
+	struct rec r = {0};
+	unsigned n;
+	struct fm_err err;
+
+	put(b, SLOT(0), 1, SLOT(1) | 3);                       /* L1[1]: VA 64 GiB */
+	put(b, SLOT(1), 0, 0x42000000ull | AF | 0x700 | 1);    /* L2[0]: 32 MiB block */
+	put(b, SLOT(1), 1, SLOT(2) | 3);                       /* L2[1] -> L3 */
+	put(b, SLOT(2), 3, 0x41004000ull | AF | 0x700 | 3);    /* L3[3]: 16 KiB page */
+	put(b, SLOT(2), 2047, 0x41008000ull | AF | 0x700 | 3); /* last entry */
+	CHECK(walk_cfg_from_regs(FM_REGIME_EL2, SLOT(0), 17 | (2u << 14) | (5u << 16), 0xff00, 0,
+				 &c, &err) == 0);
+	CHECK(walk_range(&b->t, &c, 0, ~0ull, &recv, &r, &err) == 0);
+	CHECK_EQ_U64(r.nleaf, 3);
+	CHECK_EQ_U64(r.ntable, 2);
+	CHECK_EQ_U64(r.ninv, 2047 + 2046 + 2046);
+	CHECK(r.e[1].kind == DESC_BLOCK && r.e[1].level == 2);
+	CHECK_EQ_U64(r.e[1].va, 64ull << 30);
+	CHECK_EQ_U64(r.e[1].size, 32ull << 20);
+	CHECK_EQ_U64(r.e[3].va, (64ull << 30) + (32ull << 20) + 3 * 16384);
+	CHECK_EQ_U64(r.e[3].oa, 0x41004000);
+	CHECK_EQ_U64(r.e[3].ptep, SLOT(2) + 24);
+	CHECK_EQ_U64(r.e[4].index, 2047);
+	CHECK(walk_va(&b->t, &c, (64ull << 30) + (32ull << 20) + 3 * 16384 + 0x3fff, s, &n, &err) == 0);
+	CHECK(n == 3 && s[2].e.kind == DESC_PAGE && s[2].e.size == 16384);
+	CHECK_EQ_U64(s[2].e.oa, 0x41004000);
+	free(b);
+}
+
+/* 64K stage 2, 43-bit IPA from level 2: two concatenated 8192-entry tables. */
+static void walk_64k_s2_concatenated(void)
+{
+	struct buftgt *b = tgt_new();
+	struct walk_cfg c;
+	struct walk_step s[WALK_MAX_LEVELS];
+	struct rec r = {0};
+	unsigned n;
+	struct fm_err err;
+	uint64_t ipa = (1ull << 42) + (1ull << 29) + 7 * 65536; /* second table, L2[8193], L3[7] */
+
+	put(b, SLOT(0), 8193, SLOT(2) | 3);
+	/* page with OA[51:48] = 1 in bits [15:12]; S2AP RW, AF */
+	put(b, SLOT(2), 7, 0x0000000041010000ull | 0x1000 | 0xc0 | AF | 3);
+	put(b, SLOT(0), 2, 0x0000000060000000ull | 0xc0 | AF | 1); /* 512 MiB block */
+	CHECK(walk_cfg_from_regs(FM_REGIME_S2, SLOT(0), 21 | (1u << 6) | (1u << 14) | (6u << 16), 0,
+				 0, &c, &err) == 0);
+	CHECK(c.nentries == 16384 && c.pa_bits == 52);
+	CHECK(walk_va(&b->t, &c, ipa + 0x1234, s, &n, &err) == 0);
+	CHECK(n == 2 && s[0].e.index == 8193 && s[1].e.kind == DESC_PAGE);
+	CHECK_EQ_U64(s[1].e.oa, 0x0001000041010000ull);
+	CHECK(s[1].e.d.rd && s[1].e.d.wr);
+	CHECK(walk_range(&b->t, &c, 0, ~0ull, &recv, &r, &err) == 0);
+	CHECK_EQ_U64(r.nleaf, 2);
+	CHECK(r.e[0].kind == DESC_BLOCK && r.e[0].va == 2ull << 29 && r.e[0].size == 1ull << 29);
+	CHECK_EQ_U64(r.e[2].va, ipa);
+	free(b);
+}
+
+/* EL2&0 (E2H = 1): TTBR1_EL2 with the EL1-style permissions and nG. */
+static void walk_el20_ttbr1(void)
+{
+	struct buftgt *b = tgt_new();
+	struct walk_cfg c;
+	struct walk_step s[WALK_MAX_LEVELS];
+	unsigned n;
+	struct fm_err err;
+	/* TCR_EL2 (E2H = 1): T1SZ 25, TG1 4K, IPS 48, T0SZ 25, EPD0 */
+	uint64_t tcr = (5ull << 32) | (2ull << 30) | (25u << 16) | (1u << 7) | 25;
+
+	put(b, SLOT(0), 511, SLOT(1) | 3 | (1ull << 59)); /* PXNTable */
+	put(b, SLOT(1), 511, 0x40200000ull | AF | 0x40 | (1ull << 11) | 1); /* 2M, EL0 RW, nG */
+	CHECK(walk_cfg_from_regs(FM_REGIME_EL20, SLOT(0), tcr, 0xff, 1, &c, &err) == 0);
+	CHECK(walk_va(&b->t, &c, 0xffffffffffe01000ull, s, &n, &err) == 0);
+	CHECK(n == 2 && s[1].e.kind == DESC_BLOCK);
+	CHECK_EQ_U64(s[1].e.oa, 0x40200000);
+	CHECK(s[1].e.d.regime == FM_REGIME_EL20 && s[1].e.d.ng && s[1].e.d.el0_rd);
+	CHECK(s[1].e.inherit.pxn_table);
+	/* the lower range is disabled (EPD0) */
+	CHECK(walk_cfg_from_regs(FM_REGIME_EL20, SLOT(0), tcr, 0xff, 0, &c, &err) == 0);
+	CHECK(walk_va(&b->t, &c, 0x1000, s, &n, &err) < 0);
+	CHECK(strstr(err.msg, "TCR_EL2.EPD0"));
 	free(b);
 }
 
@@ -451,7 +680,7 @@ static void walk_ttbr1_vas(void)
 	struct buftgt *b = tgt_new();
 	struct walk_cfg c;
 	struct rec r = {0};
-	struct walk_step s[4];
+	struct walk_step s[WALK_MAX_LEVELS];
 	unsigned n;
 	struct fm_err err;
 	uint64_t tcr = 16 | (16u << 16) | (2ull << 30) | (5ull << 32);
@@ -489,5 +718,10 @@ int main(void)
 	RUN(walk_loops_terminate);
 	RUN(walk_s2_concatenated);
 	RUN(walk_ttbr1_vas);
+	RUN(cfg_formats);
+	RUN(walk_lpa2_level_minus1);
+	RUN(walk_16k);
+	RUN(walk_64k_s2_concatenated);
+	RUN(walk_el20_ttbr1);
 	return UNIT_EXIT();
 }
