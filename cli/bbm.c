@@ -227,10 +227,11 @@ static void tbl_init(struct bbm *b, unsigned t)
 		tb->walkers = b->all;
 	} else {
 		const struct fm_table_decl *d = &b->ctx->tables[t];
+		tb->fmt = desc_fmt_of_table(d);
 		tb->regime = d->regime < FM_NREGIMES ? d->regime : FM_REGIME_EL2;
-		tb->fmt.granule = d->granule <= FM_GRANULE_64K ? (enum fm_granule)d->granule
-							       : FM_GRANULE_4K;
-		tb->fmt.lpa2 = d->lpa2 && tb->fmt.granule != FM_GRANULE_64K;
+		if (tb->fmt.granule > FM_GRANULE_64K)
+			tb->fmt.granule = FM_GRANULE_4K;
+		tb->fmt.lpa2 = tb->fmt.lpa2 && tb->fmt.granule != FM_GRANULE_64K;
 		tb->dynamic = d->dynamic;
 		tb->has_asid = d->has_asid;
 		tb->asid = d->asid;
@@ -722,6 +723,7 @@ static void report(struct bbm *b, int rule, const struct ent *e, const struct st
 		f.sym[0] = '\0';
 	f.new = e->cur;
 	f.regime = (enum fm_regime)T(b, e)->regime;
+	f.fmt = T(b, e)->fmt;
 	f.table = tname(b, e->table);
 	f.source = b->source;
 	va_start(ap, fmt);
@@ -1991,8 +1993,8 @@ void bbm_finding_print(const struct bbm_finding *f)
 	char oa[160], na[160], lv[8];
 	int level = f->level;
 
-	desc_format_raw(f->old, level < 0 ? 0 : (unsigned)level, f->regime, 0, oa, sizeof(oa));
-	desc_format_raw(f->new, level < 0 ? 0 : (unsigned)level, f->regime, 0, na, sizeof(na));
+	desc_format_raw_fmt(&f->fmt, f->old, level, 0, oa, sizeof(oa));
+	desc_format_raw_fmt(&f->fmt, f->new, level, 0, na, sizeof(na));
 	snprintf(lv, sizeof(lv), "L%d", level);
 	print_obj_begin(NULL);
 	if (f->source)

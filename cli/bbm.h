@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "desc.h"
 #include "event.h"
 
 enum bbm_policy { BBM_POLICY_ARM, BBM_POLICY_LINUX, BBM_POLICY_STRICT };
@@ -38,6 +39,7 @@ struct bbm_finding {
 	uint64_t pc;	    /* PC of the instruction at line (has_pc) */
 	bool has_pc;
 	char sym[128];	    /* pc as "function+0xoff" (bbm_set_symbolizer), "" if unknown */
+	struct desc_fmt fmt; /* the table's format: how old and new decode */
 };
 
 typedef void (*bbm_report_fn)(const struct bbm_finding *f, void *arg);

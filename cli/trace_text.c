@@ -389,13 +389,6 @@ static int parse_regime(struct tok t, enum fm_regime *r)
 	return -1;
 }
 
-/* The format of a table (desc.h) from its declaration. */
-static struct desc_fmt table_fmt(const struct fm_table_decl *d)
-{
-	struct desc_fmt f = {(enum fm_regime)d->regime, (enum fm_granule)d->granule, d->lpa2};
-	return f;
-}
-
 /*
  * table NAME regime=el2|el1|s2|el20 shared|private|dynamic [cpus=LIST] [asid=A] [vmid=V]
  *       [granule=4k|16k|64k] [lpa2]
@@ -761,7 +754,7 @@ static int fast_event(struct trace_reader *r, const char *s, size_t len, struct 
 			ev->flags |= FM_EVF_PC;
 		}
 		d = &ctx->tables[ev->table];
-		struct desc_fmt f = table_fmt(d);
+		struct desc_fmt f = desc_fmt_of_table(d);
 		uint64_t sz = desc_fmt_level_size(&f, (int)level);
 		if (!sz || (ev->va & (sz - 1)))
 			return 0;
@@ -1143,7 +1136,7 @@ static int entry_addr(struct trace_reader *r, const struct kv *kva, const struct
 		      const char *what, struct fm_event *ev, struct fm_err *err)
 {
 	const struct fm_table_decl *d = &r->ctx->tables[ev->table];
-	struct desc_fmt f = table_fmt(d);
+	struct desc_fmt f = desc_fmt_of_table(d);
 	uint64_t level;
 	bool neg = klevel->val.n > 0 && klevel->val.p[0] == '-';
 	struct tok lv = klevel->val;
