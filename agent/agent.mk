@@ -66,12 +66,13 @@ SMP ?= 4
 MODE ?= broadcast
 ITERS ?= 0
 # The gdbstub listens on 127.0.0.1:$(GDB_PORT) and guest RAM is shared in
-# $(RUN_SHM), so fixmapctl can use --gdb or --mem on the running agent.
+# $(RUN_SHM), so fixmapctl can use --gdb or --mem on the running agent. No NIC
+# (-nic none): the default one needs ipxe-qemu's ROM, which the agent never uses.
 GDB_PORT ?= 1234
 RUN_SHM ?= /dev/shm/fixmap-run
 run: agent
 	qemu-system-aarch64 -M virt,virtualization=on,gic-version=3 -cpu max -smp $(SMP) -m 256M \
-		-object memory-backend-file,id=mem,size=256M,mem-path=$(RUN_SHM),share=on \
+		-nic none -object memory-backend-file,id=mem,size=256M,mem-path=$(RUN_SHM),share=on \
 		-machine memory-backend=mem -gdb tcp:127.0.0.1:$(GDB_PORT) \
 		-nographic -semihosting -kernel $(BUILD)/agent.elf \
 		-append "fixmap.mode=$(MODE) fixmap.iters=$(ITERS) $(APPEND)"; \

@@ -9,16 +9,13 @@ PROBE=$BUILD/bench/gdbprobe
 make -s --no-print-directory "$PROBE" >/dev/null || exit 1
 command -v qemu-system-aarch64 >/dev/null || { echo "gdb: no qemu-system-aarch64, skipped"; exit 0; }
 
-QEMU_PORT=$(free_port)
-qemu-system-aarch64 -M virt,virtualization=on,gic-version=3 -cpu max -smp 4 -m 256M -S \
-	-nographic -monitor none -serial none -gdb "tcp:127.0.0.1:$QEMU_PORT" \
-	</dev/null >/dev/null 2>&1 &
-QEMU_PID=$!
-trap 'qemu_stop' EXIT INT TERM
-for _ in $(seq 100); do
-	ss -ltnpH "sport = :$QEMU_PORT" 2>/dev/null | grep -q "pid=$QEMU_PID," && break
-	sleep 0.05
-done
+LOG=$(mktemp /tmp/fixmap-bench-gdb-XXXXXX.log)
+trap 'qemu_stop; rm -f "$LOG"' EXIT INT TERM
+if ! qemu_launch "$LOG" -M virt,virtualization=on,gic-version=3 -cpu max -smp 4 -m 256M -S \
+	-nographic -monitor none -serial none; then
+	echo "gdb: QEMU did not start, skipped: $(tail -n 2 "$LOG")"
+	exit 0
+fi
 T=127.0.0.1:$QEMU_PORT
 SIZE=$((2 * 1024 * 1024))
 

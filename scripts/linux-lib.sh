@@ -93,19 +93,16 @@ linux_fetch()
 
 linux_boot()
 {
-	QEMU_PORT=$(free_port)
-	QEMU_SHM=/dev/shm/fixmap-linux-$(id -u)-$$-$QEMU_PORT
-	QEMU_LOG=$(mktemp "${TMP:-/tmp}/fixmap-linux-XXXXXX.log")
-	rm -f "$QEMU_SHM"
-	local kvm=${LINUX_KVM-protected}
-	"${LINUX_QEMU:-qemu-system-aarch64}" -M virt,virtualization=on,gic-version=3 \
-		-cpu max,pauth-impdef=on -nic none \
+	local kvm=${LINUX_KVM-protected} n
+	QEMU_SHM=$(mktemp "/dev/shm/fixmap-linux-$(id -u)-XXXXXXXX") || return 1
+	QEMU_LOG=$(mktemp "${TMP:-/tmp}/fixmap-linux-XXXXXX.log") || return 1
+	QEMU_BIN=${LINUX_QEMU:-qemu-system-aarch64} qemu_launch "$QEMU_LOG" \
+		-M virt,virtualization=on,gic-version=3 -cpu max,pauth-impdef=on \
 		-smp 2 -m "${LINUX_RAM_MB}M" -nographic -monitor none \
 		-object "memory-backend-file,id=mem,size=${LINUX_RAM_MB}M,mem-path=$QEMU_SHM,share=on" \
-		-machine memory-backend=mem -gdb "tcp:127.0.0.1:$QEMU_PORT" -kernel "$LINUX_IMAGE" \
-		-append "console=ttyAMA0 earlycon ${kvm:+kvm-arm.mode=$kvm }nokaslr panic=0" \
-		>"$QEMU_LOG" 2>&1 </dev/null &
-	QEMU_PID=$!
+		-machine memory-backend=mem -kernel "$LINUX_IMAGE" \
+		-append "console=ttyAMA0 earlycon ${kvm:+kvm-arm.mode=$kvm }nokaslr panic=0" ||
+		{ echo "linux_boot: QEMU did not start: $(tail -n3 "$QEMU_LOG")" >&2; return 1; }
 	# The boot ends in a root-fs panic within seconds; allow for a loaded machine.
 	n=0
 	while ! grep -q 'Kernel panic' "$QEMU_LOG"; do
@@ -114,7 +111,7 @@ linux_boot()
 			return 1
 		fi
 		n=$((n + 1))
-		[ $n -gt 1200 ] && { echo "linux_boot: no panic after 120 s" >&2; return 1; }
+		[ $n -gt 3000 ] && { echo "linux_boot: no kernel panic (the end of its boot) within 300 s" >&2; return 1; }
 		sleep 0.1
 	done
 	if [ "$kvm" = protected ] && ! grep -q 'Protected [nh]*VHE mode initialized successfully' "$QEMU_LOG"; then
