@@ -29,11 +29,8 @@ fields() {
 }
 
 qemu_start -s 2 -m broadcast -i 0 || { fail "agent boots" "qemu_start failed"; finish; }
-for ((n = 0; n < 100; n++)); do
-	pa=$(sed -n 's/.*shared=\(0x[0-9a-f]*\).*/\1/p' "$QEMU_LOG.serial" 2>/dev/null | head -1)
-	[ -n "$pa" ] && break
-	sleep 0.1
-done
+qemu_wait_agent "$TEST_WAIT" || { fail "agent boots" "the agent never published its shared area"; finish; }
+pa=$(sed -n 's/.*shared=\(0x[0-9a-f]*\).*/\1/p' "$QEMU_LOG.serial" | head -1)
 [ -n "$pa" ] || { fail "agent boots" "no shared= line on the UART"; finish; }
 H=$((pa - 0x40000000))
 C=$((H + $(u32 $((H + 32)))))               # hdr.ctrl_offset
@@ -41,18 +38,17 @@ CPU0=$((H + $(u32 $((H + 24)))))            # hdr.cpu_offset
 gen=0
 
 # request FIELD-SETTERS...: writes the fields, bumps gen, waits for the ack; sets STATUS.
+acked() { [ "$(u32 $((C + 24)))" = "$gen" ]; }
 request() {
-	local i
 	"$@"
 	gen=$((gen + 1))
 	put "$C" "$(le 4 "$gen")"
-	for ((i = 0; i < 100; i++)); do
-		[ "$(u32 $((C + 24)))" = "$gen" ] && break
-		sleep 0.05
-	done
+	wait_until "$TEST_WAIT" acked
 	ACK=$(u32 $((C + 24)))
 	STATUS=$(u32 $((C + 28)))
 }
+# iters_past N: CPU 0 has done more than N iterations
+iters_past() { [ "$(u64 $((CPU0 + 40)))" -gt "$1" ]; }
 
 bad_mode() { fields 99 0 0 64 0; }
 bad_iters() { fields 0 $(((1 << 40) + 1)) 0 64 0; }
@@ -60,21 +56,20 @@ bad_pause() { fields 0 0 7 64 0; }
 bad_pool() { fields 0 0 0 1 0; } # fewer pages than CPUs
 bad_reserved() { fields 0 0 0 64 1; }
 
-# case NAME SETTER WANT_STATUS
+# rejected NAME SETTER WANT_STATUS: acknowledged with the status, nothing changed,
+# and the workload keeps running (CPU 0's iterations move on after the ack).
 rejected() {
-	local before after
-	before=$(u64 $((CPU0 + 40)))
+	local before
 	request "$2"
-	sleep 0.2
-	after=$(u64 $((CPU0 + 40)))
+	before=$(u64 $((CPU0 + 40)))
 	if [ "$ACK" != "$gen" ]; then
-		fail "$1" "no ack (ack_gen $ACK, gen $gen)"
+		fail "$1" "no ack within $TEST_WAIT s (ack_gen $ACK, gen $gen)"
 	elif [ "$STATUS" != "$3" ]; then
 		fail "$1" "status $STATUS, want $3"
 	elif [ "$(u32 $((H + 68)))" != 0 ]; then
 		fail "$1" "hdr.mode changed to $(u32 $((H + 68)))"
-	elif ! kill -0 "$QEMU_PID" 2>/dev/null || [ "$after" -le "$before" ]; then
-		fail "$1" "the agent stopped running (iterations $before -> $after)"
+	elif ! wait_until "$TEST_WAIT" iters_past "$before"; then
+		fail "$1" "the agent stopped running (iterations stayed at $before for $TEST_WAIT s)"
 	else
 		pass "$1"
 	fi
@@ -86,46 +81,45 @@ rejected "control: bad pause rejected" bad_pause 3
 rejected "control: pool smaller than the CPU count rejected" bad_pool 4
 rejected "control: reserved field rejected" bad_reserved 5
 
+# Paused: once CPU 0 has acknowledged a second request it is in its paused loop
+# (it polls the control block there); its count must not move while it acknowledges
+# a third one.
 pause_on() { fields 0 0 1 64 0; }
 request pause_on
-sleep 0.3
+st1=$STATUS
+request pause_on
 a=$(u64 $((CPU0 + 40)))
-sleep 0.5
+request pause_on
 b=$(u64 $((CPU0 + 40)))
-if [ "$STATUS" = 0 ] && [ "$a" = "$b" ]; then
+if [ "$st1" = 0 ] && [ "$STATUS" = 0 ] && [ "$ACK" = "$gen" ] && [ "$a" = "$b" ]; then
 	pass "control: pause stops the workload"
 else
-	fail "control: pause stops the workload" "status $STATUS, iterations $a -> $b"
+	fail "control: pause stops the workload" "status $st1/$STATUS, ack $ACK of $gen, iterations $a -> $b"
 fi
 
 set_local() { fields 1 0 0 64 0; }
 request set_local
+# The agent says so on the UART after the ack.
 if [ "$ACK" = "$gen" ] && [ "$STATUS" = 0 ] && [ "$(u32 $((H + 68)))" = 1 ] &&
-	grep -q "control gen $gen: applied, mode local" "$QEMU_LOG.serial"; then
+	wait_until "$TEST_WAIT" grep -q "control gen $gen: applied, mode local" "$QEMU_LOG.serial"; then
 	pass "control: valid request applied"
 else
-	fail "control: valid request applied" "ack $ACK status $STATUS hdr.mode $(u32 $((H + 68)))"
+	fail "control: valid request applied" "ack $ACK status $STATUS hdr.mode $(u32 $((H + 68))), UART: $(tail -c 200 "$QEMU_LOG.serial")"
 fi
 
 a=$(u64 $((CPU0 + 40)))
-sleep 0.3
-b=$(u64 $((CPU0 + 40)))
-if [ "$b" -gt "$a" ]; then pass "control: unpaused workload runs again"; else fail "control: unpaused workload runs again" "iterations $a -> $b"; fi
+if wait_until "$TEST_WAIT" iters_past "$a"; then pass "control: unpaused workload runs again"
+else fail "control: unpaused workload runs again" "iterations stayed at $a for $TEST_WAIT s"; fi
 
 # Every CPU is past one iteration: asking for 1 ends the run, with status 0.
 stop() { fields 1 1 0 64 0; }
 request stop
-# The watchdog must not run this script's traps (they would stop QEMU and remove
-# its memory file): reset them in the subshell.
-( trap - EXIT INT TERM; sleep 20; kill "$QEMU_PID" 2>/dev/null ) &
-watchdog=$!
-qemu_wait
+qemu_wait "$TEST_WAIT"
 rc=$?
-kill "$watchdog" 2>/dev/null
 if [ "$rc" = 0 ] && [ "$(u32 $((H + 64)))" = 2 ]; then
 	pass "control: lowering iterations ends the run"
 else
-	fail "control: lowering iterations ends the run" "exit $rc, state $(u32 $((H + 64)))"
+	fail "control: lowering iterations ends the run" "exit $rc, state $(u32 $((H + 64))) (want 0 and 2, done)"
 fi
 qemu_stop
 finish

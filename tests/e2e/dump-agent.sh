@@ -12,12 +12,9 @@ for mode in broadcast local; do
 	G="--gdb 127.0.0.1:$QEMU_PORT"
 	M="--mem $QEMU_SHM"
 	# wait until the agent is up on every CPU
-	n=0
-	until $FM dump $M -j 2>/dev/null | grep -c '"online":true' | grep -qx 4; do
-		n=$((n + 1))
-		[ $n -gt 100 ] && break
-		sleep 0.1
-	done
+	all_online() { [ "$($FM dump $M -j 2>/dev/null | grep -c '"online":true')" = 4 ]; }
+	wait_until "$TEST_WAIT" all_online ||
+		{ fail "boot-$mode" "not all 4 CPUs online within $TEST_WAIT s"; qemu_stop; continue; }
 	for t in gdb mem; do
 		if [ $t = gdb ]; then args="$G --elf $BUILD/agent.elf"; else args=$M; fi
 		$FM dump $args -j >"$TMP/slots.$t" 2>"$TMP/err" || { fail "slots-$mode-$t" "$(cat "$TMP/err")"; continue; }

@@ -19,30 +19,14 @@ printf '\x00\x04\xa8\xd2\x00\x00\x20\x91\x01\x00\x40\xf9\x21\x04\x00\x91\x01\x00
 # Boots stopped (-S) with the pattern and the loop loaded; sets QEMU_PID/QEMU_PORT.
 start_qemu()
 {
-	for attempt in 1 2 3; do
-		QEMU_PORT=$(free_port)
-		qemu-system-aarch64 -M virt,virtualization=on,gic-version=3 -cpu max -smp 4 \
-			-m 256M -S -nographic -monitor none -serial none -nic none \
-			-gdb "tcp:127.0.0.1:$QEMU_PORT" \
-			-device "loader,file=$TMP/pat,addr=$PAT,force-raw=on" \
-			-device "loader,file=$TMP/loop,addr=$LOOP,force-raw=on" \
-			-device "loader,addr=$LOOP,cpu-num=0" >"$TMP/qemu.log" 2>&1 </dev/null &
-		QEMU_PID=$!
-		for _ in $(seq 100); do
-			# listening, and by our QEMU (not someone else's on a reused port)
-			if ss -ltnpH "sport = :$QEMU_PORT" 2>/dev/null | grep -q "pid=$QEMU_PID,"; then
-				return 0
-			fi
-			kill -0 "$QEMU_PID" 2>/dev/null || break
-			sleep 0.05
-		done
-		qemu_stop
-	done
-	cat "$TMP/qemu.log"
-	return 1
+	qemu_launch "$TMP/qemu.log" -M virt,virtualization=on,gic-version=3 -cpu max -smp 4 \
+		-m 256M -S -nographic -monitor none -serial none \
+		-device "loader,file=$TMP/pat,addr=$PAT,force-raw=on" \
+		-device "loader,file=$TMP/loop,addr=$LOOP,force-raw=on" \
+		-device "loader,addr=$LOOP,cpu-num=0"
 }
 
-start_qemu || { fail gdb-qemu-start "QEMU did not come up"; finish; }
+start_qemu || { fail gdb-qemu-start "QEMU's gdbstub never listened: $(tail -n 3 "$TMP/qemu.log")"; finish; }
 T=127.0.0.1:$QEMU_PORT
 probe() { "$PROBE" "$@" 2>"$TMP/err"; }
 slice() { tail -c +$(($1 + 1)) "$TMP/pat" | head -c "$2"; }
@@ -112,21 +96,26 @@ if ! probe "$T" sysreg 0 NO_SUCH_EL2 >/dev/null && grep -q "no register NO_SUCH_
 	pass gdb-sysreg-errors
 else fail gdb-sysreg-errors "$(cat "$TMP/err")"; fi
 
-# 6. run control: the counter moves only while the VM runs
+# 6. run control: the counter moves only while the VM runs. Two sessions in a row
+#    with --stay-stopped read the same value (the VM stayed stopped between them).
 c0=$(probe --stay-stopped "$T" u64 $COUNTER)
-sleep 0.3
-c1=$(probe "$T" u64 $COUNTER) # closes with D: the VM runs
+c1=$(probe --stay-stopped "$T" u64 $COUNTER)
 if [ -n "$c0" ] && [ "$c0" = "$c1" ]; then pass gdb-stay-stopped; else fail gdb-stay-stopped "$c0 $c1"; fi
-sleep 0.3
+# A session without it resumes the VM on close (D): the counter moves from then on.
+probe "$T" u64 $COUNTER >/dev/null
+counter_past() { c2=$(probe "$T" u64 $COUNTER) && [ $((c2)) -gt $((c1)) ]; }
+if wait_until "$TEST_WAIT" counter_past; then pass gdb-runs-after-close
+else fail gdb-runs-after-close "the counter stayed at $c1 for $TEST_WAIT s after a plain close"; fi
 c2=$(probe --stay-stopped "$T" u64 $COUNTER)
-if [ -n "$c2" ] && [ $((c2)) -gt $((c1)) ]; then pass gdb-runs-after-close; else fail gdb-runs-after-close "$c1 $c2"; fi
-if out=$(probe --stay-stopped "$T" u64 $COUNTER resume sleep 200 stop u64 $COUNTER) &&
-	a=$(sed -n 1p <<<"$out") && b=$(sed -n 4p <<<"$out") && [ $((b)) -gt $((a)) ] &&
+# resume, then stop again with a read: the counter moved in between
+if out=$(probe --stay-stopped "$T" u64 $COUNTER moves $COUNTER "$TEST_WAIT") &&
+	a=$(sed -n 1p <<<"$out") && b=$(sed -n 2p <<<"$out") && [ $((b)) -gt $((a)) ] &&
 	[ $((a)) -eq $((c2)) ]; then
 	pass gdb-stop-resume
 else fail gdb-stop-resume "$out $(cat "$TMP/err")"; fi
-# reading while it runs stops it first
-if out=$(probe "$T" resume sleep 100 u64 $COUNTER sleep 100 u64 $COUNTER) &&
+# reading while it runs stops it first: a second read after a pause (a window for
+# a change that must not happen) sees the same value
+if out=$(probe "$T" resume u64 $COUNTER sleep 100 u64 $COUNTER) &&
 	[ "$(sed -n 2p <<<"$out")" = "$(sed -n 3p <<<"$out")" ]; then
 	pass gdb-read-while-running
 else fail gdb-read-while-running "$out $(cat "$TMP/err")"; fi

@@ -18,29 +18,18 @@ ELF=$(realpath "$BUILD/agent.elf")
 
 screen() { T capture-pane -p -t view; }
 # Until the agent has published its shared area (QEMU is up before the agent is).
-wait_agent() {
-	local i
-	for ((i = 0; i < 100; i++)); do
-		$FM view --mem "$QEMU_SHM" --elf "$ELF" --iterations 1 --dump-screen /dev/null 2>/dev/null &&
-			return 0
-		sleep 0.1
-	done
-	return 1
-}
+wait_agent() { qemu_wait_agent "$TEST_WAIT"; }
 # wait_for REGEX [SECONDS]: until the pane shows it
-wait_for() {
-	local i n=$((${2:-10} * 10))
-	for ((i = 0; i < n; i++)); do
-		screen | grep -Eq -- "$1" && return 0
-		sleep 0.1
-	done
-	return 1
-}
+shows() { screen | grep -Eq -- "$1"; }
+wait_for() { wait_until "${2:-$TEST_WAIT}" shows "$1"; }
+# wait_gone REGEX [SECONDS]: until the pane no longer shows it
+hides() { ! shows "$1"; }
+wait_gone() { wait_until "${2:-$TEST_WAIT}" hides "$1"; }
 # A shell in a fixed-size pane; the viewer runs in it and the shell reports its status.
 start_shell() {
 	T kill-server 2>/dev/null
 	T new-session -d -s view -x 150 -y 45 "env -i PATH=$PATH HOME=$TMP TERM=screen PS1='fmshell\$ ' bash --norc --noprofile -i"
-	wait_for 'fmshell\$' 5
+	wait_for 'fmshell\$'
 }
 run_view() { # args...
 	rm -f "$TMP/view.pid"
@@ -48,9 +37,9 @@ run_view() { # args...
 }
 # After the viewer: the shell prompt is back with the terminal in cooked mode.
 check_restored() { # name expected-status
-	if wait_for "^VIEW-EXIT=$2" 10 && wait_for 'fmshell\$ *$' 5; then
-		T send-keys -t view 'stty -a | tr " " "\n" | grep -Ex -- "-?(icanon|echo)" | tr "\n" " "; echo' Enter
-		sleep 0.5
+	if wait_for "^VIEW-EXIT=$2" && wait_for 'fmshell\$ *$'; then
+		T send-keys -t view 'stty -a | tr " " "\n" | grep -Ex -- "-?(icanon|echo)" | tr "\n" " "; echo; echo STTY-DONE' Enter
+		wait_for '^STTY-DONE'
 		if screen | grep -q '^icanon echo'; then
 			pass "$1"
 		else
@@ -65,7 +54,7 @@ check_restored() { # name expected-status
 qemu_start -s 4 -m broadcast && wait_agent || { fail view-qemu-start; finish; }
 start_shell || fail view-shell
 run_view --mem "$QEMU_SHM" --elf "$ELF"
-if wait_for '^>[ !]cpu0 +0x80000000 .*dsb ishst; tlbi vale2is; dsb ish; isb' 10; then
+if wait_for '^>[ !]cpu0 +0x80000000 .*dsb ishst; tlbi vale2is; dsb ish; isb'; then
 	s=$(screen)
 	n=$(echo "$s" | grep -cE '^[ >][ !]cpu[0-3] +0x8000[0-3]000 +0x[0-9a-f]{16} .*dsb ishst; tlbi vale2is; dsb ish; isb')
 	[ "$n" -eq 4 ] && pass view-slot-rows || fail view-slot-rows "$n rows: $s"
@@ -73,27 +62,28 @@ else
 	fail view-slot-rows "$(screen)"
 fi
 echo "$(screen)" | grep -q 'Normal WB' && pass view-memtype || fail view-memtype
-wait_for 'c[0-3] tlbi vale2is va=0x8000[0-3]000.*<fixmap_unmap\+0x' 5 && pass view-events ||
+wait_for 'c[0-3] tlbi vale2is va=0x8000[0-3]000.*<fixmap_unmap\+0x' && pass view-events ||
 	fail view-events "$(screen | tail -8)"
 T send-keys -t view j Enter
-if wait_for '^DETAIL cpu1' 5 && wait_for 'walk TTBR0_EL2' 2 &&
-	wait_for 'L3 0x[0-9a-f]+\[  1\] = 0x' 5 && wait_for 'last tlbi at 0x[0-9a-f]+ <fixmap_unmap\+0x' 2 &&
-	wait_for '=> 0x[0-9a-f]+: +tlbi vale2is' 2; then
+if wait_for '^DETAIL cpu1' && wait_for 'walk TTBR0_EL2' &&
+	wait_for 'L3 0x[0-9a-f]+\[  1\] = 0x' && wait_for 'last tlbi at 0x[0-9a-f]+ <fixmap_unmap\+0x' &&
+	wait_for '=> 0x[0-9a-f]+: +tlbi vale2is'; then
 	pass view-detail
 else
 	fail view-detail "$(screen)"
 fi
 screen > "$TMP/broadcast.txt"
 T send-keys -t view '?'
-wait_for '\| fixmapctl view: keys' 3 && pass view-help || fail view-help "$(screen)"
+wait_for '\| fixmapctl view: keys' && pass view-help || fail view-help "$(screen)"
 T send-keys -t view x
-wait_for '^DETAIL cpu1' 3 && ! screen | grep -q 'view: keys' && pass view-help-closes ||
-	fail view-help-closes
+# The detail pane was on screen under the help box all along: wait for the box to go.
+wait_gone '\| fixmapctl view: keys' && shows '^DETAIL cpu1' && pass view-help-closes ||
+	fail view-help-closes "$(screen)"
 # A resize lays the screen out again; too small a terminal says so instead of drawing.
 T resize-window -t view -x 70 -y 14
-wait_for 'terminal too small \(70x14\)' 5 && pass view-too-small || fail view-too-small "$(screen)"
+wait_for 'terminal too small \(70x14\)' && pass view-too-small || fail view-too-small "$(screen)"
 T resize-window -t view -x 100 -y 30
-if wait_for '^[ >][ !]cpu3 +0x80003000 ' 5 && ! screen | grep -q 'too small' &&
+if wait_for '^[ >][ !]cpu3 +0x80003000 ' && ! screen | grep -q 'too small' &&
 	[ "$(screen | awk '{ if (length($0) > m) m = length($0) } END { print m }')" -le 100 ]; then
 	pass view-resize
 else
@@ -107,14 +97,14 @@ qemu_stop
 qemu_start -s 4 -m local && wait_agent || { fail view-qemu-start-local; finish; }
 start_shell || fail view-shell
 run_view --mem "$QEMU_SHM" --elf "$ELF"
-if wait_for '^[ >][ !]cpu[0-3] .*dsb nshst; tlbi vale2; dsb nsh; isb' 10; then
+if wait_for '^[ >][ !]cpu[0-3] .*dsb nshst; tlbi vale2; dsb nsh; isb'; then
 	pass view-local-sequence
 else
 	fail view-local-sequence "$(screen)"
 fi
 if [ -f cli/bbm.h ]; then
-	if wait_for '^[ >]!cpu[0-3] ' 10 && wait_for '<< bbm-local-tlbi' 5 &&
-		wait_for 'findings: .*bbm-local-tlbi [0-9]+' 2; then
+	if wait_for '^[ >]!cpu[0-3] ' && wait_for '<< bbm-local-tlbi' &&
+		wait_for 'findings: .*bbm-local-tlbi [0-9]+'; then
 		# Colour: the finding's event is red (SGR 31) in the pane's escape codes.
 		T capture-pane -e -p -t view | grep '<< bbm-local-tlbi' | grep -q '31m' &&
 			pass view-finding-highlight || fail view-finding-highlight "not red"
@@ -125,9 +115,9 @@ else
 	skip view-finding-highlight "no checker (cli/bbm.h) in this build"
 fi
 T send-keys -t view f
-wait_for 'rule:findings' 3 && pass view-rule-filter || fail view-rule-filter
+wait_for 'rule:findings' && pass view-rule-filter || fail view-rule-filter
 T send-keys -t view p
-wait_for '^ PAUSED ' 3 && pass view-pause || fail view-pause "$(screen | tail -1)"
+wait_for '^ PAUSED ' && pass view-pause || fail view-pause "$(screen | tail -1)"
 # A signal ends the viewer through the same exit path as q.
 kill -TERM "$(cat "$TMP/view.pid")"
 check_restored view-sigterm-restores 0
@@ -138,9 +128,9 @@ echo "$out" | grep -qE '^>[ !]cpu0 +0x80000000 ' && echo "$out" | grep -q 'gdb 1
 	pass view-batch-gdb || fail view-batch-gdb "$out"
 start_shell || fail view-shell
 run_view --gdb "127.0.0.1:$QEMU_PORT" --elf "$ELF"
-wait_for '^>[ !]cpu0 +0x80000000 ' 10 || fail view-gdb-start "$(screen)"
+wait_for '^>[ !]cpu0 +0x80000000 ' || fail view-gdb-start "$(screen)"
 qemu_stop
-if wait_for 'TARGET LOST: ' 10 && screen | grep -qE '^>[ !]cpu0 +0x80000000 '; then
+if wait_for 'TARGET LOST: ' && screen | grep -qE '^>[ !]cpu0 +0x80000000 '; then
 	pass view-target-lost
 else
 	fail view-target-lost "$(screen)"

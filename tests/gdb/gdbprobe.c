@@ -5,6 +5,8 @@
  *
  *   gdbprobe [--stay-stopped] HOST:PORT OP...
  *     describe | ncpus | stop | resume | stats | sleep MS
+ *     moves PA SECS        resumes the VM until the u64 at PA changes (each read
+ *                          stops it again), at most SECS; prints the new value
  *     read PA LEN FILE     physical read (one batch) into FILE ("-": discard)
  *     readv PA LEN N FILE  the same, as N pieces of one batch
  *     virt CPU VA LEN FILE virtual read through CPU's translation
@@ -96,6 +98,32 @@ static int run(struct target *t, int i, int argc, char **argv, struct fm_err *er
 				return -1;
 			usleep((useconds_t)(a * 1000));
 			i += 1;
+		} else if (!strcmp(op, "moves")) {
+			double end;
+
+			if (need(i, 2, argc, op, err) || num(argv[i + 1], &a, err) ||
+			    num(argv[i + 2], &b, err) || target_read_u64(t, a, &c, err))
+				return -1;
+			end = now() + (double)b;
+			for (;;) {
+				uint64_t v;
+
+				if (target_resume(t, err))
+					return -1;
+				usleep(20000);
+				if (target_read_u64(t, a, &v, err)) /* stops the VM first */
+					return -1;
+				if (v != c) {
+					printf("%#" PRIx64 "\n", v);
+					break;
+				}
+				if (now() > end)
+					return fm_err_set(err,
+							  "the u64 at %#" PRIx64 " stayed %#" PRIx64
+							  " for %" PRIu64 " s of running",
+							  a, c, b);
+			}
+			i += 2;
 		} else if (!strcmp(op, "read") || !strcmp(op, "readv")) {
 			bool vec = op[4] == 'v';
 			struct target_iov *iov;
