@@ -20,6 +20,8 @@
  *   uint64_t arch_pc(void)            PC of the caller (for access records)
  *   struct fixmap_cpu *arch_cpu_shared(void)   this CPU's shared area, NULL while
  *                                              the CPU does not record (MMU off)
+ *   uint64_t arch_counter(void), arch_counter_freq(void)   a free-running count and its Hz
+ *   void arch_relax(void)             in a spin-wait loop
  */
 #ifndef AGENT_ARCH_H
 #define AGENT_ARCH_H

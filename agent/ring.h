@@ -10,9 +10,12 @@
 
 /*
  * Appends one event record to the running CPU's ring, with the next global
- * sequence number. Never blocks and never overwrites unconsumed bytes: when
- * the ring is full the record is dropped and the CPU's `lost` counter counts
- * it. Does nothing while the CPU has no shared area (before its MMU is on).
+ * sequence number. Never overwrites unconsumed bytes. When the ring is full it
+ * waits for the host to make room if the host asked for that (the ring's
+ * wait_ms, at most that long), else drops the record and counts it in `lost`;
+ * the next record written is then preceded by a LOST record that says how many
+ * were dropped there. Does nothing while the CPU has no shared area (before its
+ * MMU is on).
  */
 void ring_put(uint64_t type, uint64_t pc, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
 	      uint64_t a4);

@@ -9,6 +9,12 @@ struct agent_shared fixmap_shared;
 __attribute__((section(".fixmap_shared"))) struct agent_shared fixmap_shared;
 #endif
 
+/* In the image from the start: a scan of RAM finds where the header will be (proto). */
+__attribute__((used, aligned(16))) const struct fixmap_image_note fixmap_note = {
+	.magic = FIXMAP_NOTE_MAGIC,
+	.shared_pa = (uint64_t)(uintptr_t)&fixmap_shared, /* VA == PA: RAM is identity-mapped */
+};
+
 void shared_init(struct agent_shared *s)
 {
 	struct fixmap_shared_hdr *h = &s->hdr;
@@ -29,5 +35,6 @@ void shared_init(struct agent_shared *s)
 		c->cpu = i;
 		c->ring_offset = AGENT_RING_OFFSET;
 		c->ring_size = FIXMAP_RING_SIZE;
+		s->cpu[i].priv.limit = AGENT_RING_LIMIT;
 	}
 }

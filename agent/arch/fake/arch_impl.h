@@ -24,6 +24,10 @@ struct fake_rec {
 extern struct fake_rec fake_log[FAKE_LOG_MAX];
 extern size_t fake_nlog;
 extern struct fixmap_cpu *fake_cpu;
+/* The fake timer: every arch_counter() call advances it by one tick (1 kHz). */
+extern uint64_t fake_ticks;
+/* Called by arch_relax(), so a test can act as the consumer while the producer waits. */
+extern void (*fake_relax_hook)(void);
 
 void fake_reset(void);
 uint64_t fake_record(enum fake_op op, unsigned opt, uint64_t a, uint64_t b);
@@ -59,6 +63,22 @@ static inline uint64_t arch_tlbi(unsigned op, uint64_t arg)
 static inline uint64_t arch_pc(void)
 {
 	return FAKE_PC_BASE;
+}
+
+static inline uint64_t arch_counter(void)
+{
+	return fake_ticks++;
+}
+
+static inline uint64_t arch_counter_freq(void)
+{
+	return 1000;
+}
+
+static inline void arch_relax(void)
+{
+	if (fake_relax_hook)
+		fake_relax_hook();
 }
 
 static inline struct fixmap_cpu *arch_cpu_shared(void)

@@ -5,11 +5,15 @@
 struct fake_rec fake_log[FAKE_LOG_MAX];
 size_t fake_nlog;
 struct fixmap_cpu *fake_cpu;
+uint64_t fake_ticks;
+void (*fake_relax_hook)(void);
 
 void fake_reset(void)
 {
 	fake_nlog = 0;
 	fake_cpu = NULL;
+	fake_ticks = 0;
+	fake_relax_hook = NULL;
 }
 
 uint64_t fake_record(enum fake_op op, unsigned opt, uint64_t a, uint64_t b)
