@@ -209,6 +209,13 @@ int agent_read(struct target *t, uint64_t pa, struct agent_state *st, struct fm_
 	/* The agent writes magic last with a release store: read it first, then the rest. */
 	if (target_read_u64(t, pa, &magic, err))
 		return fm_err_prefix(err, "reading the agent header at %#" PRIx64, pa);
+	if (!magic) {
+		fm_err_set(err,
+			   "the agent at %#" PRIx64 " has not published its header yet (magic is 0): "
+			   "still booting?",
+			   pa);
+		return AGENT_BOOTING;
+	}
 	atomic_thread_fence(memory_order_acquire);
 	if (target_read_phys(t, pa, raw, sizeof(raw), err))
 		return fm_err_prefix(err, "reading the agent header at %#" PRIx64, pa);
@@ -238,7 +245,7 @@ int agent_scan(struct target *t, uint64_t base, uint64_t len, uint64_t *pa, stru
 	enum { CHUNK = 1 << 20 };
 	uint64_t *buf = malloc(CHUNK);
 	struct fm_err e2, rejected = {{0}};
-	uint64_t off = 0;
+	uint64_t off = 0, note_pa = 0, note_at = 0;
 	const char *stopped = NULL;
 
 	if (!buf)
@@ -256,6 +263,12 @@ int agent_scan(struct target *t, uint64_t base, uint64_t len, uint64_t *pa, stru
 			uint64_t cand = base + off + i * 8;
 			struct fixmap_shared_hdr h;
 
+			/* An agent image (its note) says where its header will be. */
+			if (buf[i] == FIXMAP_NOTE_MAGIC && !note_pa && i + 1 < n / 8 && buf[i + 1] &&
+			    buf[i + 1] % 8 == 0) {
+				note_at = base + off + i * 8;
+				note_pa = buf[i + 1];
+			}
 			if (buf[i] != FIXMAP_MAGIC)
 				continue;
 			if (target_read_phys(t, cand, raw, sizeof(raw), &e2) ||
@@ -278,6 +291,14 @@ reject:
 	free(buf);
 	if (rejected.msg[0])
 		return fm_err_set(err, "%s", rejected.msg);
+	if (note_pa) {
+		*pa = note_pa;
+		fm_err_set(err,
+			   "the agent image at %#" PRIx64 " has not published its header at %#" PRIx64
+			   " yet: still booting?",
+			   note_at, note_pa);
+		return AGENT_BOOTING;
+	}
 	if (stopped && off == 0)
 		return fm_err_set(err, "no agent header found: cannot read memory at %#" PRIx64 " (%s)",
 				  base, stopped);

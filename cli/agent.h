@@ -57,13 +57,26 @@ int agent_check_header(const void *buf, size_t n, uint64_t pa, struct fixmap_sha
 		       struct fm_err *err);
 
 /*
+ * Returned (with err set) by agent_scan and agent_read when an agent is there
+ * but has not published its header yet: still booting. Nonzero, so callers that
+ * only test for success treat it as a failure.
+ */
+#define AGENT_BOOTING 1
+
+/*
  * Scans [base, base+len) of physical memory for a header: FIXMAP_MAGIC on an
  * 8-byte boundary whose header validates and whose shared_pa names itself.
- * Stops early at the end of readable memory. Returns 0 and *pa, or -1.
+ * Stops early at the end of readable memory. Returns 0 and *pa; AGENT_BOOTING
+ * and *pa when there is no header but an agent image's note (struct
+ * fixmap_image_note) says where its header will be; or -1.
  */
 int agent_scan(struct target *t, uint64_t base, uint64_t len, uint64_t *pa, struct fm_err *err);
 
-/* Reads and validates the whole shared area at pa (header, control block, per-CPU areas). */
+/*
+ * Reads and validates the whole shared area at pa (header, control block,
+ * per-CPU areas). AGENT_BOOTING when the magic there is still 0 (the agent
+ * writes it last).
+ */
 int agent_read(struct target *t, uint64_t pa, struct agent_state *st, struct fm_err *err);
 
 /* Re-reads only the per-CPU areas (slot state, counters) of an already validated area. */

@@ -364,7 +364,7 @@ static int dump_slots(struct target *t, const struct dump_opts *o, struct fm_err
 
 	if (!st)
 		return fm_err_set(err, "out of memory");
-	if (tgtopt_find_agent(&o->to, t, st, err)) {
+	if (tgtopt_find_agent(&o->to, t, NULL, "dump", st, err)) {
 		free(st);
 		return fm_err_prefix(err, "no agent found (give --regime el2|el20|el1|s2 to dump "
 					  "a table)");
@@ -411,7 +411,7 @@ static int dump_regime(struct target *t, const struct dump_opts *o, struct fm_er
 
 	enum fm_regime regime = o->regime;
 
-	if (regime == FM_REGIME_EL2 && tgtopt_el2_vhe(to, t)) {
+	if (regime == FM_REGIME_EL2 && tgtopt_el2_vhe(to, t, "dump")) {
 		/* TCR_EL2 has the TCR_EL1 layout and TTBR1_EL2 is live: el2 would misdecode. */
 		print_text("# HCR_EL2.E2H = 1 on CPU %u (VHE or hVHE): walking the EL2&0 regime "
 			   "(--regime el20)\n",
@@ -420,14 +420,14 @@ static int dump_regime(struct target *t, const struct dump_opts *o, struct fm_er
 	}
 	switch (regime) {
 	case FM_REGIME_EL2:
-		if (tgtopt_el2_regs(to, t, &ttbr, &tcr, &mair, err))
+		if (tgtopt_el2_regs(to, t, "dump", &ttbr, &tcr, &mair, err))
 			return -1;
 		return dump_one(t, o, regime, "TTBR0_EL2", ttbr, "TCR_EL2", tcr, mair, 0, err);
 	case FM_REGIME_EL20: {
 		struct fm_err e1;
 		bool have1;
 
-		if (tgtopt_el2_regs(to, t, &ttbr, &tcr, &mair, err))
+		if (tgtopt_el2_regs(to, t, "dump", &ttbr, &tcr, &mair, err))
 			return -1;
 		/* TTBR1_EL2 where the target has it (or --ttbr1 gives it). */
 		have1 = !tgtopt_sysreg(to, t, TGTOPT_TTBR1, "TTBR1_EL2", &ttbr1, &e1);

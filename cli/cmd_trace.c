@@ -50,13 +50,11 @@ static void on_signal(int sig)
 
 struct trace_run {
 	struct tgtopt to;
-	bool json, quiet, follow, no_trim, disasm;
+	bool json, quiet, follow, no_trim, disasm, lossy;
 	uint64_t count;   /* 0: no limit */
 	double duration;  /* seconds; 0: none */
 	unsigned interval_ms;
 	const char *save;
-	uint64_t agent_pa;
-	bool agent_pa_given;
 	enum bbm_policy policy;
 
 	struct target *t;
@@ -69,11 +67,12 @@ struct trace_run {
 	struct live_drain ld;
 	struct bbm *bbm;
 	FILE *savef;
-	uint64_t line_base; /* header lines of the saved file: event n is on line line_base + n */
+	uint64_t line_base; /* header lines of the saved file */
+	uint64_t lines;     /* event and gap lines written (or that would be): the next is line_base + lines + 1 */
 	bool save_failed;
 
 	uint64_t events, cpu_events[FIXMAP_MAX_CPUS];
-	uint64_t errors, warnings, resets;
+	uint64_t errors, warnings, gaps, resets;
 	struct {
 		const char *rule;
 		uint64_t n;
@@ -95,7 +94,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: fixmapctl trace (--gdb HOST:PORT | --mem FILE[@PHYSBASE]) [--elf agent.elf]\n"
 		"                       [--follow | --count N | --duration S] [--interval MS]\n"
-		"                       [--save FILE] [--policy arm|linux|strict] [-q] [-j]\n"
+		"                       [--save FILE] [--policy arm|linux|strict] [--lossy] [-q] [-j]\n"
 		"\n"
 		"Drains the agent's per-CPU event rings, merges the CPUs by sequence number,\n"
 		"prints every event with its symbolized PC and checks it for break-before-make\n"
@@ -103,14 +102,15 @@ static void usage(FILE *f)
 		"--duration it drains once (what the rings hold now) and ends.\n"
 		"\n"
 		"%s"
-		"  --agent PA             the agent's shared header is at PA (default: the ELF\n"
-		"                         symbol fixmap_shared, or a scan of memory for its magic)\n"
 		"  --follow               keep draining until Ctrl-C (SIGINT) or SIGTERM\n"
 		"  --count N              end after N events\n"
 		"  --duration S           end after S seconds\n"
 		"  --interval MS          time between drains (default %u ms over --gdb, %u ms over\n"
 		"                         --mem)\n"
 		"  --save FILE            write the merged events to FILE in trace format v1\n"
+		"  --lossy                let the agent drop events when a ring is full rather than\n"
+		"                         wait for this trace to drain it (the agent at full speed;\n"
+		"                         the gaps are counted and saved as `cN lost count=C`)\n"
 		"  --policy P             checker policy: arm (default), linux, strict\n"
 		"  --no-trim              keep the events of sequences still unfinished at the end\n"
 		"  --disasm               show the instruction at each event's PC (needs --elf)\n"
@@ -206,14 +206,46 @@ static int save_header(struct trace_run *tr)
 	return rc;
 }
 
+/*
+ * Events of a CPU were lost here: what the checker inferred about them is void.
+ * Saved as `cN lost count=C`; until the checker reads that line, as a comment,
+ * and the live checker restarts, so live and saved findings stay the same.
+ */
+static void on_lost(struct trace_run *tr, const struct fm_event *ev)
+{
+	tr->gaps++;
+	tr->resets++;
+	if (tr->bbm) {
+		bbm_free(tr->bbm);
+		tr->bbm = bbm_new(&tr->ctx, tr->policy, on_finding, tr);
+	}
+	if (tr->savef && !tr->save_failed &&
+	    fprintf(tr->savef, "# c%u lost count=%" PRIu64 ": the live check restarted here\n",
+		    ev->cpu, ev->arg) < 0)
+		tr->save_failed = true;
+	if (!tr->quiet) {
+		print_obj_begin(NULL);
+		print_uint("seq", "%10" PRIu64 "  ", ev->seq);
+		print_uint("cpu", NULL, ev->cpu);
+		print_uint("lost", "c%" PRIu64, ev->cpu);
+		print_uint("count", " lost count=%" PRIu64 "  -- the checker restarts here --", ev->arg);
+		print_obj_end();
+	}
+}
+
 static void on_merged(void *arg, const struct fm_event *merged)
 {
 	struct trace_run *tr = arg;
 	struct fm_event line_ev = *merged;
 	const struct fm_event *ev = &line_ev;
 
+	tr->lines++;
+	if (ev->type == RING_EV_LOST) {
+		on_lost(tr, ev);
+		return;
+	}
 	tr->events++;
-	line_ev.line = (uint32_t)(tr->line_base + tr->events);
+	line_ev.line = (uint32_t)(tr->line_base + tr->lines);
 	if (ev->cpu < FIXMAP_MAX_CPUS)
 		tr->cpu_events[ev->cpu]++;
 	if (!tr->quiet)
@@ -222,24 +254,6 @@ static void on_merged(void *arg, const struct fm_event *merged)
 		tr->save_failed = true;
 	if (tr->bbm)
 		bbm_event(tr->bbm, ev);
-}
-
-/* Events were lost before seq: what the checker inferred about the gap is void. */
-static void on_gap(void *arg, uint64_t seq)
-{
-	struct trace_run *tr = arg;
-
-	tr->resets++;
-	if (tr->bbm) {
-		bbm_free(tr->bbm);
-		tr->bbm = bbm_new(&tr->ctx, tr->policy, on_finding, tr);
-	}
-	if (tr->savef && !tr->save_failed &&
-	    fprintf(tr->savef, "# events lost before seq %" PRIu64 ": the live check restarted here\n",
-		    seq) < 0)
-		tr->save_failed = true;
-	if (!tr->quiet)
-		print_text("%10" PRIu64 "  -- events lost: the checker restarts here --\n", seq);
 }
 
 static void on_ring_diag(void *arg, unsigned cpu, const char *msg)
@@ -268,16 +282,28 @@ static int drain(struct trace_run *tr, bool final, struct fm_err *err)
 	return live_drain(&tr->ld, final ? read_state : NULL, tr, err);
 }
 
-static size_t emit(struct trace_run *tr, uint64_t below)
+static void emit(struct trace_run *tr, uint64_t below)
 {
-	size_t max = 0;
-
-	if (tr->count) {
-		if (tr->events >= tr->count)
-			return 0;
-		max = (size_t)(tr->count - tr->events);
+	if (!tr->count) {
+		merge_emit(&tr->m, below, 0, on_merged, tr);
+		return;
 	}
-	return merge_emit(&tr->m, below, max, on_merged, on_gap, tr);
+	/* --count counts events; gaps come on top. */
+	while (tr->events < tr->count &&
+	       merge_emit(&tr->m, below, (size_t)(tr->count - tr->events), on_merged, tr))
+		;
+}
+
+/* Tells the agent's rings to stop waiting for our drains (once; on every way out). */
+static void release(struct trace_run *tr)
+{
+	struct fm_err e;
+
+	if (!tr->rs.wait_ms)
+		return;
+	tr->rs.wait_ms = 0;
+	if (live_release(&tr->ld, &e))
+		fm_warn("trace: telling the agent to stop waiting for the host: %s", e.msg);
 }
 
 static bool print_broken(void)
@@ -288,11 +314,12 @@ static bool print_broken(void)
 static void print_summary(struct trace_run *tr)
 {
 	double secs = now() - tr->t0;
-	uint64_t lost = 0, bad = 0;
+	uint64_t lost = 0, bad = 0, stale = 0;
 
 	for (unsigned i = 0; i < tr->rs.n; i++) {
 		lost += tr->rs.r[i].st.lost - tr->rs.r[i].st.lost_start;
 		bad += tr->rs.r[i].st.bad;
+		stale += tr->rs.r[i].st.stale;
 	}
 	print_obj_begin(NULL);
 	print_obj_begin("summary");
@@ -302,11 +329,16 @@ static void print_summary(struct trace_run *tr)
 	print_uint("errors", ", %" PRIu64 " errors", tr->errors);
 	print_uint("warnings", ", %" PRIu64 " warnings", tr->warnings);
 	print_uint("lost", ", %" PRIu64 " events lost", lost);
+	print_uint("gaps", tr->gaps ? ", %" PRIu64 " gaps in the stream" : NULL, tr->gaps);
 	print_uint("resets", tr->resets ? " (checker restarted %" PRIu64 " times)" : NULL,
 		   tr->resets);
 	print_uint("trimmed", tr->m.trimmed ? ", %" PRIu64 " trimmed at the end" : NULL,
 		   tr->m.trimmed);
 	print_uint("late", tr->m.late ? ", %" PRIu64 " out of order" : NULL, tr->m.late);
+	print_uint("stale", stale ? ", %" PRIu64 " older events skipped (kept from before the rings "
+				    "dropped some)"
+				  : NULL,
+		   stale);
 	print_uint("ring_problems", bad ? ", %" PRIu64 " ring problems" : NULL, bad);
 	print_arr_begin("cpus");
 	for (unsigned i = 0; i < tr->rs.n; i++) {
@@ -342,8 +374,8 @@ static void print_summary(struct trace_run *tr)
 
 static int parse_args(struct trace_run *tr, int argc, char **argv, struct fm_err *err)
 {
-	enum { O_FOLLOW = 0x2000, O_COUNT, O_DURATION, O_INTERVAL, O_SAVE, O_POLICY, O_AGENT,
-	       O_NOTRIM, O_DISASM };
+	enum { O_FOLLOW = 0x2000, O_COUNT, O_DURATION, O_INTERVAL, O_SAVE, O_POLICY,
+	       O_NOTRIM, O_DISASM, O_LOSSY };
 	static const struct option opts[] = {
 		{"json", no_argument, NULL, 'j'},
 		{"help", no_argument, NULL, 'h'},
@@ -354,9 +386,9 @@ static int parse_args(struct trace_run *tr, int argc, char **argv, struct fm_err
 		{"interval", required_argument, NULL, O_INTERVAL},
 		{"save", required_argument, NULL, O_SAVE},
 		{"policy", required_argument, NULL, O_POLICY},
-		{"agent", required_argument, NULL, O_AGENT},
 		{"no-trim", no_argument, NULL, O_NOTRIM},
 		{"disasm", no_argument, NULL, O_DISASM},
+		{"lossy", no_argument, NULL, O_LOSSY},
 		TGTOPT_LONGOPTS,
 		{0},
 	};
@@ -407,16 +439,14 @@ static int parse_args(struct trace_run *tr, int argc, char **argv, struct fm_err
 				return fm_err_set(err, "--policy '%s': expected arm, linux or strict",
 						  optarg);
 			break;
-		case O_AGENT:
-			if (live_parse_agent_pa(optarg, &tr->agent_pa, err))
-				return -1;
-			tr->agent_pa_given = true;
-			break;
 		case O_NOTRIM:
 			tr->no_trim = true;
 			break;
 		case O_DISASM:
 			tr->disasm = true;
+			break;
+		case O_LOSSY:
+			tr->lossy = true;
 			break;
 		case '?':
 		case ':':
@@ -496,8 +526,7 @@ int cmd_trace(int argc, char **argv)
 		goto out_target;
 	}
 
-	if (live_find_agent(tr->t, tr->gdb, tr->elf, tr->to.elf, tr->agent_pa_given, tr->agent_pa,
-			    &tr->st, &err)) {
+	if (tgtopt_find_agent(&tr->to, tr->t, tr->elf, "trace", &tr->st, &err)) {
 		fm_warn("trace: %s", err.msg);
 		status = EXIT_BAD;
 		goto out_target;
@@ -511,7 +540,18 @@ int cmd_trace(int argc, char **argv)
 		goto out_target;
 	}
 	tr->rs.diag = on_ring_diag;
+	/* Live on a running agent: what a ring kept from before it dropped events is not live. */
+	tr->rs.skip_stale = live && tr->st.hdr.state == FIXMAP_STATE_RUNNING;
 	tr->ld = (struct live_drain){.t = tr->t, .stop = tr->gdb, .rs = &tr->rs, .m = &tr->m};
+	/* Lossless: a full ring waits for our next drain (the ring's wait_ms). */
+	if (live && !tr->lossy) {
+		if (tr->rs.lost_records)
+			tr->rs.wait_ms = live_wait_ms(tr->interval_ms);
+		else
+			fm_warn("trace: the agent speaks protocol %u.%u, whose rings cannot wait for "
+				"the host: events may be lost",
+				tr->st.hdr.major, tr->st.hdr.minor);
+	}
 	tr->bbm = bbm_new(&tr->ctx, tr->policy, on_finding, tr);
 	if (!tr->bbm) {
 		fm_warn("trace: out of memory");
@@ -528,10 +568,13 @@ int cmd_trace(int argc, char **argv)
 		if (save_header(tr))
 			tr->save_failed = true;
 	}
-	print_text("# trace: %s; agent at %#" PRIx64 ", protocol %u.%u, mode %s, %u CPUs, %s\n",
+	print_text("# trace: %s; agent at %#" PRIx64 ", protocol %u.%u, mode %s, %u CPUs, %s%s\n",
 		   target_describe(tr->t), tr->st.pa, tr->st.hdr.major, tr->st.hdr.minor,
 		   agent_mode_name(tr->st.hdr.mode), tr->st.ncpus,
-		   agent_state_name(tr->st.hdr.state));
+		   agent_state_name(tr->st.hdr.state),
+		   !live		? ""
+		   : tr->rs.wait_ms ? "; lossless (a full ring waits for the next drain)"
+				    : "; lossy (a full ring drops events)");
 
 	tr->t0 = now();
 	for (;;) {
@@ -555,6 +598,11 @@ int cmd_trace(int argc, char **argv)
 		sleep_ms(left * 1000 < tr->interval_ms ? (unsigned)(left * 1000) + 1
 						       : tr->interval_ms);
 	}
+	/* Done draining: the agent must not wait for us any more. */
+	release(tr);
+	/* Drops no LOST record has placed yet follow each ring's last record. */
+	if (!failed && !cut)
+		live_end(&tr->ld);
 	/* A stream cut while the agent runs ends inside sequences: end it between two. */
 	if (!tr->no_trim && tr->st.hdr.state == FIXMAP_STATE_RUNNING)
 		merge_trim_unfinished(&tr->m);
@@ -580,6 +628,7 @@ int cmd_trace(int argc, char **argv)
 		status = EXIT_BAD;
 	}
 out_rings:
+	release(tr);
 	bbm_free(tr->bbm);
 	ring_set_free(&tr->rs);
 out_target:

@@ -69,15 +69,14 @@ static void on_signal(int sig)
 
 struct view_run {
 	struct tgtopt to;
-	bool json;
+	bool json, lossy;
 	unsigned interval_ms;
+	uint32_t wait_ms; /* the rings' wait while we drain (0: lossy) */
 	uint64_t iterations; /* batch: refreshes to draw */
 	const char *dump;    /* batch: where the final screen goes ("-": stdout) */
 	const char *keys;    /* batch: one key per refresh */
 	int cols, rows;      /* batch screen size */
 	enum bbm_policy policy;
-	uint64_t agent_pa;
-	bool agent_pa_given;
 
 	struct target *t;
 	bool gdb;
@@ -106,7 +105,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: fixmapctl view (--gdb HOST:PORT | --mem FILE[@PHYSBASE]) [--elf agent.elf]\n"
-		"                      [--interval MS] [--policy P] [--agent PA]\n"
+		"                      [--interval MS] [--policy P] [--lossy] [--agent PA] [--wait S]\n"
 		"                      [--iterations N [--dump-screen FILE] [--keys KEYS]\n"
 		"                       [--size COLSxROWS] [-j]]\n"
 		"\n"
@@ -119,10 +118,11 @@ static void usage(FILE *f)
 		"filter, / search, r raw/decoded, ? help, q quit.\n"
 		"\n"
 		"%s"
-		"  --agent PA             the agent's shared header is at PA\n"
 		"  --interval MS          time between drains (default %u ms over --gdb, %u ms\n"
 		"                         over --mem)\n"
 		"  --policy P             checker policy: arm (default), linux, strict\n"
+		"  --lossy                let the agent drop events when a ring is full rather than\n"
+		"                         wait for the view to drain it (the agent at full speed)\n"
 		"  --iterations N         batch mode: draw N refreshes without a terminal, then\n"
 		"                         write the final screen as text\n"
 		"  --dump-screen FILE     batch mode: where the screen goes (default: stdout)\n"
@@ -138,17 +138,17 @@ static void usage(FILE *f)
 
 static int parse_args(struct view_run *vr, int argc, char **argv, struct fm_err *err)
 {
-	enum { O_INTERVAL = 0x2000, O_POLICY, O_AGENT, O_ITER, O_DUMP, O_KEYS, O_SIZE };
+	enum { O_INTERVAL = 0x2000, O_POLICY, O_ITER, O_DUMP, O_KEYS, O_SIZE, O_LOSSY };
 	static const struct option opts[] = {
 		{"json", no_argument, NULL, 'j'},
 		{"help", no_argument, NULL, 'h'},
 		{"interval", required_argument, NULL, O_INTERVAL},
 		{"policy", required_argument, NULL, O_POLICY},
-		{"agent", required_argument, NULL, O_AGENT},
 		{"iterations", required_argument, NULL, O_ITER},
 		{"dump-screen", required_argument, NULL, O_DUMP},
 		{"keys", required_argument, NULL, O_KEYS},
 		{"size", required_argument, NULL, O_SIZE},
+		{"lossy", no_argument, NULL, O_LOSSY},
 		TGTOPT_LONGOPTS,
 		{0},
 	};
@@ -177,11 +177,6 @@ static int parse_args(struct view_run *vr, int argc, char **argv, struct fm_err 
 				return fm_err_set(err, "--policy '%s': expected arm, linux or strict",
 						  optarg);
 			break;
-		case O_AGENT:
-			if (live_parse_agent_pa(optarg, &vr->agent_pa, err))
-				return -1;
-			vr->agent_pa_given = true;
-			break;
 		case O_ITER:
 			if (tgtopt_parse_u64(optarg, &v) || !v || v > 1000000)
 				return fm_err_set(err, "--iterations '%s': expected 1 to 1000000",
@@ -200,6 +195,9 @@ static int parse_args(struct view_run *vr, int argc, char **argv, struct fm_err 
 			    vr->rows > 1000)
 				return fm_err_set(err, "--size '%s': expected COLSxROWS, e.g. 132x40",
 						  optarg);
+			break;
+		case O_LOSSY:
+			vr->lossy = true;
 			break;
 		case '?':
 		case ':':
@@ -236,21 +234,19 @@ static void on_merged(void *arg, const struct fm_event *ev)
 {
 	struct view_run *vr = arg;
 
+	/* Events of a CPU were lost here: what the checker inferred about them is void. */
+	if (ev->type == RING_EV_LOST) {
+		view_model_gap(&vr->vm, ev->seq);
+		if (vr->bbm) {
+			bbm_free(vr->bbm);
+			vr->bbm = bbm_new(&vr->ctx, vr->policy, on_finding, vr);
+		}
+		return;
+	}
 	/* The model first, so a finding on this event finds it there. */
 	view_model_event(&vr->vm, ev);
 	if (vr->bbm)
 		bbm_event(vr->bbm, ev);
-}
-
-static void on_gap(void *arg, uint64_t seq)
-{
-	struct view_run *vr = arg;
-
-	view_model_gap(&vr->vm, seq);
-	if (vr->bbm) {
-		bbm_free(vr->bbm);
-		vr->bbm = bbm_new(&vr->ctx, vr->policy, on_finding, vr);
-	}
 }
 
 static void on_ring_diag(void *arg, unsigned cpu, const char *msg)
@@ -307,7 +303,7 @@ static int refresh_data(struct view_run *vr, struct fm_err *err)
 	if (live_drain(&vr->ld, on_stopped, vr, err))
 		return -1;
 	/* Events below the previous drain's hdr.seq have all had an interval to land. */
-	merge_emit(&vr->m, watermark, 0, on_merged, on_gap, vr);
+	merge_emit(&vr->m, watermark, 0, on_merged, vr);
 	for (unsigned i = 0; i < vr->rs.n; i++)
 		lost += vr->rs.r[i].st.lost - vr->rs.r[i].st.lost_start;
 	view_model_rates(&vr->vm, lost, now());
@@ -487,6 +483,14 @@ static int run(struct view_run *vr, int wake_rd, struct fm_err *err)
 			view_ui_key(&vr->ui, (unsigned char)*keys++);
 		if (vr->ui.quit)
 			break;
+		/* Paused, nothing drains: the agent must not wait for us meanwhile. */
+		if (vr->wait_ms && vr->ui.paused == !!vr->rs.wait_ms) {
+			struct fm_err e;
+
+			vr->rs.wait_ms = vr->ui.paused ? 0 : vr->wait_ms; /* set by the next drain */
+			if (vr->ui.paused && !vr->vm.error[0] && live_release(&vr->ld, &e))
+				snprintf(vr->ui.note, sizeof(vr->ui.note), "%.90s", e.msg);
+		}
 		t = now();
 		/* Drains run often (the rings are small); redraws at most every DRAW_EVERY. */
 		if (!vr->ui.paused && !vr->vm.error[0] && t >= next_drain) {
@@ -571,8 +575,7 @@ int cmd_view(int argc, char **argv)
 		free(vr);
 		return EXIT_BAD;
 	}
-	if (live_find_agent(vr->t, vr->gdb, vr->elf, vr->to.elf, vr->agent_pa_given, vr->agent_pa,
-			    &vr->st, &err)) {
+	if (tgtopt_find_agent(&vr->to, vr->t, vr->elf, "view", &vr->st, &err)) {
 		fm_warn("view: %s", err.msg);
 		status = EXIT_BAD;
 		goto out_target;
@@ -584,8 +587,13 @@ int cmd_view(int argc, char **argv)
 		goto out_rings;
 	}
 	vr->rs.diag = on_ring_diag;
+	/* What a ring kept from before it dropped events is not live: start after it. */
+	vr->rs.skip_stale = vr->st.hdr.state == FIXMAP_STATE_RUNNING;
 	vr->rs.diag_arg = vr;
 	vr->ld = (struct live_drain){.t = vr->t, .stop = vr->gdb, .rs = &vr->rs, .m = &vr->m};
+	/* Lossless unless asked: a full ring waits for our next drain (the ring's wait_ms). */
+	if (!vr->lossy && vr->rs.lost_records)
+		vr->rs.wait_ms = vr->wait_ms = live_wait_ms(vr->interval_ms);
 	vr->bbm = bbm_new(&vr->ctx, vr->policy, on_finding, vr);
 	vr->vm.elf = vr->elf;
 	snprintf(vr->vm.target, sizeof(vr->vm.target), "%s", target_describe(vr->t));
@@ -610,6 +618,9 @@ int cmd_view(int argc, char **argv)
 		fm_warn("view: %s", err.msg);
 		status = EXIT_BAD;
 	}
+	/* The agent must not wait for drains that will not come (not after a lost target). */
+	if (vr->rs.wait_ms && !vr->vm.error[0] && live_release(&vr->ld, &err))
+		fm_warn("view: telling the agent to stop waiting for the host: %s", err.msg);
 	if (vr->json) {
 		print_slots(vr);
 		if (print_finish()) {

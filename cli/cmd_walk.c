@@ -98,20 +98,20 @@ static int regs_for(const struct walk_opts *o, struct target *t, enum fm_regime 
 	int ttbr1 = 0;
 
 	*regime = o->regime;
-	if (*regime == FM_REGIME_EL2 && tgtopt_el2_vhe(to, t))
+	if (*regime == FM_REGIME_EL2 && tgtopt_el2_vhe(to, t, "walk"))
 		*regime = FM_REGIME_EL20;
 	switch (*regime) {
 	case FM_REGIME_EL2:
 		*base_name = "TTBR0_EL2";
 		*ctl_name = "TCR_EL2";
-		if (tgtopt_el2_regs(to, t, base, ctl, &mair, err))
+		if (tgtopt_el2_regs(to, t, "walk", base, ctl, &mair, err))
 			return -1;
 		break;
 	case FM_REGIME_EL20:
 		ttbr1 = (o->va >> 55) & 1;
 		*base_name = ttbr1 ? "TTBR1_EL2" : "TTBR0_EL2";
 		*ctl_name = "TCR_EL2";
-		if (tgtopt_el2_regs(to, t, base, ctl, &mair, err) ||
+		if (tgtopt_el2_regs(to, t, "walk", base, ctl, &mair, err) ||
 		    (ttbr1 && tgtopt_sysreg(to, t, TGTOPT_TTBR1, "TTBR1_EL2", base, err)))
 			return -1;
 		break;

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The live side of the agent, shared by `trace` and `view`: finding the
- * agent's shared area on a running target, and one drain of every ring into
- * the CPU merge.
+ * The live side of the agent, shared by `trace` and `view`: one drain of every
+ * ring into the CPU merge (the agent is found by tgtopt_find_agent, as every
+ * command finds it).
  *
  * Over the gdbstub the guest is stopped around each step (stop, read, write
  * the tails back, resume) and resumed on every path out, errors included.
@@ -22,14 +22,6 @@
 #include "ring.h"
 #include "target.h"
 
-/*
- * Finds and validates the agent's shared area: at pa if pa_given, else at
- * the ELF symbol fixmap_shared of elf (named elf_path in messages), else by a
- * scan of memory for its magic. stop: stop the target around the reads.
- */
-int live_find_agent(struct target *t, bool stop, struct elfsym *elf, const char *elf_path,
-		    bool pa_given, uint64_t pa, struct agent_state *st, struct fm_err *err);
-
 /* Runs while the target is stopped, after the rings were read; -1 fails the drain. */
 typedef int (*live_stopped_fn)(void *arg, struct target *t, struct fm_err *err);
 
@@ -44,14 +36,27 @@ struct live_drain {
 };
 
 /*
- * One drain: stop (if d->stop), read every ring into d->m, run fn (may be
- * NULL), resume; then mark in d->m where each ring lost events, so whoever
- * consumes the merge forgets what it inferred about the gap.
+ * One drain: stop (if d->stop), read every ring into d->m (events, and gap
+ * events where a ring lost some), run fn (may be NULL), resume.
  */
 int live_drain(struct live_drain *d, live_stopped_fn fn, void *arg, struct fm_err *err);
 
-/* The options the live commands (trace, view) share: --interval MS, --agent PA. */
+/* After the last drain: drops no LOST record has placed yet, as gap events into d->m. */
+void live_end(struct live_drain *d);
+
+/*
+ * The agent's rings no longer wait for us (lossless mode off): at the end of a
+ * live command, on every way out that still has the target.
+ */
+int live_release(struct live_drain *d, struct fm_err *err);
+
+/*
+ * How long (ms) the agent waits for room in a full ring when a live command
+ * drains every interval_ms (its lossless mode, the ring's wait_ms).
+ */
+uint32_t live_wait_ms(unsigned interval_ms);
+
+/* The option the live commands (trace, view) share: --interval MS. */
 int live_parse_interval(const char *arg, unsigned *ms, struct fm_err *err);
-int live_parse_agent_pa(const char *arg, uint64_t *pa, struct fm_err *err);
 
 #endif

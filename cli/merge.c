@@ -2,6 +2,8 @@
 #include "merge.h"
 
 #include <stdbool.h>
+
+#include "ring.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,7 +20,12 @@ void merge_free(struct merge *m)
 
 static bool before(const struct fm_event *a, const struct fm_event *b)
 {
-	return a->seq < b->seq || (a->seq == b->seq && a->cpu < b->cpu);
+	if (a->seq != b->seq)
+		return a->seq < b->seq;
+	if (a->cpu != b->cpu)
+		return a->cpu < b->cpu;
+	/* A gap placed after an event takes that event's number. */
+	return a->type != RING_EV_LOST && b->type == RING_EV_LOST;
 }
 
 static void sift_up(struct merge *m, size_t i)
@@ -71,42 +78,15 @@ int merge_push(struct merge *m, const struct fm_event *ev, struct fm_err *err)
 	return 0;
 }
 
-void merge_gap(struct merge *m, uint64_t seq)
-{
-	unsigned i;
-
-	if (m->ngaps == MERGE_MAX_GAPS) {
-		/* Too many to place: reset before every event until they are all behind us. */
-		m->gap_each = true;
-		return;
-	}
-	for (i = m->ngaps; i > 0 && m->gaps[i - 1] > seq; i--)
-		m->gaps[i] = m->gaps[i - 1];
-	m->gaps[i] = seq;
-	m->ngaps++;
-}
-
-size_t merge_emit(struct merge *m, uint64_t below, size_t max, merge_event_fn fn,
-		  merge_gap_fn gap, void *arg)
+size_t merge_emit(struct merge *m, uint64_t below, size_t max, merge_event_fn fn, void *arg)
 {
 	size_t done = 0;
 
 	while (m->n && m->heap[0].seq < below && (!max || done < max)) {
 		struct fm_event ev = m->heap[0];
-		unsigned k = 0;
 
 		m->heap[0] = m->heap[--m->n];
 		sift_down(m, 0);
-		while (k < m->ngaps && m->gaps[k] < ev.seq)
-			k++;
-		if (m->gap_each && !m->ngaps)
-			m->gap_each = false;
-		if (k || m->gap_each) {
-			memmove(m->gaps, m->gaps + k, (m->ngaps - k) * sizeof(m->gaps[0]));
-			m->ngaps -= k;
-			if (gap)
-				gap(arg, ev.seq);
-		}
 		if (m->emitted && ev.seq < m->last_seq)
 			m->late++;
 		else

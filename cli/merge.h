@@ -11,10 +11,9 @@
  * whole interval to be published. An event that still arrives late is emitted
  * at once and counted.
  *
- * Gaps: when a CPU's ring overflowed, the agent dropped events (its `lost`
- * counter). Whoever consumes the stream must forget what it inferred about
- * the missing part; merge_gap() marks a point after which the gap callback
- * runs before the next event is emitted.
+ * Gaps (events a CPU's ring could not hold) are events too (RING_EV_LOST,
+ * cli/ring.h), merged at their place like the others; one that shares its
+ * sequence number with another event of its CPU comes after it.
  */
 #ifndef FIXMAP_MERGE_H
 #define FIXMAP_MERGE_H
@@ -27,16 +26,10 @@
 #include "event.h"
 
 typedef void (*merge_event_fn)(void *arg, const struct fm_event *ev);
-typedef void (*merge_gap_fn)(void *arg, uint64_t seq);
-
-#define MERGE_MAX_GAPS 256
 
 struct merge {
 	struct fm_event *heap;
 	size_t n, cap;
-	uint64_t gaps[MERGE_MAX_GAPS]; /* sorted ascending */
-	unsigned ngaps;
-	bool gap_each; /* gaps overflowed: a gap before every event until ngaps is 0 */
 	uint64_t last_seq; /* of the last event emitted */
 	uint64_t emitted;
 	uint64_t late; /* events emitted after a later one had been */
@@ -46,14 +39,11 @@ struct merge {
 void merge_init(struct merge *m);
 void merge_free(struct merge *m);
 int merge_push(struct merge *m, const struct fm_event *ev, struct fm_err *err);
-/* Events lost after seq: the gap callback runs before the first event emitted past seq. */
-void merge_gap(struct merge *m, uint64_t seq);
 /*
  * Emits held events with seq < below (UINT64_MAX: all), in order, at most max
  * of them (0: no limit). Returns how many were emitted.
  */
-size_t merge_emit(struct merge *m, uint64_t below, size_t max, merge_event_fn fn,
-		  merge_gap_fn gap, void *arg);
+size_t merge_emit(struct merge *m, uint64_t below, size_t max, merge_event_fn fn, void *arg);
 /*
  * End of a live stream: drops each CPU's held events after its last held
  * store of a valid descriptor (a make), so the stream ends between two

@@ -17,7 +17,8 @@ struct prod_line {
 	uint32_t ring_offset;
 	uint32_t ring_size;
 	uint64_t produced;
-	uint64_t pad0[4];
+	uint64_t unmarked; /* minor 1; a minor-0 agent leaves it 0 */
+	uint64_t pad0[3];
 };
 _Static_assert(sizeof(struct prod_line) == 64, "producer line");
 _Static_assert(offsetof(struct fixmap_cpu, lost) == offsetof(struct fixmap_cpu, head) + 8, "lost");
@@ -27,6 +28,9 @@ _Static_assert(offsetof(struct fixmap_cpu, ring_size) ==
 _Static_assert(offsetof(struct fixmap_cpu, produced) ==
 		       offsetof(struct fixmap_cpu, head) + offsetof(struct prod_line, produced),
 	       "produced");
+_Static_assert(offsetof(struct fixmap_cpu, unmarked) ==
+		       offsetof(struct fixmap_cpu, head) + offsetof(struct prod_line, unmarked),
+	       "unmarked");
 
 static void diag(struct ring_set *rs, struct ring *r, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -58,6 +62,7 @@ int ring_set_init(struct ring_set *rs, const struct agent_state *st, struct fm_e
 
 	memset(rs, 0, sizeof(*rs));
 	rs->consume = true;
+	rs->lost_records = st->hdr.minor >= 1;
 	rs->seq_pa = st->pa + offsetof(struct fixmap_shared_hdr, seq);
 	rs->n = st->max_cpus;
 	for (unsigned i = 0; i < st->max_cpus; i++) {
@@ -72,6 +77,7 @@ int ring_set_init(struct ring_set *rs, const struct agent_state *st, struct fm_e
 		r->size = ac->c.ring_size;
 		r->tail = ac->c.tail;
 		r->head = ac->c.head;
+		r->wait_ms = rs->lost_records ? ac->c.wait_ms : 0;
 		if (r->usable)
 			total += r->size;
 	}
@@ -182,14 +188,35 @@ int ring_record_to_event(const struct fixmap_rec_event *rec, unsigned cpu, struc
 		ev->type = FM_EV_FREE;
 		ev->ptep = a[0];
 		return 0;
+	case FIXMAP_REC_LOST:
+		if (!a[0]) {
+			snprintf(why, n, "lost record with a count of 0");
+			return -1;
+		}
+		ev->type = RING_EV_LOST;
+		ev->arg = a[0];
+		return 0;
 	}
 	snprintf(why, n, "record type %u", rec->hdr.type);
 	return -1;
 }
 
+/* A gap event: count events of ring r lost after sequence number `after`. */
+static void gap(struct ring *r, uint64_t after, uint64_t count, ring_event_fn fn, void *arg)
+{
+	struct fm_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = RING_EV_LOST;
+	ev.cpu = (uint16_t)r->cpu;
+	ev.seq = after;
+	ev.arg = count;
+	fn(arg, &ev);
+}
+
 static bool known_type(unsigned type)
 {
-	return type >= FIXMAP_REC_PTE && type <= FIXMAP_REC_FREE;
+	return type >= FIXMAP_REC_PTE && type <= FIXMAP_REC_LOST;
 }
 
 uint64_t ring_decode(struct ring_set *rs, struct ring *r, const uint8_t *buf, uint64_t pos,
@@ -268,11 +295,24 @@ uint64_t ring_decode(struct ring_set *rs, struct ring *r, const uint8_t *buf, ui
 						    " after %" PRIu64 ")",
 					     ev.seq, r->last_seq);
 				r->last_seq = ev.seq;
-				if (!r->batch_events++)
-					r->batch_first_seq = ev.seq;
-				r->batch_last_seq = ev.seq;
-				r->st.events++;
-				fn(arg, &ev);
+				/*
+				 * What the ring held from before the drops we started in, and
+				 * the LOST record of those drops, are not ours (drops after we
+				 * started, in the same record, are).
+				 */
+				if (r->stale && ev.type == RING_EV_LOST && rec.a[1] >= r->stale_lost) {
+					r->stale = false;
+					ev.arg = rec.a[1] - r->stale_lost;
+				}
+				if (r->stale || (ev.type == RING_EV_LOST && !ev.arg)) {
+					r->st.stale += ev.type != RING_EV_LOST;
+				} else {
+					if (!r->batch_events++)
+						r->batch_first_seq = ev.seq;
+					r->batch_last_seq = ev.seq;
+					r->st.events++;
+					fn(arg, &ev);
+				}
 			}
 		}
 		off += h.size;
@@ -290,13 +330,27 @@ int ring_set_drain(struct ring_set *rs, struct target *t, ring_event_fn fn, void
 	bool wtail[FIXMAP_MAX_CPUS] = {false};
 	size_t n = 0, bufoff = 0;
 
+	/*
+	 * 0: a new wait_ms before anything is read, so that from the heads we read on
+	 * a full ring waits for us (or stops waiting) instead of dropping.
+	 */
+	for (unsigned i = 0; i < rs->n && rs->consume && rs->lost_records; i++) {
+		struct ring *r = &rs->r[i];
+
+		if (!r->usable || r->wait_ms == rs->wait_ms)
+			continue;
+		if (target_write_phys(t, r->ctl_pa + offsetof(struct fixmap_cpu, wait_ms),
+				      &rs->wait_ms, sizeof(rs->wait_ms), err))
+			return fm_err_prefix(err, "writing cpu %u's ring wait", r->cpu);
+		r->wait_ms = rs->wait_ms;
+	}
+
 	/* 1: hdr.seq first (so every event below it was allocated before the heads we read). */
 	iov[n++] = (struct target_iov){.pa = rs->seq_pa, .buf = &rs->seq, .len = sizeof(rs->seq)};
 	for (unsigned i = 0; i < rs->n; i++) {
 		struct ring *r = &rs->r[i];
 
 		r->batch_events = r->batch_lost = 0;
-		r->batch_gap = false;
 		r->batch_first_seq = r->batch_last_seq = 0;
 		if (!r->usable)
 			continue;
@@ -328,16 +382,22 @@ int ring_set_drain(struct ring_set *rs, struct target *t, ring_event_fn fn, void
 		if (!r->started) {
 			r->started = true;
 			r->st.lost_start = r->st.lost = prod[i].lost;
-			r->batch_gap = prod[i].lost != 0;
+			/* The ring's content ends in drops: it is from before them, not live. */
+			if (rs->skip_stale && rs->lost_records && prod[i].unmarked) {
+				r->stale = true;
+				r->stale_lost = prod[i].lost;
+			}
+			/* An agent without LOST records: drops before now, before what we read. */
+			if (!rs->lost_records)
+				r->batch_lost = prod[i].lost;
 		}
 		if (prod[i].lost < r->st.lost)
 			diag(rs, r, "lost counter went backwards (%" PRIu64 " after %" PRIu64 ")",
 			     prod[i].lost, r->st.lost);
 		else
-			r->batch_lost = prod[i].lost - r->st.lost;
-		if (r->batch_lost || prod[i].lost < r->st.lost)
-			r->batch_gap = true;
+			r->batch_lost += prod[i].lost - r->st.lost;
 		r->st.lost = prod[i].lost;
+		r->unmarked = rs->lost_records ? prod[i].unmarked : 0;
 		r->head = prod[i].head;
 		a = r->head - r->tail;
 		if (a > r->size) {
@@ -376,11 +436,24 @@ int ring_set_drain(struct ring_set *rs, struct target *t, ring_event_fn fn, void
 	/* 3: decode. */
 	for (unsigned i = 0; i < rs->n; i++) {
 		struct ring *r = &rs->r[i];
+		bool first = !r->last_seq;
 
-		if (!avail[i])
-			continue;
-		r->tail += ring_decode(rs, r, rs->buf + base[i], r->tail, avail[i], fn, arg);
-		wtail[i] = true;
+		if (avail[i]) {
+			r->tail += ring_decode(rs, r, rs->buf + base[i], r->tail, avail[i], fn, arg);
+			wtail[i] = true;
+		}
+		/*
+		 * An agent without LOST records (minor 0) drops the newest events: place
+		 * its drops after this batch's last record (before the first one at the
+		 * first drain, for those before we started).
+		 */
+		if (!rs->lost_records && r->usable && r->batch_lost) {
+			uint64_t at = r->last_seq;
+
+			if (first && r->batch_events && r->batch_first_seq)
+				at = r->batch_first_seq - 1;
+			gap(r, at, r->batch_lost, fn, arg);
+		}
 	}
 
 	/* 4: give the space back. Pairs with the agent's load-acquire of tail: (1). */
@@ -390,11 +463,41 @@ int ring_set_drain(struct ring_set *rs, struct target *t, ring_event_fn fn, void
 	for (unsigned i = 0; i < rs->n; i++) {
 		struct ring *r = &rs->r[i];
 
-		if (!wtail[i])
-			continue;
-		if (target_write_phys(t, r->ctl_pa + offsetof(struct fixmap_cpu, tail), &r->tail,
+		if (wtail[i] &&
+		    target_write_phys(t, r->ctl_pa + offsetof(struct fixmap_cpu, tail), &r->tail,
 				      sizeof(r->tail), err))
 			return fm_err_prefix(err, "writing cpu %u's ring tail", r->cpu);
 	}
 	return 0;
+}
+
+void ring_set_end(struct ring_set *rs, ring_event_fn fn, void *arg)
+{
+	for (unsigned i = 0; i < rs->n; i++) {
+		struct ring *r = &rs->r[i];
+
+		if (r->usable && r->unmarked)
+			gap(r, r->last_seq, r->unmarked, fn, arg);
+		r->unmarked = 0;
+	}
+}
+
+int ring_set_release(struct ring_set *rs, struct target *t, struct fm_err *err)
+{
+	const uint32_t zero = 0;
+	int rc = 0;
+
+	for (unsigned i = 0; i < rs->n; i++) {
+		struct ring *r = &rs->r[i];
+
+		if (!r->wait_ms)
+			continue;
+		/* Every ring, even after a failure: none must stay waiting for us. */
+		if (target_write_phys(t, r->ctl_pa + offsetof(struct fixmap_cpu, wait_ms), &zero,
+				      sizeof(zero), rc ? NULL : err))
+			rc = fm_err_prefix(rc ? NULL : err, "writing cpu %u's ring wait", r->cpu);
+		else
+			r->wait_ms = 0;
+	}
+	return rc;
 }

@@ -6,15 +6,20 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 const char tgtopt_usage_short[] =
 	"  --gdb HOST:PORT        read the target through a GDB remote protocol server\n"
 	"  --mem FILE[@PHYSBASE]  read a file of guest physical memory (base 0x40000000)\n"
 	"  --elf FILE             agent or kernel ELF image, for symbols\n"
 	"  --cpu N                CPU whose registers are used (default 0)\n"
-	"  --stay-stopped         leave the VM stopped when done (--gdb)\n";
+	"  --stay-stopped         leave the VM stopped when done (--gdb)\n"
+	"  --agent PA             the agent's shared header is at PA (default: the --elf\n"
+	"                         symbol fixmap_shared, else a scan of RAM for its magic)\n"
+	"  --wait S               wait up to S seconds for an agent still booting (default 5)\n";
 
 const char tgtopt_usage[] =
 	"  --gdb HOST:PORT        read the target through a GDB remote protocol server\n"
@@ -22,6 +27,9 @@ const char tgtopt_usage[] =
 	"  --elf FILE             agent or kernel ELF image, for symbols\n"
 	"  --cpu N                CPU whose registers are used (default 0)\n"
 	"  --stay-stopped         leave the VM stopped when done (--gdb)\n"
+	"  --agent PA             the agent's shared header is at PA (default: the --elf\n"
+	"                         symbol fixmap_shared, else a scan of RAM for its magic)\n"
+	"  --wait S               wait up to S seconds for an agent still booting (default 5)\n"
 	"  --ttbr V, --ttbr1 V, --tcr V, --mair V, --vttbr V, --vtcr V\n"
 	"                         register values, for targets without system registers\n"
 	"                         (--mem) or to override the target's: --ttbr, --tcr and\n"
@@ -35,6 +43,7 @@ static const char *const reg_opt[TGTOPT_NREGS] = {
 void tgtopt_init(struct tgtopt *o)
 {
 	memset(o, 0, sizeof(*o));
+	o->wait = TGTOPT_DEFAULT_WAIT;
 }
 
 int tgtopt_parse_u64(const char *s, uint64_t *v)
@@ -102,6 +111,22 @@ int tgtopt_option(struct tgtopt *o, int code, const char *arg, struct fm_err *er
 	case TGTOPT_O_STAY:
 		o->stay_stopped = true;
 		return 1;
+	case TGTOPT_O_AGENT:
+		if (tgtopt_parse_u64(arg, &o->agent_pa) || o->agent_pa % 8)
+			return fm_err_set(err, "--agent '%s': expected an 8-byte aligned address", arg);
+		o->agent_pa_given = true;
+		return 1;
+	case TGTOPT_O_WAIT: {
+		char *end;
+
+		errno = 0;
+		o->wait = strtod(arg, &end);
+		if (errno || end == arg || *end || !isfinite(o->wait) || o->wait < 0 ||
+		    o->wait > TGTOPT_MAX_WAIT)
+			return fm_err_set(err, "--wait '%s': expected seconds (0 to %.0f)", arg,
+					  TGTOPT_MAX_WAIT);
+		return 1;
+	}
 	default:
 		if (code >= TGTOPT_O_REG0 && code < TGTOPT_O_REG0 + TGTOPT_NREGS) {
 			int r = code - TGTOPT_O_REG0;
@@ -157,7 +182,7 @@ int tgtopt_sysreg(const struct tgtopt *o, struct target *t, int which, const cha
 	return 0;
 }
 
-int tgtopt_el2_vhe(const struct tgtopt *o, struct target *t)
+int tgtopt_el2_vhe(const struct tgtopt *o, struct target *t, const char *who)
 {
 	struct agent_state *st;
 	struct fm_err e2;
@@ -173,7 +198,7 @@ int tgtopt_el2_vhe(const struct tgtopt *o, struct target *t)
 		st = calloc(1, sizeof(*st));
 		if (!st)
 			return 0;
-		if (!tgtopt_find_agent(o, t, st, &e2) && o->cpu < st->max_cpus &&
+		if (!tgtopt_find_agent(o, t, NULL, who, st, &e2) && o->cpu < st->max_cpus &&
 		    st->cpu[o->cpu].present)
 			hcr = st->cpu[o->cpu].c.hcr_el2;
 		free(st);
@@ -191,36 +216,79 @@ int tgtopt_bad_option(char **argv, int optind_after, int optopt_code, struct fm_
 	return fm_err_set(err, "%s: unknown option or missing value", word);
 }
 
-/* The agent's shared area: by --elf's symbol, else by scanning RAM for its magic. */
-int tgtopt_find_agent(const struct tgtopt *to, struct target *t, struct agent_state *st,
-		      struct fm_err *err)
+static double now(void)
 {
-	uint64_t pa, size;
+	struct timespec ts;
 
-	if (to->elf) {
-		struct elfsym *e = elfsym_open(to->elf, err);
-		int r;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int tgtopt_find_agent(const struct tgtopt *o, struct target *t, struct elfsym *elf,
+		      const char *who, struct agent_state *st, struct fm_err *err)
+{
+	uint64_t pa = 0, size;
+	bool known = false, told = false;
+	double end = now() + o->wait;
+	int r;
+
+	if (o->agent_pa_given) {
+		pa = o->agent_pa;
+		known = true;
+	} else if (o->elf) {
+		struct elfsym *e = elf ? elf : elfsym_open(o->elf, err);
 
 		if (!e)
 			return -1;
 		r = elfsym_lookup(e, FIXMAP_SYM, &pa, &size);
-		elfsym_close(e);
+		if (e != elf)
+			elfsym_close(e);
 		if (r)
-			return fm_err_set(err, "%s: no symbol %s (is it the agent's image?)", to->elf,
+			return fm_err_set(err, "%s: no symbol %s (is it the agent's image?)", o->elf,
 					  FIXMAP_SYM);
-	} else if (agent_scan(t, AGENT_SCAN_BASE, AGENT_SCAN_SIZE, &pa, err)) {
-		return -1;
+		known = true; /* the agent maps itself with VA == PA: the symbol's value is the PA */
 	}
-	/* The agent maps itself with VA == PA: the symbol's value is the PA. */
-	return agent_read(t, pa, st, err);
+	for (;;) {
+		struct fm_err e2;
+		struct timespec ts = {0, 20 * 1000000L};
+
+		if (target_stop(t, err))
+			return fm_err_prefix(err, "stopping the target");
+		r = AGENT_BOOTING;
+		if (!known) {
+			r = agent_scan(t, AGENT_SCAN_BASE, AGENT_SCAN_SIZE, &pa, err);
+			/* Found, or the image's note says where the header will be. */
+			known = r == 0 || r == AGENT_BOOTING;
+		}
+		if (known)
+			r = agent_read(t, pa, st, err);
+		if (r != AGENT_BOOTING)
+			return r ? -1 : 0;
+		if (now() >= end)
+			return fm_err_set(err,
+					  "the agent at %#" PRIx64 " did not publish its header within "
+					  "%g s (its magic is still 0): still booting, or stopped? "
+					  "(--wait S waits longer)",
+					  pa, o->wait);
+		if (!told) {
+			fm_warn("%s: the agent at %#" PRIx64 " is still booting (no header yet): "
+				"waiting up to %g s for it (--wait)",
+				who, pa, o->wait);
+			told = true;
+		}
+		/* It boots only while it runs. */
+		if (target_resume(t, &e2))
+			return fm_err_set(err, "resuming the target: %s", e2.msg);
+		nanosleep(&ts, NULL);
+	}
 }
 
 /*
  * EL2 registers for a target without system registers (--mem): what the
  * agent recorded for --cpu, unless given on the command line.
  */
-int tgtopt_el2_regs(const struct tgtopt *to, struct target *t, uint64_t *ttbr, uint64_t *tcr,
-		    uint64_t *mair, struct fm_err *err)
+int tgtopt_el2_regs(const struct tgtopt *to, struct target *t, const char *who, uint64_t *ttbr,
+		    uint64_t *tcr, uint64_t *mair, struct fm_err *err)
 {
 	struct agent_state *st;
 	const struct fixmap_cpu *c;
@@ -236,7 +304,7 @@ int tgtopt_el2_regs(const struct tgtopt *to, struct target *t, uint64_t *ttbr, u
 	st = calloc(1, sizeof(*st));
 	if (!st)
 		return fm_err_set(err, "out of memory");
-	if (tgtopt_find_agent(to, t, st, &e2)) {
+	if (tgtopt_find_agent(to, t, NULL, who, st, &e2)) {
 		free(st);
 		return fm_err_set(err,
 				  "the %s target has no system registers and no agent was found "

@@ -7,6 +7,8 @@
  *   --elf FILE            agent or kernel image, for symbols
  *   --cpu N               CPU whose system registers are used (default 0)
  *   --stay-stopped        leave the VM stopped when done (gdb)
+ *   --agent PA            the agent's shared header is at PA
+ *   --wait S              wait up to S seconds for an agent that is still booting
  *   --ttbr V --ttbr1 V --tcr V --mair V --vttbr V --vtcr V
  *                         register values for targets without system registers
  *                         (--mem), or to override the target's
@@ -46,6 +48,9 @@ struct tgtopt {
 	unsigned cpu;
 	bool cpu_given;
 	bool stay_stopped;
+	uint64_t agent_pa; /* --agent */
+	bool agent_pa_given;
+	double wait; /* --wait: seconds (TGTOPT_DEFAULT_WAIT unless given) */
 	bool reg_given[TGTOPT_NREGS];
 	uint64_t reg[TGTOPT_NREGS];
 };
@@ -57,8 +62,14 @@ enum {
 	TGTOPT_O_ELF,
 	TGTOPT_O_CPU,
 	TGTOPT_O_STAY,
+	TGTOPT_O_AGENT,
+	TGTOPT_O_WAIT,
 	TGTOPT_O_REG0, /* + enum tgtopt_reg */
 };
+
+/* Seconds a command waits for an agent still booting, unless --wait says otherwise. */
+#define TGTOPT_DEFAULT_WAIT 5.0
+#define TGTOPT_MAX_WAIT 86400.0
 
 #define TGTOPT_LONGOPTS                                                                            \
 	{"gdb", required_argument, NULL, TGTOPT_O_GDB},                                            \
@@ -66,6 +77,8 @@ enum {
 	    {"elf", required_argument, NULL, TGTOPT_O_ELF},                                        \
 	    {"cpu", required_argument, NULL, TGTOPT_O_CPU},                                        \
 	    {"stay-stopped", no_argument, NULL, TGTOPT_O_STAY},                                    \
+	    {"agent", required_argument, NULL, TGTOPT_O_AGENT},                                    \
+	    {"wait", required_argument, NULL, TGTOPT_O_WAIT},                                      \
 	    {"ttbr", required_argument, NULL, TGTOPT_O_REG0 + TGTOPT_TTBR},                        \
 	    {"ttbr0", required_argument, NULL, TGTOPT_O_REG0 + TGTOPT_TTBR},                       \
 	    {"ttbr1", required_argument, NULL, TGTOPT_O_REG0 + TGTOPT_TTBR1},                      \
@@ -103,22 +116,29 @@ int tgtopt_sysreg(const struct tgtopt *o, struct target *t, int which, const cha
  * system registers, else from the agent's record (--mem). 0 when it cannot be
  * read or TCR_EL2 was given on the command line (the user chose the layout).
  */
-int tgtopt_el2_vhe(const struct tgtopt *o, struct target *t);
+int tgtopt_el2_vhe(const struct tgtopt *o, struct target *t, const char *who);
 
 struct agent_state;
+struct elfsym;
 /*
- * The agent's shared area (cli/agent.h): by the symbol fixmap_shared of --elf
- * (the agent maps itself VA == PA), else by a scan of guest RAM for its magic.
+ * The one way every command finds the agent's shared area (cli/agent.h): at
+ * --agent PA, else at the symbol fixmap_shared of --elf (the agent maps itself
+ * VA == PA; elf is that image if the caller has it open, or NULL to open
+ * --elf here), else by a scan of guest RAM for its magic. An agent that is
+ * there but has not published its header yet (still booting) is waited for,
+ * up to --wait seconds; `who` (the command's name) tells the user so once, on
+ * stderr. A target that stops (gdb) is stopped for each look and left stopped
+ * after the last; it runs while we wait.
  */
-int tgtopt_find_agent(const struct tgtopt *o, struct target *t, struct agent_state *st,
-		      struct fm_err *err);
+int tgtopt_find_agent(const struct tgtopt *o, struct target *t, struct elfsym *elf,
+		      const char *who, struct agent_state *st, struct fm_err *err);
 /*
  * TTBR0_EL2, TCR_EL2 and MAIR_EL2 of --cpu: the command-line values, else the
  * target's system registers, else (targets without them, --mem) the values the
  * agent recorded for the CPU.
  */
-int tgtopt_el2_regs(const struct tgtopt *o, struct target *t, uint64_t *ttbr, uint64_t *tcr,
-		    uint64_t *mair, struct fm_err *err);
+int tgtopt_el2_regs(const struct tgtopt *o, struct target *t, const char *who, uint64_t *ttbr,
+		    uint64_t *tcr, uint64_t *mair, struct fm_err *err);
 
 /* Parses a number (decimal or 0x hex) that must use the whole word. */
 int tgtopt_parse_u64(const char *s, uint64_t *v);

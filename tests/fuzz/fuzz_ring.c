@@ -112,6 +112,12 @@ static void on_event(void *arg, const struct fm_event *ev)
 {
 	struct sink *s = arg;
 
+	/* A gap counts at least one lost event. */
+	if (ev->type == RING_EV_LOST) {
+		if (!ev->arg || (s->check_cpu && ev->cpu != s->cpu))
+			abort();
+		return;
+	}
 	if (ev->type < FM_EV_PTE || ev->type > FM_EV_FREE)
 		abort();
 	if (ev->type == FM_EV_PTE && (ev->level > 3 || ev->table != 0))

@@ -119,7 +119,8 @@ MAGIC = 0x314D485350414D46
 RING_BASE = 0x40000000
 HDR_SIZE, CPU_SIZE, REC = 240, 384, 64
 CTRL_OFF, CPU_OFF, RING = 256, 512, 4096
-PTE, DSB, DMB, ISB, TLBI, ACCESS, FREE = 1, 2, 3, 4, 5, 6, 7
+PTE, DSB, DMB, ISB, TLBI, ACCESS, FREE, LOST = 1, 2, 3, 4, 5, 6, 7, 8
+NOTE_MAGIC = 0x45544F4E50414D46
 
 
 def rec(rtype, cpu, seq, a=(0, 0, 0, 0, 0), size=REC):
@@ -146,13 +147,16 @@ def area(ncpus=2, records=None, hdr_over=None, cpu_over=None, at=0, major=1, hdr
         recs = b"".join((records or {}).get(i, []))
         head = len(recs)
         tail = (tails or {}).get(i, 0)
-        cv = dict(cpu=i, online=1, head=head, tail=tail, lost=0, ring_offset=CPU_SIZE, ring_size=RING)
+        cv = dict(cpu=i, online=1, head=head, tail=tail, lost=0, ring_offset=CPU_SIZE, ring_size=RING,
+                  unmarked=0)
         cv.update((cpu_over or {}).get(i, {}))
         struct.pack_into("<Q", mem, c, 0x80000000 + i * 4096)
         struct.pack_into("<II", mem, c + 56, cv["cpu"], cv["online"])
         struct.pack_into("<QQQ", mem, c + 72, 0x40100000, 0x80853519, 0xFF00)
         struct.pack_into("<Q", mem, c + 128, 1 << 48)
         struct.pack_into("<QQII", mem, c + 256, cv["head"], cv["lost"], cv["ring_offset"], cv["ring_size"])
+        if cv["unmarked"]:
+            struct.pack_into("<Q", mem, c + 288, cv["unmarked"])
         struct.pack_into("<Q", mem, c + 320, cv["tail"])
         mem[c + CPU_SIZE:c + CPU_SIZE + len(recs)] = recs[:RING]
     return bytes(mem)
@@ -198,6 +202,13 @@ def ring_seeds():
     put("ring", "too-many-cpus", ctl() + area(records=recs, hdr_over=dict(max_cpus=9, ncpus=9)))
     put("ring", "bad-ring-size", ctl() + area(records=recs, cpu_over={1: dict(ring_size=3000)}))
     put("ring", "scan", ctl(2) + area(records=recs, at=0x1000))
+    # protocol 1.1: a LOST record placing drops, drops not placed yet, an image note
+    lost_recs = {0: cpu0[:3], 1: [rec(LOST, 1, next(seq), (5, 5))] + cpu1 + [rec(LOST, 1, next(seq), (0, 5))]}
+    put("ring", "lost-record", ctl() + area(records=lost_recs, hdr_over=dict(minor=1),
+                                            cpu_over={0: dict(lost=3, unmarked=3)}))
+    note = bytearray(area(records=recs, at=0x1000, magic=0, hdr_over=dict(minor=1)))
+    struct.pack_into("<QQ", note, 0x10, NOTE_MAGIC, RING_BASE + 0x1000)
+    put("ring", "note-booting", ctl(2) + bytes(note))
     put("ring", "decode-only", bytes([1, 9, 1, 0, 0, 0, 0, 0]) + b"".join(cpu0 + cpu1))
     put("ring", "decode-garbage", bytes([1, 4, 0, 0, 0x10, 0, 0, 0]) +
         struct.pack("<HHHH", PTE, 0, 0, 0) + struct.pack("<HHHH", PTE, 12, 0, 0) + rec(PTE, 0, 1, size=32))

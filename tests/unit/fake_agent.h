@@ -7,6 +7,7 @@
 #ifndef FIXMAP_FAKE_AGENT_H
 #define FIXMAP_FAKE_AGENT_H
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,6 +25,7 @@ struct fake_target {
 	size_t size;
 	unsigned reads, batches, writes;
 	int fail_reads; /* > 0: the next read fails */
+	void (*on_batch)(struct fake_target *f); /* before each batch of reads: the agent moves on */
 };
 
 static int fake_read(struct target *t, struct target_iov *iov, size_t n, struct fm_err *err)
@@ -31,6 +33,8 @@ static int fake_read(struct target *t, struct target_iov *iov, size_t n, struct 
 	struct fake_target *f = (struct fake_target *)t;
 
 	f->batches++;
+	if (f->on_batch)
+		f->on_batch(f);
 	if (f->fail_reads > 0) {
 		f->fail_reads--;
 		return fm_err_set(err, "fake read failure");
@@ -122,47 +126,76 @@ static inline void fake_free(struct fake_target *f)
 	free(f->mem);
 }
 
-/*
- * The agent's producer: one record of `size` bytes (>= 64 for known types),
- * padding to the ring's end first when it does not fit; counts lost when full.
- * Returns 0 written, 1 lost.
- */
-static inline int fake_produce_sized(struct fake_target *f, unsigned cpu, uint16_t type,
-				     uint16_t size, const uint64_t a[5])
+/* Bytes a record of `size` takes at head: with the PAD to the ring's end it may need. */
+static inline uint64_t fake_need(const struct fixmap_cpu *c, uint64_t head, uint16_t size)
+{
+	uint64_t p = head & (c->ring_size - 1);
+
+	return (p + size > c->ring_size ? c->ring_size - p : 0) + size;
+}
+
+/* Writes one record at head (the caller checked the room), with the next sequence number. */
+static inline void fake_write_rec(struct fake_target *f, unsigned cpu, uint16_t type,
+				  uint16_t size, const uint64_t a[5])
 {
 	struct fixmap_shared_hdr *h = fake_hdr(f);
 	struct fixmap_cpu *c = fake_cpu(f, cpu);
 	uint8_t *ring = (uint8_t *)c + c->ring_offset;
-	uint64_t mask = c->ring_size - 1, p = c->head & mask, pad = 0;
+	uint64_t p = c->head & (c->ring_size - 1);
 	struct fixmap_rec_event rec;
-	uint64_t seq = ++h->seq;
 
-	if (p + size > c->ring_size)
-		pad = c->ring_size - p;
-	if (c->head + pad + size - c->tail > c->ring_size) {
-		c->lost++;
-		return 1;
-	}
-	if (pad) {
-		struct fixmap_rec_hdr ph = {.type = FIXMAP_REC_PAD, .size = (uint16_t)pad,
+	if (p + size > c->ring_size) {
+		struct fixmap_rec_hdr ph = {.type = FIXMAP_REC_PAD,
+					    .size = (uint16_t)(c->ring_size - p),
 					    .cpu = (uint16_t)cpu};
 
 		memcpy(ring + p, &ph, sizeof(ph));
-		c->head += pad;
+		c->head += c->ring_size - p;
 		p = 0;
 	}
 	memset(&rec, 0, sizeof(rec));
 	rec.hdr.type = type;
 	rec.hdr.size = size;
 	rec.hdr.cpu = (uint16_t)cpu;
-	rec.seq = seq;
-	rec.pc = 0x40201000 + type * 4;
+	rec.seq = ++h->seq;
+	rec.pc = type == FIXMAP_REC_LOST ? 0 : 0x40201000 + type * 4;
 	if (a)
 		memcpy(rec.a, a, sizeof(rec.a));
 	memset(ring + p, 0xee, size);
 	memcpy(ring + p, &rec, size < sizeof(rec) ? size : sizeof(rec));
 	c->head += size;
 	c->produced++;
+}
+
+/*
+ * The agent's producer: one record of `size` bytes (>= 64 for known types),
+ * padding to the ring's end first when it does not fit; when full it drops and
+ * counts (lost, unmarked), and the next record that fits is preceded by a LOST
+ * record (protocol minor >= 1; a minor-0 header gets none). Returns 0 written,
+ * 1 lost.
+ */
+static inline int fake_produce_sized(struct fake_target *f, unsigned cpu, uint16_t type,
+				     uint16_t size, const uint64_t a[5])
+{
+	struct fixmap_cpu *c = fake_cpu(f, cpu);
+	bool mark = c->unmarked && fake_hdr(f)->minor >= 1;
+	uint64_t need = 0;
+
+	if (mark)
+		need = fake_need(c, c->head, sizeof(struct fixmap_rec_event));
+	need += fake_need(c, c->head + need, size);
+	if (c->head + need - c->tail > c->ring_size) {
+		c->lost++;
+		c->unmarked++;
+		return 1;
+	}
+	if (mark) {
+		uint64_t la[5] = {c->unmarked, c->lost, 0, 0, 0};
+
+		fake_write_rec(f, cpu, FIXMAP_REC_LOST, sizeof(struct fixmap_rec_event), la);
+	}
+	c->unmarked = 0;
+	fake_write_rec(f, cpu, type, size, a);
 	return 0;
 }
 

@@ -165,6 +165,32 @@ static void scan_finds_the_header_not_a_decoy(void)
 	CHECK(strstr(err.msg, "cannot read"));
 }
 
+/*
+ * An agent still booting: its header's magic is 0 (written last), and a scan
+ * finds no header but the image's note, which says where the header will be.
+ */
+static void booting_agent_is_told_apart(void)
+{
+	struct fixmap_image_note note = {FIXMAP_NOTE_MAGIC, HDR_PA};
+	uint64_t pa = 0;
+
+	fake_free(&f);
+	fake_init(&f, 2);
+	fake_hdr(&f)->magic = 0;
+	CHECK(agent_read(&f.t, HDR_PA, &st, &err) == AGENT_BOOTING);
+	CHECK(strstr(err.msg, "not published its header yet"));
+	CHECK(agent_scan(&f.t, FAKE_BASE, FAKE_SIZE, &pa, &err) == -1);
+	memcpy(f.mem + 0x10, &note, sizeof(note));
+	CHECK(agent_scan(&f.t, FAKE_BASE, FAKE_SIZE, &pa, &err) == AGENT_BOOTING);
+	CHECK_EQ_U64(pa, HDR_PA);
+	CHECK(strstr(err.msg, "agent image at 0x40000010"));
+	/* Once published, the header wins over the note. */
+	fake_hdr(&f)->magic = FIXMAP_MAGIC;
+	pa = 0;
+	CHECK(agent_scan(&f.t, FAKE_BASE, FAKE_SIZE, &pa, &err) == 0);
+	CHECK_EQ_U64(pa, HDR_PA);
+}
+
 static void trace_ctx_from_agent(void)
 {
 	struct fm_trace_ctx ctx = {0};
@@ -206,6 +232,7 @@ int main(void)
 	RUN(rings_must_not_overlap);
 	RUN(read_failure_is_an_error);
 	RUN(scan_finds_the_header_not_a_decoy);
+	RUN(booting_agent_is_told_apart);
 	RUN(trace_ctx_from_agent);
 	fake_free(&f);
 	return UNIT_EXIT();

@@ -1,26 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 #include "merge.h"
+#include "ring.h"
 #include "unit.h"
 
 static uint64_t out[64];
+static uint8_t out_type[64];
 static unsigned nout;
-static uint64_t gaps_at[16];
-static unsigned ngaps;
 
 static void on_event(void *arg, const struct fm_event *ev)
 {
 	(void)arg;
-	if (nout < 64)
+	if (nout < 64) {
 		out[nout] = ev->seq;
+		out_type[nout] = ev->type;
+	}
 	nout++;
-}
-
-static void on_gap(void *arg, uint64_t seq)
-{
-	(void)arg;
-	if (ngaps < 16)
-		gaps_at[ngaps] = seq;
-	ngaps++;
 }
 
 static void push(struct merge *m, unsigned cpu, uint64_t seq)
@@ -42,63 +36,52 @@ static void orders_cpus_by_seq_below_watermark(void)
 	struct merge m;
 
 	merge_init(&m);
-	nout = ngaps = 0;
+	nout = 0;
 	/* Ring order per CPU, CPUs interleaved in seq. */
 	push(&m, 0, 1), push(&m, 0, 4), push(&m, 0, 5), push(&m, 0, 9);
 	push(&m, 1, 2), push(&m, 1, 3), push(&m, 1, 7);
 	push(&m, 2, 6), push(&m, 2, 8);
-	CHECK_EQ_U64(merge_emit(&m, 6, 0, on_event, on_gap, NULL), 5);
+	CHECK_EQ_U64(merge_emit(&m, 6, 0, on_event, NULL), 5);
 	CHECK_EQ_U64(nout, 5);
 	for (unsigned i = 0; i < 5; i++)
 		CHECK_EQ_U64(out[i], i + 1);
 	/* A max bounds what is emitted (--count). */
-	CHECK_EQ_U64(merge_emit(&m, UINT64_MAX, 2, on_event, on_gap, NULL), 2);
+	CHECK_EQ_U64(merge_emit(&m, UINT64_MAX, 2, on_event, NULL), 2);
 	CHECK_EQ_U64(out[6], 7);
-	CHECK_EQ_U64(merge_emit(&m, UINT64_MAX, 0, on_event, on_gap, NULL), 2);
+	CHECK_EQ_U64(merge_emit(&m, UINT64_MAX, 0, on_event, NULL), 2);
 	CHECK_EQ_U64(out[8], 9);
 	CHECK_EQ_U64(m.late, 0);
 	/* A straggler below what was emitted still comes out, counted. */
 	push(&m, 3, 3);
-	CHECK_EQ_U64(merge_emit(&m, UINT64_MAX, 0, on_event, on_gap, NULL), 1);
+	CHECK_EQ_U64(merge_emit(&m, UINT64_MAX, 0, on_event, NULL), 1);
 	CHECK_EQ_U64(m.late, 1);
 	CHECK_EQ_U64(m.emitted, 10);
-	CHECK_EQ_U64(ngaps, 0);
 	merge_free(&m);
 }
 
-static void gaps_reset_before_the_next_event(void)
+/* A gap placed after an event of its CPU has that event's number: it comes after it. */
+static void gaps_follow_the_event_they_are_placed_after(void)
 {
 	struct merge m;
+	struct fm_event lost = {.type = RING_EV_LOST, .cpu = 1, .seq = 5, .arg = 3};
 
 	merge_init(&m);
-	nout = ngaps = 0;
-	for (uint64_t s = 1; s <= 10; s++)
+	nout = 0;
+	merge_push(&m, &lost, NULL);
+	for (uint64_t s = 1; s <= 8; s++)
 		push(&m, (unsigned)(s % 2), s);
-	merge_gap(&m, 4);
-	merge_gap(&m, 4);
-	merge_gap(&m, 7);
-	merge_gap(&m, 20);
-	merge_emit(&m, UINT64_MAX, 0, on_event, on_gap, NULL);
+	lost.seq = 0; /* before any event */
+	lost.cpu = 0;
+	merge_push(&m, &lost, NULL);
+	merge_emit(&m, UINT64_MAX, 0, on_event, NULL);
 	CHECK_EQ_U64(nout, 10);
-	CHECK_EQ_U64(ngaps, 2);
-	CHECK_EQ_U64(gaps_at[0], 5);
-	CHECK_EQ_U64(gaps_at[1], 8);
-	CHECK_EQ_U64(m.ngaps, 1); /* past the end: still pending */
-	merge_free(&m);
-}
-
-static void many_gaps_still_reset(void)
-{
-	struct merge m;
-
-	merge_init(&m);
-	nout = ngaps = 0;
-	for (unsigned i = 0; i < MERGE_MAX_GAPS + 5; i++)
-		merge_gap(&m, 1000 + i);
-	push(&m, 0, 2000);
-	merge_emit(&m, UINT64_MAX, 0, on_event, on_gap, NULL);
-	CHECK_EQ_U64(ngaps, 1);
-	CHECK_EQ_U64(m.ngaps, 0);
+	CHECK_EQ_U64(out_type[0], RING_EV_LOST);
+	CHECK_EQ_U64(out[5], 5);
+	CHECK_EQ_U64(out_type[5], FM_EV_ISB);
+	CHECK_EQ_U64(out[6], 5);
+	CHECK_EQ_U64(out_type[6], RING_EV_LOST);
+	CHECK_EQ_U64(out[7], 6);
+	CHECK_EQ_U64(m.late, 0);
 	merge_free(&m);
 }
 
@@ -107,7 +90,7 @@ static void trim_ends_each_cpu_after_its_last_make(void)
 	struct merge m;
 
 	merge_init(&m);
-	nout = ngaps = 0;
+	nout = 0;
 	push_pte(&m, 0, 1, 0x40000743); /* make */
 	push(&m, 0, 3);
 	push_pte(&m, 0, 5, 0);          /* break: cut here */
@@ -116,7 +99,7 @@ static void trim_ends_each_cpu_after_its_last_make(void)
 	push_pte(&m, 1, 4, 0x40001743); /* last make of cpu1 */
 	push(&m, 2, 7);                 /* cpu2 has no make: kept */
 	CHECK_EQ_U64(merge_trim_unfinished(&m), 3);
-	merge_emit(&m, UINT64_MAX, 0, on_event, on_gap, NULL);
+	merge_emit(&m, UINT64_MAX, 0, on_event, NULL);
 	CHECK_EQ_U64(nout, 4);
 	CHECK_EQ_U64(out[0], 1);
 	CHECK_EQ_U64(out[1], 2);
@@ -143,7 +126,7 @@ static void heap_survives_many_events(void)
 
 		CHECK(top.seq >= prev);
 		prev = top.seq;
-		merge_emit(&m, UINT64_MAX, 1, on_event, NULL, NULL);
+		merge_emit(&m, UINT64_MAX, 1, on_event, NULL);
 	}
 	CHECK_EQ_U64(nout, 5000);
 	merge_free(&m);
@@ -152,8 +135,7 @@ static void heap_survives_many_events(void)
 int main(void)
 {
 	RUN(orders_cpus_by_seq_below_watermark);
-	RUN(gaps_reset_before_the_next_event);
-	RUN(many_gaps_still_reset);
+	RUN(gaps_follow_the_event_they_are_placed_after);
 	RUN(trim_ends_each_cpu_after_its_last_make);
 	RUN(heap_survives_many_events);
 	return UNIT_EXIT();

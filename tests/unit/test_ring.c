@@ -170,6 +170,24 @@ static void skips_unknown_types_by_size(void)
 	CHECK(any_diag("unknown type 42"));
 }
 
+/* A LOST record counting n, written as the agent would. */
+static void raw_lost(uint64_t n)
+{
+	uint64_t a[5] = {n, 0, 0, 0, 0};
+
+	fake_write_rec(&f, 0, FIXMAP_REC_LOST, REC, a);
+}
+
+static unsigned ngap_events(void)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < nev && i < 4096; i++)
+		n += evs[i].type == RING_EV_LOST;
+	return n;
+}
+
+/* Drops are counted, and the agent's LOST record places them in the stream. */
 static void counts_lost_events(void)
 {
 	unsigned lost = 0, cap = FAKE_RING / REC;
@@ -182,31 +200,131 @@ static void counts_lost_events(void)
 	CHECK(drain() == 0);
 	CHECK_EQ_U64(nev, cap);
 	CHECK_EQ_U64(rs.r[0].batch_lost, 10);
-	CHECK(rs.r[0].batch_gap && !rs.r[1].batch_gap);
+	CHECK_EQ_U64(rs.r[0].unmarked, 10);
 	CHECK_EQ_U64(rs.r[0].st.lost - rs.r[0].st.lost_start, 10);
 	CHECK_EQ_U64(rs.r[0].batch_first_seq, 1);
 	CHECK_EQ_U64(rs.r[0].batch_last_seq, cap);
 	CHECK_EQ_U64(rs.r[1].batch_lost, 0);
-	/* Space is back: the agent records again. */
-	CHECK(fake_produce(&f, 0, FIXMAP_REC_ISB, 0, 0, 0, 0, 0) == 0);
+	CHECK_EQ_U64(ngap_events(), 0); /* not placed yet: the LOST record comes */
+	/* Space is back: the agent records again, the LOST record first. */
+	CHECK(fake_produce(&f, 0, FIXMAP_REC_DSB, BAR_ISH, 0, 0, 0, 0) == 0);
 	CHECK(drain() == 0);
 	CHECK_EQ_U64(rs.r[0].batch_lost, 0);
-	CHECK(!rs.r[0].batch_gap);
+	CHECK_EQ_U64(rs.r[0].unmarked, 0);
+	CHECK_EQ_U64(nev, cap + 2);
+	CHECK_EQ_U64(evs[cap].type, RING_EV_LOST);
+	CHECK_EQ_U64(evs[cap].cpu, 0);
+	CHECK_EQ_U64(evs[cap].arg, 10);
+	CHECK_EQ_U64(evs[cap].seq, cap + 1);
+	CHECK_EQ_U64(evs[cap + 1].type, FM_EV_DSB);
+	/* A LOST record must count something. */
+	raw_lost(0);
+	CHECK(drain() == 0);
+	CHECK(any_diag("lost record with a count of 0"));
+}
+
+/* At the end of the stream, drops no LOST record has placed follow the last record. */
+static void unplaced_drops_at_the_end(void)
+{
+	unsigned cap = FAKE_RING / REC;
+
+	CHECK(setup(1) == 0);
+	for (unsigned i = 0; i < cap + 7; i++)
+		fake_produce(&f, 0, FIXMAP_REC_ISB, 0, 0, 0, 0, 0);
+	CHECK(drain() == 0);
+	CHECK_EQ_U64(nev, cap);
+	ring_set_end(&rs, on_event, NULL);
+	CHECK_EQ_U64(nev, cap + 1);
+	CHECK_EQ_U64(evs[cap].type, RING_EV_LOST);
+	CHECK_EQ_U64(evs[cap].arg, 7);
+	CHECK_EQ_U64(evs[cap].seq, cap); /* after the last record */
+	ring_set_end(&rs, on_event, NULL);
 	CHECK_EQ_U64(nev, cap + 1);
 }
 
-/* Drops before the first drain: a gap of unknown place, but a gap. */
-static void lost_before_the_first_drain(void)
+/* An agent without LOST records (protocol 1.0): gaps placed by the lost counter. */
+static void minor_0_gaps_by_the_counter(void)
 {
-	CHECK(setup(1) == 0);
-	fake_cpu(&f, 0)->lost = 5;
+	unsigned cap = FAKE_RING / REC;
+
+	fake_free(&f);
+	ring_set_free(&rs);
+	fake_init(&f, 1);
+	fake_hdr(&f)->minor = 0;
+	fake_cpu(&f, 0)->lost = 3; /* before we started: before what we read */
+	nev = ndiags = 0;
+	CHECK(agent_read(&f.t, HDR_PA, &st, &err) == 0 && ring_set_init(&rs, &st, &err) == 0);
+	CHECK(!rs.lost_records);
+	rs.wait_ms = 1000; /* such an agent cannot wait: nothing is written */
+	fake_produce(&f, 0, FIXMAP_REC_ISB, 0, 0, 0, 0, 0);
 	fake_produce(&f, 0, FIXMAP_REC_ISB, 0, 0, 0, 0, 0);
 	CHECK(drain() == 0);
-	CHECK_EQ_U64(rs.r[0].batch_lost, 0);
-	CHECK(rs.r[0].batch_gap);
-	CHECK_EQ_U64(rs.r[0].st.lost_start, 5);
+	CHECK_EQ_U64(fake_cpu(&f, 0)->wait_ms, 0);
+	CHECK_EQ_U64(nev, 3);
+	CHECK_EQ_U64(evs[2].type, RING_EV_LOST);
+	CHECK_EQ_U64(evs[2].arg, 3);
+	CHECK_EQ_U64(evs[2].seq, 0); /* before the first record (seq 1) */
+	for (unsigned i = 0; i < cap + 2; i++)
+		fake_produce(&f, 0, FIXMAP_REC_ISB, 0, 0, 0, 0, 0);
 	CHECK(drain() == 0);
-	CHECK(!rs.r[0].batch_gap);
+	CHECK_EQ_U64(evs[nev - 1].type, RING_EV_LOST);
+	CHECK_EQ_U64(evs[nev - 1].arg, 2); /* after this drain's last record */
+	CHECK_EQ_U64(evs[nev - 1].seq, evs[nev - 2].seq);
+}
+
+/*
+ * A live stream starting on a ring that ends in drops skips what the ring kept
+ * from before them, and their LOST record; later drops are gaps as always.
+ */
+static void live_stream_skips_the_stale_backlog(void)
+{
+	unsigned cap = FAKE_RING / REC;
+
+	CHECK(setup(1) == 0);
+	rs.skip_stale = true;
+	for (unsigned i = 0; i < cap + 9; i++)
+		fake_produce(&f, 0, FIXMAP_REC_ISB, 0, 0, 0, 0, 0);
+	CHECK(drain() == 0);
+	CHECK_EQ_U64(nev, 0);
+	CHECK_EQ_U64(rs.r[0].st.stale, cap);
+	fake_produce(&f, 0, FIXMAP_REC_DSB, BAR_ISH, 0, 0, 0, 0);
+	CHECK(drain() == 0);
+	CHECK_EQ_U64(nev, 1);
+	CHECK_EQ_U64(evs[0].type, FM_EV_DSB);
+	for (unsigned i = 0; i < cap + 2; i++)
+		fake_produce(&f, 0, FIXMAP_REC_ISB, 0, 0, 0, 0, 0);
+	CHECK(drain() == 0);
+	fake_produce(&f, 0, FIXMAP_REC_DSB, BAR_ISH, 0, 0, 0, 0);
+	CHECK(drain() == 0);
+	CHECK_EQ_U64(ngap_events(), 1);
+	CHECK_EQ_U64(rs.r[0].st.stale, cap);
+}
+
+/* The consumer's wait request is written before the heads are read, and released. */
+static void wait_request_written_first_and_released(void)
+{
+	unsigned batches;
+
+	CHECK(setup(2) == 0);
+	rs.wait_ms = 12000;
+	f.writes = 0;
+	CHECK(drain() == 0);
+	CHECK_EQ_U64(fake_cpu(&f, 0)->wait_ms, 12000);
+	CHECK_EQ_U64(fake_cpu(&f, 1)->wait_ms, 12000);
+	CHECK_EQ_U64(f.writes, 2);
+	batches = f.batches;
+	CHECK(drain() == 0); /* unchanged: not written again */
+	CHECK_EQ_U64(f.writes, 2);
+	CHECK_EQ_U64(f.batches, batches + 1);
+	CHECK(ring_set_release(&rs, &f.t, &err) == 0);
+	CHECK_EQ_U64(fake_cpu(&f, 0)->wait_ms, 0);
+	CHECK_EQ_U64(fake_cpu(&f, 1)->wait_ms, 0);
+	CHECK(ring_set_release(&rs, &f.t, &err) == 0);
+	CHECK_EQ_U64(f.writes, 4);
+	/* A dry look writes nothing. */
+	rs.consume = false;
+	CHECK(drain() == 0);
+	CHECK_EQ_U64(f.writes, 4);
 }
 
 static void head_far_ahead_or_behind(void)
@@ -413,7 +531,10 @@ int main(void)
 	RUN(wraps_with_pad_records);
 	RUN(skips_unknown_types_by_size);
 	RUN(counts_lost_events);
-	RUN(lost_before_the_first_drain);
+	RUN(unplaced_drops_at_the_end);
+	RUN(minor_0_gaps_by_the_counter);
+	RUN(live_stream_skips_the_stale_backlog);
+	RUN(wait_request_written_first_and_released);
 	RUN(head_far_ahead_or_behind);
 	RUN(hostile_record_sizes);
 	RUN(record_across_the_ring_end);

@@ -1,5 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* Common target options: getopt_long integration, values, errors naming the word. */
+/*
+ * Common target options: getopt_long integration, values, errors naming the
+ * word; the one way to find the agent, and waiting for one still booting.
+ */
+#include "agent.h"
+#include "fake_agent.h"
 #include "tgtopt.h"
 #include "unit.h"
 
@@ -29,11 +34,15 @@ static void all_options(void)
 {
 	char *argv[] = {"dump", "--gdb", "localhost:1234", "--elf", "a.elf", "--cpu", "3",
 			"--stay-stopped", "--ttbr=0x40001000", "--tcr", "0x80853519", "--mair",
-			"0xff00", "--vttbr", "1", "--vtcr", "2", "--ttbr1", "3", "-j", NULL};
+			"0xff00", "--vttbr", "1", "--vtcr", "2", "--ttbr1", "3", "-j",
+			"--agent", "0x40232000", "--wait", "2.5", NULL};
 	struct tgtopt o;
 	struct fm_err err;
 
-	CHECK(parse(&o, 20, argv, &err) == 0);
+	CHECK(parse(&o, 24, argv, &err) == 0);
+	CHECK(o.agent_pa_given);
+	CHECK_EQ_U64(o.agent_pa, 0x40232000);
+	CHECK(o.wait == 2.5);
 	CHECK_STR(o.gdb, "localhost:1234");
 	CHECK_STR(o.elf, "a.elf");
 	CHECK_EQ_U64(o.cpu, 3);
@@ -55,6 +64,9 @@ static void bad_values_name_the_word(void)
 	char *a3[] = {"dump", "--gdb", "1234", NULL};
 	char *a4[] = {"dump", "--bogus", NULL};
 	char *a5[] = {"dump", "--mem", NULL};
+	char *a6[] = {"dump", "--agent", "0x40232004", NULL};
+	char *a7[] = {"dump", "--wait", "-1", NULL};
+	char *a8[] = {"dump", "--wait", "5s", NULL};
 
 	CHECK(parse(&o, 3, a1, &err) < 0);
 	CHECK(strstr(err.msg, "--cpu 'x1'"));
@@ -66,6 +78,94 @@ static void bad_values_name_the_word(void)
 	CHECK(strstr(err.msg, "--bogus"));
 	CHECK(parse(&o, 2, a5, &err) < 0);
 	CHECK(strstr(err.msg, "--mem"));
+	CHECK(parse(&o, 3, a6, &err) < 0);
+	CHECK(strstr(err.msg, "--agent '0x40232004'"));
+	CHECK(parse(&o, 3, a7, &err) < 0);
+	CHECK(strstr(err.msg, "--wait '-1'"));
+	CHECK(parse(&o, 3, a8, &err) < 0);
+	CHECK(strstr(err.msg, "--wait '5s'"));
+	tgtopt_init(&o);
+	CHECK(o.wait == TGTOPT_DEFAULT_WAIT);
+}
+
+static struct fake_target f;
+static struct agent_state st;
+
+/* By --agent, and by a scan of RAM; a wrong address is an error at once. */
+static void finds_agent_by_pa_and_by_scan(void)
+{
+	struct tgtopt o;
+	struct fm_err err;
+
+	fake_init(&f, 2);
+	tgtopt_init(&o);
+	o.agent_pa = FAKE_BASE + FAKE_HDR_OFF;
+	o.agent_pa_given = true;
+	CHECK(tgtopt_find_agent(&o, &f.t, NULL, "test", &st, &err) == 0);
+	CHECK_EQ_U64(st.ncpus, 2);
+	tgtopt_init(&o);
+	memset(&st, 0, sizeof(st));
+	CHECK(tgtopt_find_agent(&o, &f.t, NULL, "test", &st, &err) == 0);
+	CHECK_EQ_U64(st.pa, FAKE_BASE + FAKE_HDR_OFF);
+	o.agent_pa = FAKE_BASE + 8;
+	o.agent_pa_given = true;
+	memset(f.mem + 8, 0xaa, 8);
+	CHECK(tgtopt_find_agent(&o, &f.t, NULL, "test", &st, &err) == -1);
+	CHECK(strstr(err.msg, "magic is 0xaaaaaaaaaaaaaaaa"));
+	/* No header and no agent image: no agent, said at once. */
+	fake_hdr(&f)->magic = 0;
+	tgtopt_init(&o);
+	CHECK(tgtopt_find_agent(&o, &f.t, NULL, "test", &st, &err) == -1);
+	CHECK(strstr(err.msg, "no agent header"));
+	fake_free(&f);
+}
+
+/* The agent publishes its header (magic last) after a few looks. */
+static unsigned publish_after;
+static void publish_late(struct fake_target *ft)
+{
+	if (publish_after && !--publish_after)
+		fake_hdr(ft)->magic = FIXMAP_MAGIC;
+}
+
+static void waits_for_a_booting_agent(void)
+{
+	struct fixmap_image_note note = {FIXMAP_NOTE_MAGIC, FAKE_BASE + FAKE_HDR_OFF};
+	struct tgtopt o;
+	struct fm_err err;
+
+	fake_init(&f, 2);
+	fake_hdr(&f)->magic = 0;
+	f.on_batch = publish_late;
+	/* At a known address (--agent, or --elf's symbol). */
+	tgtopt_init(&o);
+	o.agent_pa = FAKE_BASE + FAKE_HDR_OFF;
+	o.agent_pa_given = true;
+	o.wait = 30;
+	publish_after = 10;
+	CHECK(tgtopt_find_agent(&o, &f.t, NULL, "test", &st, &err) == 0);
+	CHECK_EQ_U64(st.ncpus, 2);
+	/* Found by a scan: the image's note says where the header will be. */
+	fake_hdr(&f)->magic = 0;
+	memcpy(f.mem + 0x100, &note, sizeof(note));
+	tgtopt_init(&o);
+	o.wait = 30;
+	publish_after = 10;
+	CHECK(tgtopt_find_agent(&o, &f.t, NULL, "test", &st, &err) == 0);
+	CHECK_EQ_U64(st.pa, FAKE_BASE + FAKE_HDR_OFF);
+	/* Never published: the deadline, and what to do about it. */
+	fake_hdr(&f)->magic = 0;
+	publish_after = 0;
+	o.wait = 0.1;
+	CHECK(tgtopt_find_agent(&o, &f.t, NULL, "test", &st, &err) == -1);
+	CHECK(strstr(err.msg, "did not publish its header within 0.1 s"));
+	CHECK(strstr(err.msg, "--wait"));
+	/* --wait 0: one look only. */
+	o.wait = 0;
+	publish_after = 100;
+	CHECK(tgtopt_find_agent(&o, &f.t, NULL, "test", &st, &err) == -1);
+	CHECK(publish_after > 90);
+	fake_free(&f);
 }
 
 static void open_needs_one_target(void)
@@ -124,12 +224,12 @@ static void detects_vhe(void)
 
 	tgtopt_init(&o);
 	hcr_value = 0x30080080001ull; /* pKVM's host: E2H clear */
-	CHECK(tgtopt_el2_vhe(&o, &t) == 0);
+	CHECK(tgtopt_el2_vhe(&o, &t, "test") == 0);
 	hcr_value |= 1ull << 34; /* HCR_EL2.E2H */
-	CHECK(tgtopt_el2_vhe(&o, &t) == 1);
+	CHECK(tgtopt_el2_vhe(&o, &t, "test") == 1);
 	/* a TCR given on the command line is the user's word */
 	o.reg_given[TGTOPT_TCR] = true;
-	CHECK(tgtopt_el2_vhe(&o, &t) == 0);
+	CHECK(tgtopt_el2_vhe(&o, &t, "test") == 0);
 }
 
 int main(void)
@@ -139,5 +239,7 @@ int main(void)
 	RUN(open_needs_one_target);
 	RUN(numbers_and_ranges);
 	RUN(detects_vhe);
+	RUN(finds_agent_by_pa_and_by_scan);
+	RUN(waits_for_a_booting_agent);
 	return UNIT_EXIT();
 }

@@ -177,12 +177,33 @@ static void duration_ends_and_counts_lost(void)
 {
 	fake_free(&f);
 	fake_init(&f, 1);
+	fake_hdr(&f)->state = FIXMAP_STATE_DONE;
 	for (unsigned i = 0; i < FAKE_RING / 64 + 3; i++)
 		fake_produce(&f, 0, FIXMAP_REC_ISB, 0, 0, 0, 0, 0);
 	write_mem();
 	CHECK_EQ_U64(run("--mem", memfile, "--duration", "0.05", "--interval", "10", NULL), 0);
 	CHECK(strstr(out, "summary: 64 events"));
 	CHECK(strstr(out, "3 since boot"));
+	/* The drops after the ring's last record end the stream, as a gap. */
+	CHECK(strstr(out, "c0 lost count=3"));
+	CHECK(strstr(out, "1 gaps"));
+}
+
+/*
+ * Live on a running agent whose ring ends in drops: what it kept from before
+ * them is not live, and is skipped.
+ */
+static void live_skips_what_came_before_drops(void)
+{
+	fake_free(&f);
+	fake_init(&f, 1);
+	for (unsigned i = 0; i < FAKE_RING / 64 + 3; i++)
+		fake_produce(&f, 0, FIXMAP_REC_ISB, 0, 0, 0, 0, 0);
+	write_mem();
+	CHECK_EQ_U64(run("--mem", memfile, "--duration", "0.05", "--interval", "10", NULL), 0);
+	CHECK(strstr(out, "summary: 0 events"));
+	CHECK(strstr(out, "64 older events skipped"));
+	CHECK(strstr(out, "lossless"));
 }
 
 static void bad_areas_and_options(void)
@@ -220,6 +241,7 @@ int main(void)
 	RUN(json_lines);
 	RUN(count_limits_events);
 	RUN(duration_ends_and_counts_lost);
+	RUN(live_skips_what_came_before_drops);
 	RUN(bad_areas_and_options);
 	fake_free(&f);
 	free(out);
