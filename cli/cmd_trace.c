@@ -72,6 +72,7 @@ struct trace_run {
 	bool save_failed;
 
 	uint64_t events, cpu_events[FIXMAP_MAX_CPUS];
+	uint64_t lost, cpu_lost[FIXMAP_MAX_CPUS]; /* events missing from the stream, in its gaps */
 	uint64_t errors, warnings, gaps, resets;
 	struct {
 		const char *rule;
@@ -214,6 +215,9 @@ static int save_header(struct trace_run *tr)
 static void on_lost(struct trace_run *tr, const struct fm_event *ev)
 {
 	tr->gaps++;
+	tr->lost += ev->arg;
+	if (ev->cpu < FIXMAP_MAX_CPUS)
+		tr->cpu_lost[ev->cpu] += ev->arg;
 	tr->resets++;
 	if (tr->bbm) {
 		bbm_free(tr->bbm);
@@ -314,10 +318,9 @@ static bool print_broken(void)
 static void print_summary(struct trace_run *tr)
 {
 	double secs = now() - tr->t0;
-	uint64_t lost = 0, bad = 0, stale = 0;
+	uint64_t bad = 0, stale = 0;
 
 	for (unsigned i = 0; i < tr->rs.n; i++) {
-		lost += tr->rs.r[i].st.lost - tr->rs.r[i].st.lost_start;
 		bad += tr->rs.r[i].st.bad;
 		stale += tr->rs.r[i].st.stale;
 	}
@@ -328,7 +331,7 @@ static void print_summary(struct trace_run *tr)
 	print_uint("drains", " (%" PRIu64 " drains)", tr->ld.drains);
 	print_uint("errors", ", %" PRIu64 " errors", tr->errors);
 	print_uint("warnings", ", %" PRIu64 " warnings", tr->warnings);
-	print_uint("lost", ", %" PRIu64 " events lost", lost);
+	print_uint("lost", ", %" PRIu64 " events lost", tr->lost);
 	print_uint("gaps", tr->gaps ? ", %" PRIu64 " gaps in the stream" : NULL, tr->gaps);
 	print_uint("resets", tr->resets ? " (checker restarted %" PRIu64 " times)" : NULL,
 		   tr->resets);
@@ -350,7 +353,7 @@ static void print_summary(struct trace_run *tr)
 		print_obj_begin(NULL);
 		print_uint("cpu", "\n  cpu%-3" PRIu64, i);
 		print_uint("events", " %10" PRIu64 " events", tr->cpu_events[i]);
-		print_uint("lost", ", %" PRIu64 " lost", rg->st.lost - rg->st.lost_start);
+		print_uint("lost", ", %" PRIu64 " lost", tr->cpu_lost[i]);
 		print_uint("lost_total", " (%" PRIu64 " since boot)", rg->st.lost);
 		print_uint("ring_problems", rg->st.bad ? ", %" PRIu64 " ring problems" : NULL,
 			   rg->st.bad);

@@ -296,16 +296,16 @@ uint64_t ring_decode(struct ring_set *rs, struct ring *r, const uint8_t *buf, ui
 					     ev.seq, r->last_seq);
 				r->last_seq = ev.seq;
 				/*
-				 * What the ring held from before the drops we started in, and
-				 * the LOST record of those drops, are not ours (drops after we
-				 * started, in the same record, are).
+				 * What the ring held from before the drops we started in is
+				 * not ours, nor are those drops: the LOST record that reports
+				 * them (the first that counts up to the lost counter we first
+				 * read) comes before the first record of our stream.
 				 */
-				if (r->stale && ev.type == RING_EV_LOST && rec.a[1] >= r->stale_lost) {
-					r->stale = false;
-					ev.arg = rec.a[1] - r->stale_lost;
-				}
-				if (r->stale || (ev.type == RING_EV_LOST && !ev.arg)) {
-					r->st.stale += ev.type != RING_EV_LOST;
+				if (r->stale) {
+					if (ev.type != RING_EV_LOST)
+						r->st.stale++;
+					else if (rec.a[1] >= r->stale_lost)
+						r->stale = false;
 				} else {
 					if (!r->batch_events++)
 						r->batch_first_seq = ev.seq;
@@ -343,7 +343,12 @@ int ring_set_drain(struct ring_set *rs, struct target *t, ring_event_fn fn, void
 				      &rs->wait_ms, sizeof(rs->wait_ms), err))
 			return fm_err_prefix(err, "writing cpu %u's ring wait", r->cpu);
 		r->wait_ms = rs->wait_ms;
+		n = 1;
 	}
+	/* The request is visible before we read what it governs (a store, then loads). */
+	if (n)
+		atomic_thread_fence(memory_order_seq_cst);
+	n = 0;
 
 	/* 1: hdr.seq first (so every event below it was allocated before the heads we read). */
 	iov[n++] = (struct target_iov){.pa = rs->seq_pa, .buf = &rs->seq, .len = sizeof(rs->seq)};

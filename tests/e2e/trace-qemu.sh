@@ -2,7 +2,10 @@
 # fixmapctl trace against the real agent under QEMU on 4 CPUs: over the memory
 # file and over the gdbstub, broadcast mode clean, local mode bbm-local-tlbi;
 # a saved file re-checked by `fixmapctl check` gives the same findings; SIGINT
-# ends with the summary and a complete file; the guest runs on after a gdb trace.
+# ends with the summary and a complete file; the guest runs on after a gdb trace;
+# an agent still booting is waited for (--wait); live traces of 8 CPUs in
+# forever mode lose nothing, over both targets, and their findings are those of
+# `check` on the saved file; --lossy loses events and marks the gaps.
 cd "$(dirname "$0")/../.." || exit 2
 . tests/lib.sh
 QEMU_LOG=$TMP/qemu.log
@@ -74,10 +77,12 @@ for mode in broadcast local; do
 done
 
 # gdb_case MODE: over the gdbstub for a second; the guest runs on afterwards.
+# The trace may start while the agent still boots: it waits for the header.
 gdb_case() {
 	local mode=$1 want=0 rc n
 	[ $mode = local ] && [ $bbm_ok = 1 ] && want=1
-	"$FM" trace --gdb "127.0.0.1:$QEMU_PORT" --elf "$ELF" --duration 1 -j >"$TMP/g.json" 2>"$TMP/g.err"
+	"$FM" trace --gdb "127.0.0.1:$QEMU_PORT" --elf "$ELF" --wait "$TEST_WAIT" --duration 1 -j \
+		>"$TMP/g.json" 2>"$TMP/g.err"
 	rc=$?
 	if grep -q "not in this build" "$TMP/g.err"; then
 		skip "gdb-$mode" "no gdb target in this build"
@@ -97,34 +102,27 @@ gdb_case() {
 	fi
 	# The guest was resumed: new events keep arriving in the memory file.
 	"$FM" trace --mem "$QEMU_SHM" --elf "$ELF" -q -j >/dev/null 2>&1
-	sleep 0.3
-	"$FM" trace --mem "$QEMU_SHM" --elf "$ELF" -q -j >"$TMP/after.json" 2>/dev/null
-	[ "$(nevents "$TMP/after.json")" -gt 0 ] && pass "gdb-$mode-guest-runs-on" ||
-		fail "gdb-$mode-guest-runs-on" "$(tail -1 "$TMP/after.json")"
+	new_events() { "$FM" trace --mem "$QEMU_SHM" --elf "$ELF" -q -j >"$TMP/after.json" 2>/dev/null
+		[ "$(nevents "$TMP/after.json")" -gt 0 ]; }
+	wait_until "$TEST_WAIT" new_events && pass "gdb-$mode-guest-runs-on" ||
+		fail "gdb-$mode-guest-runs-on" "no new event in $TEST_WAIT s: $(tail -1 "$TMP/after.json")"
 }
 
 # 2. Live over the memory file while the agent runs forever; SIGINT ends it. Then
 #    --count with JSON, and the gdbstub on the same guest.
 if qemu_start -s 4 -m local -i 0; then
-	"$FM" trace --mem "$QEMU_SHM" --elf "$ELF" --follow --save "$TMP/live.trace" -q \
+	"$FM" trace --mem "$QEMU_SHM" --elf "$ELF" --wait "$TEST_WAIT" --follow --save "$TMP/live.trace" -q \
 		>"$TMP/live.out" 2>"$TMP/live.err" &
 	tpid=$!
-	# SIGINT only once trace handles it (the saved header is written after that):
-	# a background job of a script starts with SIGINT ignored.
-	for ((i = 0; i < 300; i++)); do
-		grep -q '^fixmap-trace 1' "$TMP/live.trace" 2>/dev/null && break
-		kill -0 $tpid 2>/dev/null || break
-		sleep 0.1
-	done
-	sleep 1
+	# SIGINT once trace has saved events (it handles SIGINT from before it writes the
+	# file; a background job of a script starts with SIGINT ignored until then).
+	if ! wait_until "$TEST_WAIT" grep -q '^c[0-3] ' "$TMP/live.trace"; then
+		fail mem-live-saves-events "no event saved in $TEST_WAIT s: $(head -c 300 "$TMP/live.err")"
+	fi
 	kill -INT $tpid 2>/dev/null
-	for ((i = 0; i < 300; i++)); do
-		kill -0 $tpid 2>/dev/null || break
-		sleep 0.1
-	done
-	if kill -0 $tpid 2>/dev/null; then
+	if ! wait_until "$TEST_WAIT" eval "! kill -0 $tpid"; then
 		kill -KILL $tpid
-		fail mem-live-sigint-ends "still running 30 s after SIGINT"
+		fail mem-live-sigint-ends "still running $TEST_WAIT s after SIGINT"
 	fi
 	wait $tpid
 	rc=$?
@@ -158,16 +156,86 @@ else
 	fail mem-live-boot
 fi
 
-# 3. Over the gdbstub in broadcast mode: clean.
+# 3. Over the gdbstub in broadcast mode, straight after QEMU is up: clean.
 if qemu_start -s 4 -m broadcast -i 0; then
-	# The gdbstub listens before the agent has written its header: wait for it.
-	for _ in $(seq 100); do
-		"$FM" dump --mem "$QEMU_SHM" >/dev/null 2>&1 && break
-		sleep 0.1
-	done
 	gdb_case broadcast
 	qemu_stop
 else
 	fail gdb-broadcast-boot
+fi
+
+# 4. An agent still booting (QEMU stopped at reset, -S): told, and waited for.
+if qemu_start -s 2 -m broadcast -i 0 -- -S; then
+	"$FM" trace --mem "$QEMU_SHM" --elf "$ELF" --wait 1 >"$TMP/boot1.out" 2>"$TMP/boot1.err"
+	rc=$?
+	if [ $rc = 2 ] && grep -q 'is still booting (no header yet): waiting up to 1 s' "$TMP/boot1.err" &&
+		grep -q 'did not publish its header within 1 s' "$TMP/boot1.err"; then
+		pass booting-agent-deadline
+	else
+		fail booting-agent-deadline "rc=$rc $(cat "$TMP/boot1.err")"
+	fi
+	# Without --elf the scan finds the image's note, not a header.
+	"$FM" dump --mem "$QEMU_SHM" --wait 0 >/dev/null 2>"$TMP/boot2.err"
+	rc=$?
+	[ $rc = 2 ] && grep -q 'did not publish its header' "$TMP/boot2.err" && pass booting-agent-scan ||
+		fail booting-agent-scan "rc=$rc $(cat "$TMP/boot2.err")"
+	"$FM" trace --mem "$QEMU_SHM" --elf "$ELF" --wait "$TEST_WAIT" --count 10 -q -j \
+		>"$TMP/boot3.json" 2>"$TMP/boot3.err" &
+	tpid=$!
+	wait_until "$TEST_WAIT" grep -q 'still booting' "$TMP/boot3.err" ||
+		fail booting-agent-told "trace never said it waits: $(cat "$TMP/boot3.err")"
+	# Let the guest run: connecting stops a running VM, `c` (continue) resumes it.
+	(exec 3<>"/dev/tcp/127.0.0.1/$QEMU_PORT" && printf '+$c#63' >&3 && sleep 0.5) 2>/dev/null
+	wait_until "$TEST_WAIT" eval "! kill -0 $tpid" || kill $tpid
+	wait $tpid
+	rc=$?
+	[ $rc = 0 ] && [ "$(nevents "$TMP/boot3.json")" = 10 ] && pass booting-agent-waited-for ||
+		fail booting-agent-waited-for "rc=$rc $(tail -c 300 "$TMP/boot3.json") $(cat "$TMP/boot3.err")"
+	qemu_stop
+else
+	fail booting-agent-boot
+fi
+
+# 5. Lossless: 8 CPUs in forever mode, drained live over both targets. Nothing is
+#    lost, and the saved file checks to the findings the live run reported.
+summary_field() { sed -n "s/.*{\"summary\":{.*\"$2\":\([0-9]*\).*/\1/p" "$1"; }
+if qemu_start -s 8 -m local -i 0; then
+	for t in mem gdb; do
+		if [ $t = mem ]; then tgt="--mem $QEMU_SHM"; else tgt="--gdb 127.0.0.1:$QEMU_PORT"; fi
+		"$FM" trace $tgt --elf "$ELF" --wait "$TEST_WAIT" --duration 3 -q -j \
+			--save "$TMP/lossless-$t.trace" >"$TMP/lossless-$t.json" 2>"$TMP/lossless-$t.err"
+		rc=$?
+		lost=$(summary_field "$TMP/lossless-$t.json" lost)
+		n=$(nevents "$TMP/lossless-$t.json")
+		if [ $rc = $((bbm_ok)) ] && [ "$lost" = 0 ] && [ "${n:-0}" -gt 1000 ] &&
+			! grep -q ' lost count=' "$TMP/lossless-$t.trace"; then
+			pass "lossless-$t-8-cpus"
+		else
+			fail "lossless-$t-8-cpus" "rc=$rc events=$n lost=$lost $(grep -c ' lost count=' "$TMP/lossless-$t.trace") gaps; $(head -c 300 "$TMP/lossless-$t.err")"
+		fi
+		if [ $check_ok = 1 ]; then
+			"$FM" check -j "$TMP/lossless-$t.trace" >"$TMP/lossless-$t.check" 2>&1
+			if [ "$(rules "$TMP/lossless-$t.check")" = "$(rules "$TMP/lossless-$t.json")" ] &&
+				[ "$(summary_field "$TMP/lossless-$t.check" errors)" = "$(summary_field "$TMP/lossless-$t.json" errors)" ]; then
+				pass "lossless-$t-recheck-same-findings"
+			else
+				fail "lossless-$t-recheck-same-findings" "check: $(rules "$TMP/lossless-$t.check") live: $(rules "$TMP/lossless-$t.json")"
+			fi
+		fi
+	done
+	# --lossy: the agent at full speed drops events; each gap is counted and saved.
+	"$FM" trace --mem "$QEMU_SHM" --elf "$ELF" --duration 2 --lossy -q -j \
+		--save "$TMP/lossy.trace" >"$TMP/lossy.json" 2>"$TMP/lossy.err"
+	lost=$(summary_field "$TMP/lossy.json" lost)
+	gaps=$(summary_field "$TMP/lossy.json" gaps)
+	if [ "${lost:-0}" -gt 0 ] && [ "${gaps:-0}" -gt 0 ] &&
+		[ "$(grep -c 'c[0-7] lost count=[1-9]' "$TMP/lossy.trace")" = "$gaps" ]; then
+		pass lossy-gaps-counted-and-saved
+	else
+		fail lossy-gaps-counted-and-saved "lost=$lost gaps=$gaps saved=$(grep -c 'lost count=' "$TMP/lossy.trace") $(head -c 300 "$TMP/lossy.err")"
+	fi
+	qemu_stop
+else
+	fail lossless-boot
 fi
 finish

@@ -39,6 +39,6 @@ vg view 0 "$FMV" view $M --iterations 3 --dump-screen "$TMP/screen.txt"
 qemu_stop
 
 qemu_start -s 2 -m broadcast -i 0 || { fail "valgrind-boot-gdb"; finish; }
-vg trace-gdb 0 "$FMV" trace --gdb "127.0.0.1:$QEMU_PORT" --elf "$BUILD/agent.elf" --duration 1 -q
+vg trace-gdb 0 "$FMV" trace --gdb "127.0.0.1:$QEMU_PORT" --elf "$BUILD/agent.elf" --wait "$TEST_WAIT" --duration 1 -q
 vg dump-gdb 0 "$FMV" dump --gdb "127.0.0.1:$QEMU_PORT" --regime el2
 finish
