@@ -2,22 +2,28 @@
 # make demo: show fixmapctl at work.
 #
 #   1. the EL2 agent on 4 CPUs under QEMU with the seed's `local` maintenance:
-#      the slot table (dump), then a few seconds of live trace with its findings;
+#      the slot table (dump), live events with the checker's findings as they
+#      happen, then a few seconds of lossless trace over the gdbstub, saved;
 #   2. the same with the merged `broadcast` sequence: no findings;
 #   3. `fixmapctl check` on the sample traces (the seed's local sequence and the fix).
 #
-# QEMU is shut down at the end (and on Ctrl-C). Without QEMU or build/agent.elf,
-# only part 3 runs.
+# Every part checks what it shows (local: bbm-local-tlbi found, broadcast: none,
+# nothing lost) and the demo exits 1 if one of them could not run or showed
+# something else. Without qemu-system-aarch64 it says so, shows part 3 only and
+# exits 0 (the one part that needs nothing but fixmapctl). QEMU is shut down at
+# the end (and on Ctrl-C).
 cd "$(dirname "$0")/.." || exit 2
 BUILD=${BUILD:-build}
 FM=$BUILD/fixmapctl
 ELF=$BUILD/agent.elf
 SECS=${DEMO_SECONDS:-3}
+WAIT=${DEMO_WAIT:-60} # seconds an agent may take to boot on a slow machine
 . scripts/qemu-lib.sh
 OUT=$(mktemp -d /tmp/fixmap-demo-XXXXXX)
 QEMU_LOG=$OUT/qemu.log
 trap 'qemu_stop; rm -rf "$OUT"' EXIT
 trap 'exit 130' INT TERM
+problems=()
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 show() { # prints the command, runs it
@@ -26,52 +32,90 @@ show() { # prints the command, runs it
 	printf '$ %s\n' "${line//$BUILD\//build/}"
 	"$@"
 }
+problem() { # WHAT: a part of the demo did not do what it shows
+	echo "demo: $*" >&2
+	problems+=("$*")
+}
+# summary_field FILE NAME: a number from the JSON summary line of trace -j
+summary_field() { sed -n "s/.*{\"summary\":{.*\"$2\":\([0-9]*\).*/\1/p" "$1"; }
 
 live_part() { # MODE
-	local mode=$1 rc
+	local mode=$1 rc want_rc=0 rules lost
+	[ "$mode" = local ] && want_rc=1
 	say "agent on 4 CPUs, mode $mode"
 	if ! qemu_start -s 4 -m "$mode" -i 0; then
-		echo "demo: QEMU did not start (log: $QEMU_LOG)" >&2
-		return 1
+		problem "QEMU did not start for mode $mode: $(tail -n 3 "$QEMU_LOG" 2>/dev/null | tr '\n' ' ')"
+		qemu_stop
+		return
 	fi
-	sleep 0.5
-	head -3 "$QEMU_LOG.serial" 2>/dev/null
 	echo "# guest RAM is shared in SHM=$QEMU_SHM, the gdbstub listens on port $QEMU_PORT"
+	echo "# (fixmapctl waits for the agent's header if it is still booting)"
 	echo
-	show "$FM" dump --gdb "127.0.0.1:$QEMU_PORT" --elf "$ELF" || true
+	if ! show "$FM" dump --gdb "127.0.0.1:$QEMU_PORT" --elf "$ELF" --wait "$WAIT"; then
+		problem "mode $mode: no slot table (UART: $(tr '\r\n' '  ' <"$QEMU_LOG.serial" | tail -c 200))"
+		qemu_stop
+		return
+	fi
+	head -3 "$QEMU_LOG.serial" | tr -d '\r'
 	echo
-	# Drop the backlog the rings kept since boot, so what follows is live.
-	"$FM" trace --mem "$QEMU_SHM" -q >/dev/null 2>&1
-	echo "# live events, with symbolized PCs and the checker's findings as they happen:"
-	show "$FM" trace --mem "$QEMU_SHM" --elf "$ELF" --count 24 | cut -c1-160
+	echo "# live events over the memory file, with symbolized PCs and the checker's"
+	echo "# findings as they happen (the guest is never stopped):"
+	show "$FM" trace --mem "$QEMU_SHM" --elf "$ELF" --count 40 >"$OUT/$mode.live" 2>"$OUT/$mode.live.err"
+	rc=$?
+	cut -c1-160 "$OUT/$mode.live"
+	cat "$OUT/$mode.live.err" >&2
+	[ "$rc" = "$want_rc" ] ||
+		problem "mode $mode: live trace exit status $rc, expected $want_rc"
 	echo
-	echo "# $SECS seconds over the gdbstub (stop, read every ring, resume, every 100 ms);"
-	echo "# findings only (-q), first and last lines:"
+	echo "# $SECS seconds over the gdbstub (stop, read every ring, resume, every 100 ms;"
+	echo "# lossless: a full ring waits for the next drain); findings only (-q):"
 	show "$FM" trace --gdb "127.0.0.1:$QEMU_PORT" --elf "$ELF" --duration "$SECS" -q \
-		--save "$OUT/$mode.trace" >"$OUT/$mode.out"
+		--save "$OUT/$mode.trace" >"$OUT/$mode.out" 2>"$OUT/$mode.err"
 	rc=$?
 	if [ "$(wc -l <"$OUT/$mode.out")" -gt 14 ]; then
 		head -6 "$OUT/$mode.out" | cut -c1-200
 		echo "   ..."
 	fi
 	tail -8 "$OUT/$mode.out" | cut -c1-200
+	cat "$OUT/$mode.err" >&2
 	echo "(exit status $rc; $(grep -c '^c[0-9]' "$OUT/$mode.trace" 2>/dev/null || echo 0) events saved in trace format v1)"
+	rules=$(sed -n 's/^  findings: //p' "$OUT/$mode.out")
+	lost=$(sed -n 's/^summary: .*, \([0-9]*\) events lost.*/\1/p' "$OUT/$mode.out")
+	if [ "$rc" != "$want_rc" ]; then
+		problem "mode $mode: trace over the gdbstub exit status $rc, expected $want_rc"
+	elif [ "$mode" = local ] && [[ $rules != *bbm-local-tlbi* ]]; then
+		problem "mode local: no bbm-local-tlbi finding (findings: $rules)"
+	elif [ "$mode" = broadcast ] && [ "$rules" != none ]; then
+		problem "mode broadcast: findings where none were expected: $rules"
+	elif [ "$lost" != 0 ]; then
+		problem "mode $mode: ${lost:-an unknown number of} events lost by a lossless trace"
+	fi
 	qemu_stop
 }
 
 echo "fixmap demo"
-if [ -f "$ELF" ] && command -v qemu-system-aarch64 >/dev/null; then
+if [ ! -f "$ELF" ] || [ ! -x "$FM" ]; then
+	problem "no $ELF or $FM: run make first"
+elif ! command -v qemu-system-aarch64 >/dev/null; then
+	echo "demo: qemu-system-aarch64 is not installed (Debian: qemu-system-arm):"
+	echo "demo: showing the offline checker only"
+else
 	live_part local
 	live_part broadcast
-else
-	echo "demo: no $ELF or no qemu-system-aarch64: showing the offline checker only"
 fi
 
 say "the offline checker on the sample traces"
-for t in tests/traces/seed-local.trace tests/traces/seed-fixed.trace; do
-	[ -e "$t" ] || continue
+for t in tests/traces/seed-local.trace:1 tests/traces/seed-fixed.trace:0; do
+	want=${t##*:} t=${t%:*}
 	show "$FM" check "$t"
-	echo "(exit status $?)"
+	rc=$?
+	echo "(exit status $rc)"
 	echo
+	[ "$rc" = "$want" ] || problem "check $t: exit status $rc, expected $want"
 done
+if [ ${#problems[@]} -gt 0 ]; then
+	echo "demo: ${#problems[@]} part(s) did not work:" >&2
+	printf 'demo:   %s\n' "${problems[@]}" >&2
+	exit 1
+fi
 exit 0
