@@ -73,7 +73,7 @@ struct trace_run {
 
 	uint64_t events, cpu_events[FIXMAP_MAX_CPUS];
 	uint64_t lost, cpu_lost[FIXMAP_MAX_CPUS]; /* events missing from the stream, in its gaps */
-	uint64_t errors, warnings, gaps, resets;
+	uint64_t errors, warnings, gaps;
 	struct {
 		const char *rule;
 		uint64_t n;
@@ -207,36 +207,6 @@ static int save_header(struct trace_run *tr)
 	return rc;
 }
 
-/*
- * Events of a CPU were lost here: what the checker inferred about them is void.
- * Saved as `cN lost count=C`; until the checker reads that line, as a comment,
- * and the live checker restarts, so live and saved findings stay the same.
- */
-static void on_lost(struct trace_run *tr, const struct fm_event *ev)
-{
-	tr->gaps++;
-	tr->lost += ev->arg;
-	if (ev->cpu < FIXMAP_MAX_CPUS)
-		tr->cpu_lost[ev->cpu] += ev->arg;
-	tr->resets++;
-	if (tr->bbm) {
-		bbm_free(tr->bbm);
-		tr->bbm = bbm_new(&tr->ctx, tr->policy, on_finding, tr);
-	}
-	if (tr->savef && !tr->save_failed &&
-	    fprintf(tr->savef, "# c%u lost count=%" PRIu64 ": the live check restarted here\n",
-		    ev->cpu, ev->arg) < 0)
-		tr->save_failed = true;
-	if (!tr->quiet) {
-		print_obj_begin(NULL);
-		print_uint("seq", "%10" PRIu64 "  ", ev->seq);
-		print_uint("cpu", NULL, ev->cpu);
-		print_uint("lost", "c%" PRIu64, ev->cpu);
-		print_uint("count", " lost count=%" PRIu64 "  -- the checker restarts here --", ev->arg);
-		print_obj_end();
-	}
-}
-
 static void on_merged(void *arg, const struct fm_event *merged)
 {
 	struct trace_run *tr = arg;
@@ -244,14 +214,18 @@ static void on_merged(void *arg, const struct fm_event *merged)
 	const struct fm_event *ev = &line_ev;
 
 	tr->lines++;
-	if (ev->type == RING_EV_LOST) {
-		on_lost(tr, ev);
-		return;
-	}
-	tr->events++;
 	line_ev.line = (uint32_t)(tr->line_base + tr->lines);
-	if (ev->cpu < FIXMAP_MAX_CPUS)
-		tr->cpu_events[ev->cpu]++;
+	if (ev->type == FM_EV_LOST) {
+		/* A gap: the checker forgets what the lost events could have changed. */
+		tr->gaps++;
+		tr->lost += ev->arg;
+		if (ev->cpu < FIXMAP_MAX_CPUS)
+			tr->cpu_lost[ev->cpu] += ev->arg;
+	} else {
+		tr->events++;
+		if (ev->cpu < FIXMAP_MAX_CPUS)
+			tr->cpu_events[ev->cpu]++;
+	}
 	if (!tr->quiet)
 		print_event(tr, ev);
 	if (tr->savef && !tr->save_failed && trace_text_write_event(tr->savef, &tr->ctx, ev))
@@ -333,8 +307,6 @@ static void print_summary(struct trace_run *tr)
 	print_uint("warnings", ", %" PRIu64 " warnings", tr->warnings);
 	print_uint("lost", ", %" PRIu64 " events lost", tr->lost);
 	print_uint("gaps", tr->gaps ? ", %" PRIu64 " gaps in the stream" : NULL, tr->gaps);
-	print_uint("resets", tr->resets ? " (checker restarted %" PRIu64 " times)" : NULL,
-		   tr->resets);
 	print_uint("trimmed", tr->m.trimmed ? ", %" PRIu64 " trimmed at the end" : NULL,
 		   tr->m.trimmed);
 	print_uint("late", tr->m.late ? ", %" PRIu64 " out of order" : NULL, tr->m.late);

@@ -234,17 +234,11 @@ static void on_merged(void *arg, const struct fm_event *ev)
 {
 	struct view_run *vr = arg;
 
-	/* Events of a CPU were lost here: what the checker inferred about them is void. */
-	if (ev->type == RING_EV_LOST) {
+	/* Events of a CPU were lost here: the checker forgets what they could have changed. */
+	if (ev->type == FM_EV_LOST)
 		view_model_gap(&vr->vm, ev->seq);
-		if (vr->bbm) {
-			bbm_free(vr->bbm);
-			vr->bbm = bbm_new(&vr->ctx, vr->policy, on_finding, vr);
-		}
-		return;
-	}
-	/* The model first, so a finding on this event finds it there. */
-	view_model_event(&vr->vm, ev);
+	else
+		view_model_event(&vr->vm, ev); /* the model first: a finding on ev finds it there */
 	if (vr->bbm)
 		bbm_event(vr->bbm, ev);
 }

@@ -2,8 +2,6 @@
 #include "merge.h"
 
 #include <stdbool.h>
-
-#include "ring.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,7 +23,7 @@ static bool before(const struct fm_event *a, const struct fm_event *b)
 	if (a->cpu != b->cpu)
 		return a->cpu < b->cpu;
 	/* A gap placed after an event takes that event's number. */
-	return a->type != RING_EV_LOST && b->type == RING_EV_LOST;
+	return a->type != FM_EV_LOST && b->type == FM_EV_LOST;
 }
 
 static void sift_up(struct merge *m, size_t i)

@@ -11,7 +11,7 @@
  * whole interval to be published. An event that still arrives late is emitted
  * at once and counted.
  *
- * Gaps (events a CPU's ring could not hold) are events too (RING_EV_LOST,
+ * Gaps (events a CPU's ring could not hold) are events too (FM_EV_LOST,
  * cli/ring.h), merged at their place like the others; one that shares its
  * sequence number with another event of its CPU comes after it.
  */

@@ -193,7 +193,7 @@ int ring_record_to_event(const struct fixmap_rec_event *rec, unsigned cpu, struc
 			snprintf(why, n, "lost record with a count of 0");
 			return -1;
 		}
-		ev->type = RING_EV_LOST;
+		ev->type = FM_EV_LOST;
 		ev->arg = a[0];
 		return 0;
 	}
@@ -207,7 +207,7 @@ static void gap(struct ring *r, uint64_t after, uint64_t count, ring_event_fn fn
 	struct fm_event ev;
 
 	memset(&ev, 0, sizeof(ev));
-	ev.type = RING_EV_LOST;
+	ev.type = FM_EV_LOST;
 	ev.cpu = (uint16_t)r->cpu;
 	ev.seq = after;
 	ev.arg = count;
@@ -302,7 +302,7 @@ uint64_t ring_decode(struct ring_set *rs, struct ring *r, const uint8_t *buf, ui
 				 * read) comes before the first record of our stream.
 				 */
 				if (r->stale) {
-					if (ev.type != RING_EV_LOST)
+					if (ev.type != FM_EV_LOST)
 						r->st.stale++;
 					else if (rec.a[1] >= r->stale_lost)
 						r->stale = false;

@@ -13,7 +13,11 @@
  *      where a ring wraps);
  *   3. decode the records to struct fm_event (cli/event.h), skipping PAD
  *      records and types this reader does not know by their size; a LOST
- *      record becomes a gap event (RING_EV_LOST) at its place in the stream;
+ *      record becomes a gap event (FM_EV_LOST: arg events of the CPU were
+ *      lost there, `cN lost count=C` in trace files) at its place in the
+ *      stream. Drops no LOST record reports are placed by the lost counter:
+ *      after each drain's last record for a protocol-1.0 agent, at the end
+ *      of the stream (ring_set_end) otherwise;
  *   4. a release fence, then write every advanced tail back — store-release
  *      (tail), (1) in the table — so the agent may reuse the space only after
  *      we have finished reading it.
@@ -42,15 +46,6 @@
 /* Per-ring diagnostics printed before further ones are only counted. */
 #define RING_MAX_DIAG 8
 
-/*
- * The event type of a gap: ev.arg events of CPU ev.cpu were lost at this point
- * of its stream (trace format `cN lost count=C`, DESIGN.md section 3a). From a
- * LOST record (protocol minor 1), or placed by the lost counter for drops no
- * LOST record reports: after each drain's last record for a minor-0 agent, at
- * the end of the stream (ring_set_end) for the rest. Ordered after any other
- * event of the same CPU and sequence number.
- */
-#define RING_EV_LOST 0x7f
 
 struct ring_stats {
 	uint64_t events;     /* records decoded into events */
@@ -150,7 +145,7 @@ uint64_t ring_decode(struct ring_set *rs, struct ring *r, const uint8_t *buf, ui
 		     uint64_t len, ring_event_fn fn, void *arg);
 
 /*
- * One record to an event (a LOST record to a RING_EV_LOST event). Returns 0, or
+ * One record to an event (a LOST record to an FM_EV_LOST event). Returns 0, or
  * -1 with the reason in why when its operands are out of range (type, level,
  * barrier option, TLBI op, a LOST count of 0).
  */

@@ -112,13 +112,10 @@ static void on_event(void *arg, const struct fm_event *ev)
 {
 	struct sink *s = arg;
 
-	/* A gap counts at least one lost event. */
-	if (ev->type == RING_EV_LOST) {
-		if (!ev->arg || (s->check_cpu && ev->cpu != s->cpu))
-			abort();
-		return;
-	}
-	if (ev->type < FM_EV_PTE || ev->type > FM_EV_FREE)
+	/* A gap counts at least one lost event (the trace format refuses count=0). */
+	if (ev->type == FM_EV_LOST && !ev->arg)
+		abort();
+	if ((ev->type < FM_EV_PTE || ev->type > FM_EV_FREE) && ev->type != FM_EV_LOST)
 		abort();
 	if (ev->type == FM_EV_PTE && (ev->level > 3 || ev->table != 0))
 		abort();
@@ -159,6 +156,8 @@ static bool same_event(const struct fm_event *a, const struct fm_event *b)
 		return a->va == b->va && (a->flags & FM_EVF_EXEC) == (b->flags & FM_EVF_EXEC);
 	case FM_EV_FREE:
 		return a->ptep == b->ptep;
+	case FM_EV_LOST:
+		return a->arg == b->arg;
 	default:
 		return true;
 	}

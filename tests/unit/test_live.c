@@ -16,7 +16,7 @@ static unsigned nout, ngaps, nhook;
 static void on_event(void *arg, const struct fm_event *ev)
 {
 	(void)arg;
-	if (ev->type == RING_EV_LOST)
+	if (ev->type == FM_EV_LOST)
 		ngaps++;
 	if (nout < 128)
 		out[nout++] = *ev;
@@ -63,7 +63,7 @@ static void drains_in_order_and_marks_gaps(void)
 	merge_emit(&m, UINT64_MAX, 0, on_event, NULL);
 	CHECK_EQ_U64(ngaps, 1);
 	CHECK_EQ_U64(nout, FAKE_RING / 64 + 2); /* the ring's records, the gap, the DSB */
-	CHECK_EQ_U64(out[nout - 2].type, RING_EV_LOST);
+	CHECK_EQ_U64(out[nout - 2].type, FM_EV_LOST);
 	CHECK_EQ_U64(out[nout - 2].arg, 5);
 	CHECK_EQ_U64(out[nout - 2].cpu, 0);
 	CHECK_EQ_U64(out[nout - 1].type, FM_EV_DSB);

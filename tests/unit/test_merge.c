@@ -63,7 +63,7 @@ static void orders_cpus_by_seq_below_watermark(void)
 static void gaps_follow_the_event_they_are_placed_after(void)
 {
 	struct merge m;
-	struct fm_event lost = {.type = RING_EV_LOST, .cpu = 1, .seq = 5, .arg = 3};
+	struct fm_event lost = {.type = FM_EV_LOST, .cpu = 1, .seq = 5, .arg = 3};
 
 	merge_init(&m);
 	nout = 0;
@@ -75,11 +75,11 @@ static void gaps_follow_the_event_they_are_placed_after(void)
 	merge_push(&m, &lost, NULL);
 	merge_emit(&m, UINT64_MAX, 0, on_event, NULL);
 	CHECK_EQ_U64(nout, 10);
-	CHECK_EQ_U64(out_type[0], RING_EV_LOST);
+	CHECK_EQ_U64(out_type[0], FM_EV_LOST);
 	CHECK_EQ_U64(out[5], 5);
 	CHECK_EQ_U64(out_type[5], FM_EV_ISB);
 	CHECK_EQ_U64(out[6], 5);
-	CHECK_EQ_U64(out_type[6], RING_EV_LOST);
+	CHECK_EQ_U64(out_type[6], FM_EV_LOST);
 	CHECK_EQ_U64(out[7], 6);
 	CHECK_EQ_U64(m.late, 0);
 	merge_free(&m);

@@ -183,7 +183,7 @@ static unsigned ngap_events(void)
 	unsigned n = 0;
 
 	for (unsigned i = 0; i < nev && i < 4096; i++)
-		n += evs[i].type == RING_EV_LOST;
+		n += evs[i].type == FM_EV_LOST;
 	return n;
 }
 
@@ -212,7 +212,7 @@ static void counts_lost_events(void)
 	CHECK_EQ_U64(rs.r[0].batch_lost, 0);
 	CHECK_EQ_U64(rs.r[0].unmarked, 0);
 	CHECK_EQ_U64(nev, cap + 2);
-	CHECK_EQ_U64(evs[cap].type, RING_EV_LOST);
+	CHECK_EQ_U64(evs[cap].type, FM_EV_LOST);
 	CHECK_EQ_U64(evs[cap].cpu, 0);
 	CHECK_EQ_U64(evs[cap].arg, 10);
 	CHECK_EQ_U64(evs[cap].seq, cap + 1);
@@ -235,7 +235,7 @@ static void unplaced_drops_at_the_end(void)
 	CHECK_EQ_U64(nev, cap);
 	ring_set_end(&rs, on_event, NULL);
 	CHECK_EQ_U64(nev, cap + 1);
-	CHECK_EQ_U64(evs[cap].type, RING_EV_LOST);
+	CHECK_EQ_U64(evs[cap].type, FM_EV_LOST);
 	CHECK_EQ_U64(evs[cap].arg, 7);
 	CHECK_EQ_U64(evs[cap].seq, cap); /* after the last record */
 	ring_set_end(&rs, on_event, NULL);
@@ -261,13 +261,13 @@ static void minor_0_gaps_by_the_counter(void)
 	CHECK(drain() == 0);
 	CHECK_EQ_U64(fake_cpu(&f, 0)->wait_ms, 0);
 	CHECK_EQ_U64(nev, 3);
-	CHECK_EQ_U64(evs[2].type, RING_EV_LOST);
+	CHECK_EQ_U64(evs[2].type, FM_EV_LOST);
 	CHECK_EQ_U64(evs[2].arg, 3);
 	CHECK_EQ_U64(evs[2].seq, 0); /* before the first record (seq 1) */
 	for (unsigned i = 0; i < cap + 2; i++)
 		fake_produce(&f, 0, FIXMAP_REC_ISB, 0, 0, 0, 0, 0);
 	CHECK(drain() == 0);
-	CHECK_EQ_U64(evs[nev - 1].type, RING_EV_LOST);
+	CHECK_EQ_U64(evs[nev - 1].type, FM_EV_LOST);
 	CHECK_EQ_U64(evs[nev - 1].arg, 2); /* after this drain's last record */
 	CHECK_EQ_U64(evs[nev - 1].seq, evs[nev - 2].seq);
 }
