@@ -9,7 +9,8 @@
  *
  *   [0]     bit 0: decode only (ring_decode on the image as ring bytes, ring
  *           size 2^(3 + [1] % 14), position [2..7]); bit 1: find the header by
- *           scanning; bit 2: read-only drains (no tail written back)
+ *           scanning; bit 2: read-only drains (no tail written back); bit 3:
+ *           the drains ask the agent to wait for room (lossless)
  *   [1]     N (mode bit 0 clear: at most 16 mutations)
  *   mutation {u32 batch, u32 offset, u64 value}: before the target's read
  *           batch number `batch` (0-based), the 8 bytes at `offset` become
@@ -80,11 +81,17 @@ static int fz_write(struct target *t, uint64_t pa, const void *buf, size_t len, 
 	struct fz_target *f = (struct fz_target *)t;
 	unsigned i;
 
-	/* The host writes only ring tails, at the places agent_read validated. */
+	/*
+	 * The host writes only ring tails and the rings' wait requests, at the
+	 * places agent_read validated.
+	 */
 	for (i = 0; i < f->ntails; i++)
-		if (pa == f->tails_pa[i])
+		if ((pa == f->tails_pa[i] && len == 8) ||
+		    (pa == f->tails_pa[i] + offsetof(struct fixmap_cpu, wait_ms) -
+			       offsetof(struct fixmap_cpu, tail) &&
+		     len == 4))
 			break;
-	if (i == f->ntails || len != 8)
+	if (i == f->ntails)
 		abort();
 	if (pa < BASE || pa - BASE > f->size || len > f->size - (pa - BASE))
 		return fm_err_set(err, "write outside memory");
@@ -328,6 +335,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	rs.diag = on_diag;
 	rs.consume = !(mode & 4);
+	rs.wait_ms = mode & 8 ? 10000 : 0; /* a live command asks the agent to wait */
 	s.n = 0;
 	s.ctx = &ctx;
 	s.check_cpu = false;
