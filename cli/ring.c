@@ -17,7 +17,7 @@ struct prod_line {
 	uint32_t ring_offset;
 	uint32_t ring_size;
 	uint64_t produced;
-	uint64_t unmarked; /* minor 1; a minor-0 agent leaves it 0 */
+	uint64_t unmarked; /* minor 2; an older agent leaves it 0 */
 	uint64_t pad0[3];
 };
 _Static_assert(sizeof(struct prod_line) == 64, "producer line");
@@ -62,7 +62,7 @@ int ring_set_init(struct ring_set *rs, const struct agent_state *st, struct fm_e
 
 	memset(rs, 0, sizeof(*rs));
 	rs->consume = true;
-	rs->lost_records = st->hdr.minor >= 1;
+	rs->lost_records = st->hdr.minor >= 2;
 	rs->seq_pa = st->pa + offsetof(struct fixmap_shared_hdr, seq);
 	rs->n = st->max_cpus;
 	for (unsigned i = 0; i < st->max_cpus; i++) {
@@ -448,7 +448,7 @@ int ring_set_drain(struct ring_set *rs, struct target *t, ring_event_fn fn, void
 			wtail[i] = true;
 		}
 		/*
-		 * An agent without LOST records (minor 0) drops the newest events: place
+		 * An agent without LOST records (minor < 2) drops the newest events: place
 		 * its drops after this batch's last record (before the first one at the
 		 * first drain, for those before we started).
 		 */

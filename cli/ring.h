@@ -93,7 +93,7 @@ struct ring_set {
 	uint64_t seq;     /* hdr.seq, read before the heads of the last drain */
 	uint8_t *buf;     /* scratch: one ring's worth of bytes per ring */
 	bool consume;     /* write tails back (default); false: a dry, read-only look */
-	bool lost_records; /* the agent writes LOST records (protocol minor >= 1) */
+	bool lost_records; /* the agent writes LOST records (protocol minor >= 2) */
 	/*
 	 * A live stream: a ring whose content ends in drops at the first drain
 	 * holds events from before them (the ring filled long ago, when nobody
@@ -102,7 +102,7 @@ struct ring_set {
 	 */
 	bool skip_stale;
 	/*
-	 * Asked of the agent with every drain (protocol minor >= 1): 0, it drops
+	 * Asked of the agent with every drain (protocol minor >= 2): 0, it drops
 	 * records when a ring is full; N, it waits up to N ms for the drain to make
 	 * room (lossless). ring_set_release() sets it back to 0.
 	 */

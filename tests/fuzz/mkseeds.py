@@ -202,11 +202,11 @@ def ring_seeds():
     put("ring", "too-many-cpus", ctl() + area(records=recs, hdr_over=dict(max_cpus=9, ncpus=9)))
     put("ring", "bad-ring-size", ctl() + area(records=recs, cpu_over={1: dict(ring_size=3000)}))
     put("ring", "scan", ctl(2) + area(records=recs, at=0x1000))
-    # protocol 1.1: a LOST record placing drops, drops not placed yet, an image note
+    # protocol 1.2: a LOST record placing drops, drops not placed yet, an image note
     lost_recs = {0: cpu0[:3], 1: [rec(LOST, 1, next(seq), (5, 5))] + cpu1 + [rec(LOST, 1, next(seq), (0, 5))]}
-    put("ring", "lost-record", ctl(8) + area(records=lost_recs, hdr_over=dict(minor=1),
+    put("ring", "lost-record", ctl(8) + area(records=lost_recs, hdr_over=dict(minor=2),
                                             cpu_over={0: dict(lost=3, unmarked=3)}))
-    note = bytearray(area(records=recs, at=0x1000, magic=0, hdr_over=dict(minor=1)))
+    note = bytearray(area(records=recs, at=0x1000, magic=0, hdr_over=dict(minor=2)))
     struct.pack_into("<QQ", note, 0x10, NOTE_MAGIC, RING_BASE + 0x1000)
     put("ring", "note-booting", ctl(2) + bytes(note))
     put("ring", "decode-only", bytes([1, 9, 1, 0, 0, 0, 0, 0]) + b"".join(cpu0 + cpu1))

@@ -171,14 +171,14 @@ static inline void fake_write_rec(struct fake_target *f, unsigned cpu, uint16_t 
  * The agent's producer: one record of `size` bytes (>= 64 for known types),
  * padding to the ring's end first when it does not fit; when full it drops and
  * counts (lost, unmarked), and the next record that fits is preceded by a LOST
- * record (protocol minor >= 1; a minor-0 header gets none). Returns 0 written,
+ * record (protocol minor >= 2; an older header gets none). Returns 0 written,
  * 1 lost.
  */
 static inline int fake_produce_sized(struct fake_target *f, unsigned cpu, uint16_t type,
 				     uint16_t size, const uint64_t a[5])
 {
 	struct fixmap_cpu *c = fake_cpu(f, cpu);
-	bool mark = c->unmarked && fake_hdr(f)->minor >= 1;
+	bool mark = c->unmarked && fake_hdr(f)->minor >= 2;
 	uint64_t need = 0;
 
 	if (mark)

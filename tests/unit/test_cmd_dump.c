@@ -102,7 +102,7 @@ static void slot_table_json(void)
 static void slot_table_text(void)
 {
 	CHECK(run(NULL, NULL, NULL, NULL) == 0);
-	CHECK(strstr(out, "# agent at 0x40002000: protocol 1.1, running, mode local, 2 of 2 CPUs"));
+	CHECK(strstr(out, "# agent at 0x40002000: protocol 1.2, running, mode local, 2 of 2 CPUs"));
 	CHECK(strstr(out, "  0  0x0000000080000000  0x40012000    0x0000000040020747  0x40020000  "));
 	CHECK(strstr(out, "(agent recorded 0x40021747)"));
 	/* --cpu picks one row */
