@@ -308,9 +308,24 @@ reject:
 			  base, base + off);
 }
 
+struct desc_fmt agent_table_fmt(const struct agent_state *st)
+{
+	struct desc_fmt f = desc_fmt_4k(FM_REGIME_EL2);
+
+	for (unsigned i = 0; i < st->max_cpus; i++) {
+		if (!st->cpu[i].c.online)
+			continue;
+		if (desc_fmt_el2(st->cpu[i].c.hcr_el2, st->cpu[i].c.tcr_el2, &f))
+			f = desc_fmt_4k(FM_REGIME_EL2);
+		break;
+	}
+	return f;
+}
+
 int agent_trace_ctx(const struct agent_state *st, struct fm_trace_ctx *ctx)
 {
 	struct fm_table_decl *tb;
+	struct desc_fmt fmt;
 	unsigned ncpus = st->ncpus, online = 0;
 	uint64_t mmfr2 = 0;
 	bool any = false, cnp = true;
@@ -341,18 +356,10 @@ int agent_trace_ctx(const struct agent_state *st, struct fm_trace_ctx *ctx)
 	}
 	/* The table's format: the EL2&0 regime when the agent runs with HCR_EL2.E2H = 1,
 	 * granule and LPA2 from TCR_EL2 (the agent's first online CPU). */
-	for (unsigned i = 0; i < ncpus && i < st->max_cpus; i++) {
-		struct desc_fmt f;
-
-		if (!st->cpu[i].c.online)
-			continue;
-		if (!desc_fmt_el2(st->cpu[i].c.hcr_el2, st->cpu[i].c.tcr_el2, &f)) {
-			tb->regime = (uint8_t)f.regime;
-			tb->granule = (uint8_t)f.granule;
-			tb->lpa2 = f.lpa2;
-		}
-		break;
-	}
+	fmt = agent_table_fmt(st);
+	tb->regime = (uint8_t)fmt.regime;
+	tb->granule = (uint8_t)fmt.granule;
+	tb->lpa2 = fmt.lpa2;
 	if (!online) /* nothing online yet: every CPU may walk the table */
 		for (unsigned i = 0; i < ncpus; i++)
 			tb->cpus[i / 64] |= 1ull << (i % 64);

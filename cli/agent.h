@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "desc.h"
 #include "err.h"
 #include "event.h"
 #include "fixmap_proto.h"
@@ -90,6 +91,13 @@ int agent_refresh(struct target *t, struct agent_state *st, struct fm_err *err);
  * them with fm_ctx_free() at the end). -1 when out of memory.
  */
 int agent_trace_ctx(const struct agent_state *st, struct fm_trace_ctx *ctx);
+
+/*
+ * The format of the agent's table (regime EL2 or EL2&0, granule, LPA2), from
+ * HCR_EL2 and TCR_EL2 of its first online CPU; the 4K EL2 format when no CPU
+ * is online or the TCR is refused.
+ */
+struct desc_fmt agent_table_fmt(const struct agent_state *st);
 
 /* "broadcast", "local", "no-break" ...; "?" for an unknown mode. */
 const char *agent_mode_name(unsigned mode);

@@ -63,6 +63,8 @@ int ring_set_init(struct ring_set *rs, const struct agent_state *st, struct fm_e
 	memset(rs, 0, sizeof(*rs));
 	rs->consume = true;
 	rs->lost_records = st->hdr.minor >= 2;
+	rs->fmt = agent_table_fmt(st);
+	rs->have_fmt = true;
 	rs->seq_pa = st->pa + offsetof(struct fixmap_shared_hdr, seq);
 	rs->n = st->max_cpus;
 	for (unsigned i = 0; i < st->max_cpus; i++) {
@@ -201,6 +203,31 @@ int ring_record_to_event(const struct fixmap_rec_event *rec, unsigned cpu, struc
 	return -1;
 }
 
+/* A PTE event the agent's table format cannot have (see ring_set.fmt); why says so. */
+static bool pte_outside_format(const struct ring_set *rs, const struct fm_event *ev, char *why,
+			       size_t n)
+{
+	const char *g = rs->fmt.granule == FM_GRANULE_16K   ? "16K"
+			: rs->fmt.granule == FM_GRANULE_64K ? "64K"
+							    : "4K";
+
+	if (!rs->have_fmt || ev->type != FM_EV_PTE)
+		return false;
+	if (ev->level < desc_fmt_min_level(&rs->fmt)) {
+		snprintf(why, n, "pte record with level %d, which the agent's %s%s table has not",
+			 ev->level, g, rs->fmt.lpa2 ? " LPA2" : "");
+		return true;
+	}
+	if (ev->va & (desc_fmt_level_size(&rs->fmt, ev->level) - 1)) {
+		snprintf(why, n,
+			 "pte record with va %#" PRIx64 " not aligned to what a level %d entry of the "
+			 "agent's %s table translates",
+			 ev->va, ev->level, g);
+		return true;
+	}
+	return false;
+}
+
 /* A gap event: count events of ring r lost after sequence number `after`. */
 static void gap(struct ring *r, uint64_t after, uint64_t count, ring_event_fn fn, void *arg)
 {
@@ -281,7 +308,8 @@ uint64_t ring_decode(struct ring_set *rs, struct ring *r, const uint8_t *buf, ui
 			char why[128];
 
 			memcpy(&rec, buf + off, sizeof(rec));
-			if (ring_record_to_event(&rec, r->cpu, &ev, why, sizeof(why))) {
+			if (ring_record_to_event(&rec, r->cpu, &ev, why, sizeof(why)) ||
+			    pte_outside_format(rs, &ev, why, sizeof(why))) {
 				diag(rs, r, "record at ring byte %#" PRIx64 ": %s; skipped",
 				     pos + off, why);
 				r->st.skipped += h.size;

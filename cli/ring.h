@@ -39,6 +39,7 @@
 #include <stdint.h>
 
 #include "agent.h"
+#include "desc.h"
 #include "err.h"
 #include "event.h"
 #include "target.h"
@@ -108,6 +109,15 @@ struct ring_set {
 	 */
 	uint32_t wait_ms;
 	ring_diag_fn diag; /* NULL: fm_warn */
+	/*
+	 * The format of the table the agent's PTE records are about (ring_set_init:
+	 * agent_table_fmt): a record at a level it does not have, or with a VA not
+	 * aligned to what an entry there translates, is refused, as a trace file
+	 * declaring that table would refuse it. Without it (have_fmt false) only
+	 * what any format allows is checked.
+	 */
+	struct desc_fmt fmt;
+	bool have_fmt;
 	void *diag_arg;
 };
 

@@ -429,10 +429,17 @@ static void operands_out_of_range(void)
 	CHECK_EQ_U64(rs.r[0].st.bad, 6);
 }
 
-/* Protocol 1.1: the level is signed; -1 is the extra level of 4K with LPA2. */
+/*
+ * Protocol 1.1: the level is signed; -1 is the extra level of 4K with LPA2,
+ * which the agent's table has when its TCR_EL2.DS (bit 32, E2H = 0) is set.
+ */
 static void level_minus_one(void)
 {
 	CHECK(setup(1) == 0);
+	fake_cpu(&f, 0)->tcr_el2 = 1ull << 32;
+	ring_set_free(&rs);
+	CHECK(agent_read(&f.t, HDR_PA, &st, &err) == 0 && ring_set_init(&rs, &st, &err) == 0);
+	rs.diag = on_diag;
 	fake_produce(&f, 0, FIXMAP_REC_PTE, 0x40001000, 0x0001000000000000ull, 0, 0x40002003,
 		     (uint64_t)-1);
 	fake_produce(&f, 0, FIXMAP_REC_PTE, 0x40001000, 0x0000800000000000ull, 0, 0x40002003,
@@ -444,6 +451,32 @@ static void level_minus_one(void)
 	CHECK_EQ_U64(evs[0].va, 0x0001000000000000ull);
 	CHECK(any_diag("level -2"));
 	CHECK(any_diag("not aligned to what a level -1 entry"));
+}
+
+/*
+ * A PTE record must fit the agent's table format, as the saved trace declares
+ * it: no level -1 without LPA2, VAs aligned to what a 16K-granule entry
+ * translates (found by fuzz-ring: the saved trace did not read back).
+ */
+static void pte_records_fit_the_table_format(void)
+{
+	CHECK(setup(1) == 0);
+	fake_produce(&f, 0, FIXMAP_REC_PTE, 0x40001000, 0x0001000000000000ull, 0, 0x40002003,
+		     (uint64_t)-1);
+	CHECK(drain() == 0);
+	CHECK_EQ_U64(nev, 0);
+	CHECK(any_diag("level -1, which the agent's 4K table has not"));
+	fake_cpu(&f, 0)->tcr_el2 = 2ull << 14; /* TG0 = 16K (D19 TCR_EL2) */
+	ring_set_free(&rs);
+	CHECK(agent_read(&f.t, HDR_PA, &st, &err) == 0 && ring_set_init(&rs, &st, &err) == 0);
+	rs.diag = on_diag;
+	ndiags = 0;
+	fake_produce(&f, 0, FIXMAP_REC_PTE, 0x40001000, 0x80001000, 0, 0x40002003, 3);
+	fake_produce(&f, 0, FIXMAP_REC_PTE, 0x40001000, 0x80004000, 0, 0x40002003, 3);
+	CHECK(drain() == 0);
+	CHECK_EQ_U64(nev, 1);
+	CHECK_EQ_U64(evs[0].va, 0x80004000);
+	CHECK(any_diag("va 0x80001000 not aligned to what a level 3 entry of the agent's 16K"));
 }
 
 static void wrong_cpu_and_backwards_seq(void)
@@ -540,6 +573,7 @@ int main(void)
 	RUN(record_across_the_ring_end);
 	RUN(operands_out_of_range);
 	RUN(level_minus_one);
+	RUN(pte_records_fit_the_table_format);
 	RUN(wrong_cpu_and_backwards_seq);
 	RUN(diagnostics_are_limited);
 	RUN(geometry_change_stops_reading);
