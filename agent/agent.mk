@@ -70,7 +70,7 @@ ITERS ?= 0
 GDB_PORT ?= 1234
 RUN_SHM ?= /dev/shm/fixmap-run
 run: agent
-	qemu-system-aarch64 -M virt,virtualization=on,gic-version=3 -cpu max -smp $(SMP) -m 256M \
+	qemu-system-aarch64 -M virt,virtualization=on,gic-version=3 -cpu max -smp $(SMP) -m 256M -nic none \
 		-object memory-backend-file,id=mem,size=256M,mem-path=$(RUN_SHM),share=on \
 		-machine memory-backend=mem -gdb tcp:127.0.0.1:$(GDB_PORT) \
 		-nographic -semihosting -kernel $(BUILD)/agent.elf \
