@@ -16,6 +16,9 @@ int live_find_agent(struct target *t, bool stop, struct elfsym *elf, const char 
 		return fm_err_prefix(err, "stopping the target");
 	if (pa_given)
 		r = 0;
+	else if (elf && elfsym_from_kallsyms(elf) && elfsym_lookup(elf, FIXMAP_SYM, &pa, &size))
+		/* --elf is a Linux kernel, for its names: the agent is elsewhere in RAM. */
+		r = agent_scan(t, AGENT_SCAN_BASE, AGENT_SCAN_SIZE, &pa, err);
 	else if (elf)
 		r = elfsym_lookup(elf, FIXMAP_SYM, &pa, &size)
 			? fm_err_set(err, "%s: no symbol %s (is it the agent's image?)",

@@ -24,8 +24,9 @@
 
 /*
  * Finds and validates the agent's shared area: at pa if pa_given, else at
- * the ELF symbol fixmap_shared of elf (named elf_path in messages), else by a
- * scan of memory for its magic. stop: stop the target around the reads.
+ * the ELF symbol fixmap_shared of elf (named elf_path in messages), else (no
+ * elf, or elf is a Linux kernel named by its kallsyms) by a scan of memory
+ * for its magic. stop: stop the target around the reads.
  */
 int live_find_agent(struct target *t, bool stop, struct elfsym *elf, const char *elf_path,
 		    bool pa_given, uint64_t pa, struct agent_state *st, struct fm_err *err);

@@ -12,6 +12,8 @@
 
 #include "elfsym.h"
 #include "kallsyms.h"
+#include "target.h"
+#include "tgtopt.h"
 #include "unit.h"
 
 #define BASE ((uint64_t)0xffff800008000000ull)
@@ -115,6 +117,8 @@ static void symbols(struct gen *g)
 	add(g, 0x1000, 'T', "_stext");
 	for (unsigned i = 0; i < NFUNC; i++) {
 		snprintf(name, sizeof(name), i % 7 ? "func_%u" : "kvm_hyp_%u", i);
+		if (i == 64) /* at 0x1800: 2 KiB aligned, as the kernel's vector table */
+			snprintf(name, sizeof(name), "vectors");
 		add(g, 0x1000 + 0x20 * i, i % 3 ? 't' : 'T', name);
 	}
 	if (g->long_name) { /* 200 characters: a two-byte length (6.1+) */
@@ -596,6 +600,7 @@ static void elfsym_stripped_vmlinux(void)
 	memcpy(f + off, g.img, FILE_SIZE);
 	path = write_tmp(f, len);
 	e = elfsym_open(path, &err);
+	unlink(path);
 	if (!e)
 		printf("  %s\n", err.msg);
 	CHECK(e);
@@ -637,6 +642,88 @@ static void elfsym_bad_files(void)
 			      "arm64 Linux Image"));
 }
 
+/* ---- the KASLR offset of a live target (tgtopt_symbols) ---- */
+
+static struct gen *live_img;
+static uint64_t live_slide, live_vbar;
+
+/* QEMU's gdbstub names VBAR_EL1 "VBAR". */
+static int live_sysreg(struct target *t, unsigned cpu, const char *name, uint64_t *val,
+		       struct fm_err *err)
+{
+	(void)t, (void)cpu;
+	if (strcmp(name, "VBAR"))
+		return fm_err_set(err, "no register %s", name);
+	*val = live_vbar;
+	return 0;
+}
+
+/* Memory holds the image at its link address + live_slide. */
+static int live_read_virt(struct target *t, unsigned cpu, uint64_t va, void *buf, size_t len,
+			  struct fm_err *err)
+{
+	uint64_t off = va - live_slide - BASE;
+
+	(void)t, (void)cpu;
+	if (off >= FILE_SIZE || len > FILE_SIZE - off)
+		return fm_err_set(err, "unmapped");
+	memcpy(buf, live_img->img + off, len);
+	return 0;
+}
+
+static const struct target_ops live_ops = {
+	.kind = "live", .sysreg = live_sysreg, .read_virt = live_read_virt};
+
+static void kaslr_from_target(void)
+{
+	struct gen g = {.layout = KALLSYMS_LAYOUT_OFFSETS_LAST, .header = true, .text = true};
+	struct target t = {.ops = &live_ops};
+	struct fm_err err = {{0}};
+	struct tgtopt o;
+	struct elfsym *e = NULL;
+	char buf[64], path[64];
+
+	generate(&g);
+	live_img = &g;
+	tgtopt_init(&o);
+	snprintf(path, sizeof(path), "%s", write_tmp(g.img, FILE_SIZE));
+	o.elf = path;
+	/* VBAR_EL1 at `vectors` moved by the offset: found, and every name moves with it */
+	live_slide = 0x2ac07f400000ull;
+	live_vbar = BASE + live_slide + 0x1800;
+	CHECK(tgtopt_symbols(&o, &t, &e, &err) == 0);
+	CHECK_EQ_U64(elfsym_slide(e), live_slide);
+	elfsym_format(e, BASE + live_slide + 0x1000 + 0x20 * 5 + 4, buf, sizeof(buf));
+	CHECK_STR(buf, "func_5+0x4");
+	elfsym_close(e);
+	/* at a vector table, but the bytes there are not the image's: another kernel */
+	g.img[0x1800 + 5] ^= 0xff;
+	CHECK(tgtopt_symbols(&o, &t, &e, &err) < 0);
+	CHECK(strstr(err.msg, "at no EL1 vector table of"));
+	CHECK(strstr(err.msg, "give --kaslr-offset"));
+	g.img[0x1800 + 5] ^= 0xff;
+	/* bytes the CPU cannot read (stopped in the hypervisor) are no evidence against */
+	live_slide += 0x10000;
+	CHECK(tgtopt_symbols(&o, &t, &e, &err) == 0);
+	CHECK_EQ_U64(elfsym_slide(e), live_slide - 0x10000);
+	elfsym_close(e);
+	live_slide -= 0x10000;
+	/* not at a vector table modulo 64 KiB */
+	live_vbar += 0x800;
+	CHECK(tgtopt_symbols(&o, &t, &e, &err) < 0);
+	/* --kaslr-offset is the user's word */
+	o.kaslr_given = true;
+	o.kaslr_offset = 0 - 0x10000ull;
+	CHECK(tgtopt_symbols(&o, &t, &e, &err) == 0);
+	CHECK_EQ_U64(elfsym_slide(e), 0 - 0x10000ull);
+	elfsym_close(e);
+	/* no --elf: no symbols, no error */
+	o.elf = NULL;
+	CHECK(tgtopt_symbols(&o, &t, &e, &err) == 0 && !e);
+	unlink(path);
+	gen_free(&g);
+}
+
 int main(void)
 {
 	RUN(layout_5_10);
@@ -652,5 +739,6 @@ int main(void)
 	RUN(elfsym_image);
 	RUN(elfsym_stripped_vmlinux);
 	RUN(elfsym_bad_files);
+	RUN(kaslr_from_target);
 	return UNIT_EXIT();
 }
