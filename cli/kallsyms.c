@@ -17,11 +17,11 @@
 #define RELA_SIZE 24
 
 /* Bounds on what a kernel's tables can be (scripts/kallsyms.c). */
-#define KSYM_NAME_MAX 512	    /* KSYM_NAME_LEN since 6.1 (128 before) */
-#define TOKEN_MAX 256		    /* a token never expands beyond a name */
-#define SYMS_MAX (1u << 23)	    /* 8M symbols: far above any kernel */
-#define NAMES_REACH (256u << 20)    /* names start at most this far before the token table */
-#define SEGMENT_ALIGN 0x10000u	    /* arm64 vmlinux.lds.S: the kernel image's alignment */
+#define KSYM_NAME_MAX 512	 /* KSYM_NAME_LEN since 6.1 (128 before) */
+#define TOKEN_MAX 256		 /* a token never expands beyond a name */
+#define SYMS_MAX (1u << 23)	 /* 8M symbols: far above any kernel */
+#define NAMES_REACH (256u << 20) /* names start at most this far before the token table */
+#define SEGMENT_ALIGN 0x10000u	 /* arm64 vmlinux.lds.S: the kernel image's alignment */
 
 static uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
 
@@ -57,12 +57,11 @@ int kallsyms_image_header(const char *name, const uint8_t *d, size_t len, struct
 
 	memset(h, 0, sizeof(*h));
 	if (len >= 2 && d[0] == 0x1f && d[1] == 0x8b)
-		return fm_err_set(err,
-				  "%s: gzip-compressed: unpack it first (gzip -dc %s > Image)", name,
-				  name);
+		return fm_err_set(err, "%s: gzip-compressed: unpack it first (gzip -dc %s > Image)",
+				  name, name);
 	if (len >= 4 && !memcmp(d, "\x28\xb5\x2f\xfd", 4))
 		return fm_err_set(err, "%s: zstd-compressed: unpack it first (zstd -dc)", name);
-	if (len >= 6 && !memcmp(d, "\xfd" "7zXZ\0", 6))
+	if (len >= 6 && !memcmp(d, "\xfd\x37\x7a\x58\x5a\x00", 6))
 		return fm_err_set(err, "%s: xz-compressed: unpack it first (xz -dc)", name);
 	if (len >= 3 && !memcmp(d, "BZh", 3))
 		return fm_err_set(err, "%s: bzip2-compressed: unpack it first (bzip2 -dc)", name);
@@ -77,8 +76,8 @@ int kallsyms_image_header(const char *name, const uint8_t *d, size_t len, struct
 				  "is %" PRIu32 " bytes at offset %#" PRIx32
 				  "; unpack it first (dd if=%s bs=1 skip=%" PRIu32 " count=%" PRIu32
 				  " | %s -dc > Image)",
-				  name, type[0] ? type : "compressed", rd32(d + 12), rd32(d + 8), name,
-				  rd32(d + 8), rd32(d + 12), type[0] ? type : "gzip");
+				  name, type[0] ? type : "compressed", rd32(d + 12), rd32(d + 8),
+				  name, rd32(d + 8), rd32(d + 12), type[0] ? type : "gzip");
 	}
 	if (len >= 0x206 && !memcmp(d + 0x202, "HdrS", 4))
 		return fm_err_set(err, "%s: an x86 Linux kernel (bzImage), not arm64", name);
@@ -89,8 +88,10 @@ int kallsyms_image_header(const char *name, const uint8_t *d, size_t len, struct
 		return fm_err_set(err, "%s: a RISC-V Linux Image, not arm64", name);
 	if (len < IMAGE_HDR_SIZE || rd32(d + IMAGE_MAGIC_OFF) != IMAGE_MAGIC) {
 		if (len >= 2 && d[0] == 'M' && d[1] == 'Z')
-			return fm_err_set(err, "%s: a PE/COFF file, not an arm64 Linux Image", name);
-		fm_err_set(err, "%s: not an arm64 Linux Image (no \"ARM\\x64\" magic at offset 0x38)",
+			return fm_err_set(err, "%s: a PE/COFF file, not an arm64 Linux Image",
+					  name);
+		fm_err_set(err,
+			   "%s: not an arm64 Linux Image (no \"ARM\\x64\" magic at offset 0x38)",
 			   name);
 		return -2;
 	}
@@ -243,7 +244,8 @@ static bool names_at(const uint8_t *d, size_t st, size_t tt, const struct tokens
 		return false;
 	/* The first few names decode: a cheap test before the walk over all of them. */
 	for (uint32_t i = 0; i < n && i < 8; i++) {
-		if (!name_entry(d, tt, p, big, &tokp, &ntok) || !expand_name(d, tokp, ntok, tk, buf))
+		if (!name_entry(d, tt, p, big, &tokp, &ntok) ||
+		    !expand_name(d, tokp, ntok, tk, buf))
 			return false;
 		p = tokp + ntok;
 	}
@@ -370,7 +372,8 @@ static int decode_all(const char *fname, const uint8_t *d, const struct names *n
 		l = expand_name(d, tokp, ntok, tk, buf);
 		if (!l)
 			return fm_err_set(err,
-					  "%s: kallsyms name %" PRIu32 " (at %#zx) does not decode to "
+					  "%s: kallsyms name %" PRIu32
+					  " (at %#zx) does not decode to "
 					  "a type letter and a name",
 					  fname, i, tokp);
 		if (used + l > cap) {
@@ -432,11 +435,12 @@ static int resolve_base(const char *fname, const uint8_t *d, size_t len, bool va
 		}
 	} else {
 		if (anchor < 0)
-			return fm_err_set(err,
-					  "%s: kallsyms found, but no symbol tells where the image is "
-					  "linked (no _text, and no primary_entry or stext where the "
-					  "Image header's branch leads)",
-					  fname);
+			return fm_err_set(
+			    err,
+			    "%s: kallsyms found, but no symbol tells where the image is "
+			    "linked (no _text, and no primary_entry or stext where the "
+			    "Image header's branch leads)",
+			    fname);
 		if (rb) {
 			T = rb + offs[anchor] - anchor_off;
 		} else {
@@ -464,9 +468,9 @@ static int resolve_base(const char *fname, const uint8_t *d, size_t len, bool va
 	k->base = T;
 	k->relative_base = rb;
 	if (anchor >= 0 && rb + offs[anchor] != T + anchor_off)
-		return fm_err_set(err,
-				  "%s: kallsyms put %s at %#" PRIx64 ", but the image says %#" PRIx64,
-				  fname, anchor_what, rb + offs[anchor], T + anchor_off);
+		return fm_err_set(
+		    err, "%s: kallsyms put %s at %#" PRIx64 ", but the image says %#" PRIx64, fname,
+		    anchor_what, rb + offs[anchor], T + anchor_off);
 	return 0;
 }
 
@@ -526,8 +530,8 @@ static int read_at(const char *fname, const uint8_t *d, size_t len, size_t o, bo
 
 	*stage = 1;
 	if (!token_table_before(d, o, &tk, &tt))
-		return fm_err_set(err, "%s: no kallsyms token table ends at the token index at %#zx",
-				  fname, o);
+		return fm_err_set(
+		    err, "%s: no kallsyms token table ends at the token index at %#zx", fname, o);
 	*stage = 2;
 	if (!names_before(d, tt, &tk, &nm))
 		return fm_err_set(err,
@@ -537,8 +541,9 @@ static int read_at(const char *fname, const uint8_t *d, size_t len, size_t o, bo
 	/* 6.4+: the offsets follow the token index; before: they precede the base and count. */
 	cand[0] = o + 512;
 	lay[0] = KALLSYMS_LAYOUT_OFFSETS_LAST;
-	cand[1] = nm.start >= 16 + align8((size_t)nm.n * 4) ? nm.start - 16 - align8((size_t)nm.n * 4)
-							     : (size_t)-1;
+	cand[1] = nm.start >= 16 + align8((size_t)nm.n * 4)
+		      ? nm.start - 16 - align8((size_t)nm.n * 4)
+		      : (size_t)-1;
 	lay[1] = KALLSYMS_LAYOUT_OFFSETS_FIRST;
 	*stage = 3;
 	memset(k, 0, sizeof(*k));
@@ -601,7 +606,8 @@ int kallsyms_read(const char *name, const uint8_t *data, size_t len, bool va_kno
 
 		if (!token_index_at(data, len, o))
 			continue;
-		if (!read_at(name, data, len, o, va_known, va, va_known ? memsz : 0, k, &stage, &e2))
+		if (!read_at(name, data, len, o, va_known, va, va_known ? memsz : 0, k, &stage,
+			     &e2))
 			return 0;
 		if (stage > best) {
 			best = stage;
@@ -625,5 +631,6 @@ void kallsyms_free(struct kallsyms *k)
 
 const char *kallsyms_layout_name(enum kallsyms_layout l)
 {
-	return l == KALLSYMS_LAYOUT_OFFSETS_LAST ? "offsets last (6.4+)" : "offsets first (up to 6.3)";
+	return l == KALLSYMS_LAYOUT_OFFSETS_LAST ? "offsets last (6.4+)"
+						 : "offsets first (up to 6.3)";
 }

@@ -63,8 +63,8 @@ struct kallsyms_hdr {
  * zImage, RISC-V Image), a PE file; -2 when it is none of these (no Image
  * magic). name is used in the messages.
  */
-int kallsyms_image_header(const char *name, const uint8_t *data, size_t len,
-			  struct kallsyms_hdr *h, struct fm_err *err);
+int kallsyms_image_header(const char *name, const uint8_t *data, size_t len, struct kallsyms_hdr *h,
+			  struct fm_err *err);
 
 enum kallsyms_layout {
 	KALLSYMS_LAYOUT_OFFSETS_FIRST = 1, /* up to 6.3 */

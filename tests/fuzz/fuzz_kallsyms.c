@@ -116,7 +116,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		char path[64];
 		struct elfsym *e;
 
-		if (ftruncate(fd_img, 0) || (size && pwrite(fd_img, data, size, 0) != (ssize_t)size))
+		if (ftruncate(fd_img, 0) ||
+		    (size && pwrite(fd_img, data, size, 0) != (ssize_t)size))
 			abort();
 		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd_img);
 		err.msg[0] = 0;

@@ -40,10 +40,12 @@ int main(int argc, char **argv, char **envp)
 		errors++;
 	}
 	put_str(1, "\nFIXMAP-KALLSYMS-BEGIN\n");
-	fd = (int)check(sys_open("/proc/kallsyms", O_RDONLY, 0), "fixmap-init: open /proc/kallsyms");
+	fd =
+	    (int)check(sys_open("/proc/kallsyms", O_RDONLY, 0), "fixmap-init: open /proc/kallsyms");
 	if (fd >= 0) {
 		for (;;) {
-			ssize_t n = check(sys_read(fd, buf, sizeof(buf)), "fixmap-init: read kallsyms");
+			ssize_t n =
+			    check(sys_read(fd, buf, sizeof(buf)), "fixmap-init: read kallsyms");
 
 			if (n <= 0) {
 				errors += n < 0;

@@ -40,8 +40,7 @@ static int header(FILE *out, const char *name, unsigned mode, unsigned uid, unsi
 	while (*name == '/')
 		name++; /* archive names are relative: "init", "dev/console" */
 	nlen = strlen(name) + 1;
-	if (fprintf(out,
-		    "070701%08X%08X%08X%08X%08X%08X%08lX%08X%08X%08X%08X%08lX%08X", ino++,
+	if (fprintf(out, "070701%08X%08X%08X%08X%08X%08X%08lX%08X%08X%08X%08X%08lX%08X", ino++,
 		    mode, uid, gid, mode & S_IFDIR ? 2u : 1u, 0u, size, 0u, 0u, rmaj, rmin, nlen,
 		    0u) < 0 ||
 	    fwrite(name, 1, nlen, out) != nlen)
@@ -119,17 +118,17 @@ int main(int argc, char **argv)
 			 sscanf(line, "%*s %1023s %o %u %u %3s %u %u", name, &mode, &uid, &gid, t,
 				&maj, &min) == 7 &&
 			 (!strcmp(t, "c") || !strcmp(t, "b")))
-			r = header(out, name, (t[0] == 'c' ? S_IFCHR : S_IFBLK) | (mode & 07777), uid,
-				   gid, 0, maj, min);
-		else if (!strcmp(kind, "slink") &&
-			 sscanf(line, "%*s %1023s %1023s %o %u %u", name, a, &mode, &uid, &gid) == 5)
-			r = header(out, name, S_IFLNK | (mode & 07777), uid, gid, strlen(a), 0, 0) ||
-					fwrite(a, 1, strlen(a), out) != strlen(a) ||
-					pad4(out, strlen(a))
-				? -1
-				: 0;
-		else if (!strcmp(kind, "file") &&
-			 sscanf(line, "%*s %1023s %1023s %o %u %u", name, a, &mode, &uid, &gid) == 5) {
+			r = header(out, name, (t[0] == 'c' ? S_IFCHR : S_IFBLK) | (mode & 07777),
+				   uid, gid, 0, maj, min);
+		else if (!strcmp(kind, "slink") && sscanf(line, "%*s %1023s %1023s %o %u %u", name,
+							  a, &mode, &uid, &gid) == 5) {
+			size_t tl = strlen(a);
+
+			r = header(out, name, S_IFLNK | (mode & 07777), uid, gid, tl, 0, 0);
+			if (!r && (fwrite(a, 1, tl, out) != tl || pad4(out, tl)))
+				r = -1;
+		} else if (!strcmp(kind, "file") && sscanf(line, "%*s %1023s %1023s %o %u %u", name,
+							   a, &mode, &uid, &gid) == 5) {
 			if (copy_file(out, name, a, mode & 07777, uid, gid, why, sizeof(why)))
 				return fail("stdin", lineno, why);
 			continue;

@@ -135,7 +135,8 @@ static void symbols(struct gen *g)
 	add(g, IMAGE_SIZE, 'B', "_end");
 }
 
-/* Writes the tables as scripts/kallsyms.c does (each label aligned to 8) and the image around them. */
+/* Writes the tables as scripts/kallsyms.c does (each label aligned to 8) and the image around them.
+ */
 static void generate(struct gen *g)
 {
 	uint8_t *d = calloc(1, FILE_SIZE), code[600];
@@ -148,7 +149,7 @@ static void generate(struct gen *g)
 	g->img = d;
 	rb = g->syms[0].addr;
 	if (g->header) {
-		put32(d, 0xfa405a4d);						 /* "MZ" */
+		put32(d, 0xfa405a4d);					    /* "MZ" */
 		put32(d + 4, 0x14000000 | (((0x800 - 4) / 4) & 0x3ffffff)); /* b primary_entry */
 		put64(d + 16, IMAGE_SIZE);
 		put64(d + 24, 0xa);
@@ -254,8 +255,8 @@ static bool same_symbols(const struct gen *g, const struct kallsyms *k)
 		if (k->syms[i].addr != g->syms[i].addr || k->syms[i].type != g->syms[i].type ||
 		    strcmp(kallsyms_name(k, i), g->syms[i].name)) {
 			printf("  symbol %zu: %#" PRIx64 " %c %s, expected %#" PRIx64 " %c %s\n", i,
-			       k->syms[i].addr, k->syms[i].type, kallsyms_name(k, i), g->syms[i].addr,
-			       g->syms[i].type, g->syms[i].name);
+			       k->syms[i].addr, k->syms[i].type, kallsyms_name(k, i),
+			       g->syms[i].addr, g->syms[i].type, g->syms[i].name);
 			return false;
 		}
 	return true;
@@ -263,7 +264,8 @@ static bool same_symbols(const struct gen *g, const struct kallsyms *k)
 
 static void check_layout(int layout, unsigned seq, bool rela, bool text)
 {
-	struct gen g = {.layout = layout, .seq_bytes = seq, .rela = rela, .header = true, .text = text};
+	struct gen g = {
+	    .layout = layout, .seq_bytes = seq, .rela = rela, .header = true, .text = text};
 	struct kallsyms k;
 	struct fm_err err = {{0}};
 	int r;
@@ -303,7 +305,9 @@ static void layout_6_4_rela(void) { check_layout(KALLSYMS_LAYOUT_OFFSETS_LAST, 0
 /* A name of more than 127 tokens has a two-byte length (6.1+). */
 static void long_names(void)
 {
-	struct gen g = {.layout = KALLSYMS_LAYOUT_OFFSETS_LAST, .header = true, .text = true,
+	struct gen g = {.layout = KALLSYMS_LAYOUT_OFFSETS_LAST,
+			.header = true,
+			.text = true,
 			.long_name = true};
 	struct kallsyms k;
 	struct fm_err err = {{0}};
@@ -340,7 +344,8 @@ static void expect_fail(const uint8_t *d, size_t len, const char *needle)
 	int r = kallsyms_read("img", d, len, false, 0, 0, &k, &err);
 
 	if (r == 0 || !strstr(err.msg, needle))
-		printf("  expected an error with \"%s\", got %s\n", needle, r ? err.msg : "success");
+		printf("  expected an error with \"%s\", got %s\n", needle,
+		       r ? err.msg : "success");
 	unit_cur_failed |= r == 0 || !strstr(err.msg, needle);
 	if (!r)
 		kallsyms_free(&k);
@@ -348,8 +353,8 @@ static void expect_fail(const uint8_t *d, size_t len, const char *needle)
 
 static void bad_tables(void)
 {
-	struct gen g = {.layout = KALLSYMS_LAYOUT_OFFSETS_FIRST, .seq_bytes = 3, .rela = true,
-			.header = true};
+	struct gen g = {
+	    .layout = KALLSYMS_LAYOUT_OFFSETS_FIRST, .seq_bytes = 3, .rela = true, .header = true};
 	uint8_t *save = malloc(FILE_SIZE);
 
 	generate(&g);
@@ -384,8 +389,9 @@ static void bad_tables(void)
 	memcpy(g.img, save, FILE_SIZE);
 	/* the header's entry point is not at primary_entry: no relocation fits */
 	put32(g.img + 4, 0x14000000 | ((0x900 - 4) / 4));
-	expect_fail(g.img, FILE_SIZE, "no R_AARCH64_RELATIVE relocation gives its value (with "
-				      "primary_entry at offset 0x900)");
+	expect_fail(g.img, FILE_SIZE,
+		    "no R_AARCH64_RELATIVE relocation gives its value (with "
+		    "primary_entry at offset 0x900)");
 	memcpy(g.img, save, FILE_SIZE);
 	/* two relocations that disagree about the base */
 	put64(g.img + RELA_AT + 24 * 5, BASE + 0x10000 + g.off_relbase);
@@ -447,7 +453,7 @@ static void identify(void)
 	expect_header(b, sizeof(b), -1, "gzip-compressed");
 	memcpy(b, "\x28\xb5\x2f\xfd", 4);
 	expect_header(b, sizeof(b), -1, "zstd");
-	memcpy(b, "\xfd" "7zXZ\0", 6);
+	memcpy(b, "\xfd\x37\x7a\x58\x5a\x00", 6);
 	expect_header(b, sizeof(b), -1, "xz");
 	memset(b, 0, 8);
 	memcpy(b, "MZ\0\0zimg", 8);
@@ -672,7 +678,7 @@ static int live_read_virt(struct target *t, unsigned cpu, uint64_t va, void *buf
 }
 
 static const struct target_ops live_ops = {
-	.kind = "live", .sysreg = live_sysreg, .read_virt = live_read_virt};
+    .kind = "live", .sysreg = live_sysreg, .read_virt = live_read_virt};
 
 static void kaslr_from_target(void)
 {
