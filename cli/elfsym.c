@@ -619,8 +619,11 @@ static int elf_kallsyms(struct elfsym *e, struct fm_err *err)
 	if (lo >= hi)
 		return fm_err_set(err, "%s: no loaded bytes to search", e->path);
 	lo &= ~7ull; /* the tables are 8-aligned by address */
-	if (hi - lo > (1ull << 30))
-		return fm_err_set(err, "%s: the loaded sections span %#" PRIx64 " bytes (over 1 GiB)",
+	/* A kernel's loaded sections lie close together, as in its file. */
+	if (hi - lo > 2 * (uint64_t)e->len + (1u << 20))
+		return fm_err_set(err,
+				  "%s: the loaded sections span %#" PRIx64
+				  " bytes, over twice the file: not a kernel laid out as linked",
 				  e->path, hi - lo);
 	flat = calloc(1, (size_t)(hi - lo));
 	if (!flat)

@@ -474,39 +474,40 @@ static int resolve_base(const char *fname, const uint8_t *d, size_t len, bool va
 	return 0;
 }
 
-/* Every address inside the image, _text at its start and _end at the header's size. */
+/* Every address inside the image, every _text at its start, every _end at the header's size. */
 static int validate(const char *fname, const struct kallsyms_hdr *h, bool have_hdr, size_t len,
 		    uint64_t memsz, struct kallsyms *k, struct fm_err *err)
 {
 	uint64_t span = len > memsz ? len : memsz, last = 0;
-	ptrdiff_t i;
 
 	if (have_hdr && h->image_size > span)
 		span = h->image_size;
 	for (size_t j = 0; j < k->n; j++) {
 		uint64_t a = k->syms[j].addr;
+		const char *n = kallsyms_name(k, j);
 
 		if (a < k->base || a - k->base > span)
 			return fm_err_set(err,
 					  "%s: kallsyms symbol %s at %#" PRIx64
 					  " lies outside the image [%#" PRIx64 ", %#" PRIx64 "]",
-					  fname, kallsyms_name(k, j), a, k->base, k->base + span);
+					  fname, n, a, k->base, k->base + span);
 		if (a < last) /* offsets were checked; this catches a wrapping base */
 			return fm_err_set(err, "%s: kallsyms addresses are not sorted at %s", fname,
-					  kallsyms_name(k, j));
+					  n);
 		last = a;
+		if (!strcmp(n, "_text") && a != k->base)
+			return fm_err_set(err,
+					  "%s: kallsyms put _text at %#" PRIx64
+					  ", not at the image's start %#" PRIx64,
+					  fname, a, k->base);
+		if (have_hdr && h->image_size && !strcmp(n, "_end") &&
+		    a - k->base != h->image_size)
+			return fm_err_set(err,
+					  "%s: kallsyms put _end at %#" PRIx64
+					  ", but the Image header's size %#" PRIx64
+					  " ends it at %#" PRIx64,
+					  fname, a, h->image_size, k->base + h->image_size);
 	}
-	if ((i = find_sym(k, "_text")) >= 0 && k->syms[i].addr != k->base)
-		return fm_err_set(err,
-				  "%s: kallsyms put _text at %#" PRIx64
-				  ", not at the image's start %#" PRIx64,
-				  fname, k->syms[i].addr, k->base);
-	if (have_hdr && h->image_size && (i = find_sym(k, "_end")) >= 0 &&
-	    k->syms[i].addr - k->base != h->image_size)
-		return fm_err_set(err,
-				  "%s: kallsyms put _end at %#" PRIx64
-				  ", but the Image header's size %#" PRIx64 " ends it at %#" PRIx64,
-				  fname, k->syms[i].addr, h->image_size, k->base + h->image_size);
 	return 0;
 }
 

@@ -37,6 +37,7 @@ struct gen {
 	bool header; /* an Image header whose code1 branches to primary_entry */
 	bool text;   /* a _text symbol (KALLSYMS_ALL kernels have it) */
 	bool long_name;
+	bool dup_text; /* a second _text, where func_100 is */
 	/* results */
 	uint8_t *img;
 	size_t off_names, off_markers, off_offsets, off_relbase, off_tt, off_ti;
@@ -119,6 +120,8 @@ static void symbols(struct gen *g)
 		snprintf(name, sizeof(name), i % 7 ? "func_%u" : "kvm_hyp_%u", i);
 		if (i == 64) /* at 0x1800: 2 KiB aligned, as the kernel's vector table */
 			snprintf(name, sizeof(name), "vectors");
+		if (i == 100 && g->dup_text)
+			snprintf(name, sizeof(name), "_text");
 		add(g, 0x1000 + 0x20 * i, i % 3 ? 't' : 'T', name);
 	}
 	if (g->long_name) { /* 200 characters: a two-byte length (6.1+) */
@@ -399,6 +402,16 @@ static void bad_tables(void)
 	put64(g.img + RELA_AT + 24 * 5 + 16, g.syms[0].addr + 0x10000);
 	expect_fail(g.img, FILE_SIZE, "more than one");
 	memcpy(g.img, save, FILE_SIZE);
+	/* a second _text elsewhere (found by fuzz-kallsyms): every _text is checked */
+	{
+		struct gen g2 = {.layout = KALLSYMS_LAYOUT_OFFSETS_LAST, .header = true,
+				 .text = true, .dup_text = true};
+
+		generate(&g2);
+		expect_fail(g2.img, FILE_SIZE, "kallsyms put _text at 0xffff800008001c80, not at "
+					       "the image's start 0xffff800008000000");
+		gen_free(&g2);
+	}
 	/* _end where the header's image size does not end */
 	put64(g.img + 16, IMAGE_SIZE + 0x1000);
 	expect_fail(g.img, FILE_SIZE, "the Image header's size");
@@ -630,6 +643,40 @@ static void elfsym_stripped_vmlinux(void)
 	gen_free(&g);
 }
 
+/* Loaded sections far apart in a small file (found by fuzz-elfsym): refused, not scanned. */
+static void elfsym_sparse_sections(void)
+{
+	uint8_t f[0x400] = {0};
+	Elf64_Ehdr *eh = (Elf64_Ehdr *)f;
+	Elf64_Phdr *ph = (Elf64_Phdr *)(f + sizeof(*eh));
+	struct fm_err err = {{0}};
+	struct elfsym *e;
+	char *path;
+
+	memcpy(eh->e_ident, ELFMAG, SELFMAG);
+	eh->e_ident[EI_CLASS] = ELFCLASS64;
+	eh->e_ident[EI_DATA] = ELFDATA2LSB;
+	eh->e_ident[EI_VERSION] = EV_CURRENT;
+	eh->e_type = ET_EXEC;
+	eh->e_machine = EM_AARCH64;
+	eh->e_version = EV_CURRENT;
+	eh->e_phoff = sizeof(*eh);
+	eh->e_ehsize = sizeof(*eh);
+	eh->e_phentsize = sizeof(*ph);
+	eh->e_phnum = 2;
+	for (unsigned i = 0; i < 2; i++) {
+		ph[i].p_type = PT_LOAD;
+		ph[i].p_offset = 0x200;
+		ph[i].p_vaddr = BASE + i * 0x30000000ull;
+		ph[i].p_filesz = ph[i].p_memsz = 0x100;
+	}
+	path = write_tmp(f, sizeof(f));
+	e = elfsym_open(path, &err);
+	unlink(path);
+	CHECK(!e);
+	CHECK(strstr(err.msg, "over twice the file: not a kernel laid out as linked"));
+}
+
 static void elfsym_bad_files(void)
 {
 	static const uint8_t gz[64] = {0x1f, 0x8b, 8};
@@ -744,6 +791,7 @@ int main(void)
 	RUN(identify);
 	RUN(elfsym_image);
 	RUN(elfsym_stripped_vmlinux);
+	RUN(elfsym_sparse_sections);
 	RUN(elfsym_bad_files);
 	RUN(kaslr_from_target);
 	return UNIT_EXIT();
