@@ -65,6 +65,7 @@ include agent/agent.mk
 # Fuzz targets.
 -include tests/fuzz/fuzz.mk
 include tests/gdb/gdb.mk # gdbstub test driver and fault-injecting stub
+include tests/initramfs/initramfs.mk # initramfs images for Linux guests (tests)
 
 MAN_PAGES := $(wildcard man/*.[1-9])
 

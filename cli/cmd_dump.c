@@ -20,6 +20,7 @@
 #include "agent.h"
 #include "cmds.h"
 #include "desc.h"
+#include "elfsym.h"
 #include "err.h"
 #include "print.h"
 #include "tgtopt.h"
@@ -56,6 +57,7 @@ struct dump_state {
 	const struct walk_cfg *c;
 	struct desc_fmt fmt;
 	uint64_t mair;
+	struct elfsym *sym; /* --elf: ranges that start in the image are named */
 	bool merge;
 	struct dump_range cur;
 	uint64_t ranges, leaves, faults;
@@ -83,6 +85,8 @@ static void usage(FILE *f)
 		"  --no-merge             one line per leaf entry\n"
 		"  --range LO-HI|LO+SIZE  only this input address range\n"
 		"  --stats                print time, bytes, packets and tables read on stderr\n"
+		"With --elf (and --regime), ranges that start inside the image are named by\n"
+		"the symbol there (<_stext+0x0>); a Linux Image is moved by its KASLR offset.\n"
 		"  -j, --json             one JSON object per range (JSON Lines)\n"
 		"  -h, --help             this help\n"
 		"%s",
@@ -167,6 +171,12 @@ static void flush(struct dump_state *s)
 	print_str("attrs", " %s", attrs);
 	if (ta[0])
 		print_str("table_attrs", " [%s]", ta);
+	if (s->sym && elfsym_find(s->sym, r->va)) {
+		char name[160];
+
+		elfsym_format(s->sym, r->va, name, sizeof(name));
+		print_str("sym", "  <%s>", name);
+	}
 	print_uint("entries", NULL, r->entries);
 	print_hex("raw", NULL, r->raw);
 	print_str("memtype", NULL, mt);
@@ -258,7 +268,7 @@ static const struct walk_visitor dump_visitor = {
 
 /* Walks one table (one TTBR) and prints its ranges. */
 static int dump_one(struct target *t, const struct dump_opts *o, enum fm_regime regime,
-		    const char *ttbr_name, uint64_t ttbr, const char *tcr_name, uint64_t tcr,
+		    struct elfsym *sym, const char *ttbr_name, uint64_t ttbr, const char *tcr_name, uint64_t tcr,
 		    uint64_t mair, int ttbr1, struct fm_err *err)
 {
 	struct dump_state s;
@@ -290,6 +300,7 @@ static int dump_one(struct target *t, const struct dump_opts *o, enum fm_regime 
 	s.fmt = c.fmt;
 	s.mair = mair;
 	s.merge = o->merge;
+	s.sym = sym;
 	if (walk_range(t, &c, lo, hi, &dump_visitor, &s, err))
 		return -1;
 	flush(&s);
@@ -404,7 +415,8 @@ static int dump_slots(struct target *t, const struct dump_opts *o, struct fm_err
 	return 0;
 }
 
-static int dump_regime(struct target *t, const struct dump_opts *o, struct fm_err *err)
+static int dump_regime(struct target *t, const struct dump_opts *o, struct elfsym *sym,
+		       struct fm_err *err)
 {
 	const struct tgtopt *to = &o->to;
 	uint64_t ttbr, ttbr1, tcr, mair = 0;
@@ -422,7 +434,7 @@ static int dump_regime(struct target *t, const struct dump_opts *o, struct fm_er
 	case FM_REGIME_EL2:
 		if (tgtopt_el2_regs(to, t, "dump", &ttbr, &tcr, &mair, err))
 			return -1;
-		return dump_one(t, o, regime, "TTBR0_EL2", ttbr, "TCR_EL2", tcr, mair, 0, err);
+		return dump_one(t, o, regime, sym, "TTBR0_EL2", ttbr, "TCR_EL2", tcr, mair, 0, err);
 	case FM_REGIME_EL20: {
 		struct fm_err e1;
 		bool have1;
@@ -431,10 +443,10 @@ static int dump_regime(struct target *t, const struct dump_opts *o, struct fm_er
 			return -1;
 		/* TTBR1_EL2 where the target has it (or --ttbr1 gives it). */
 		have1 = !tgtopt_sysreg(to, t, TGTOPT_TTBR1, "TTBR1_EL2", &ttbr1, &e1);
-		if (dump_one(t, o, regime, "TTBR0_EL2", ttbr, "TCR_EL2", tcr, mair, 0, err))
+		if (dump_one(t, o, regime, sym, "TTBR0_EL2", ttbr, "TCR_EL2", tcr, mair, 0, err))
 			return -1;
 		if (have1)
-			return dump_one(t, o, regime, "TTBR1_EL2", ttbr1, "TCR_EL2", tcr, mair, 1,
+			return dump_one(t, o, regime, sym, "TTBR1_EL2", ttbr1, "TCR_EL2", tcr, mair, 1,
 					err);
 		/* Without TTBR1_EL2 only a disabled upper range (EPD1) is complete. */
 		if (!((tcr >> 23) & 1))
@@ -454,10 +466,10 @@ static int dump_regime(struct target *t, const struct dump_opts *o, struct fm_er
 		if (!have0 && !have1)
 			return -1;
 		if (have0 &&
-		    dump_one(t, o, regime, "TTBR0_EL1", ttbr, "TCR_EL1", tcr, mair, 0, err))
+		    dump_one(t, o, regime, sym, "TTBR0_EL1", ttbr, "TCR_EL1", tcr, mair, 0, err))
 			return -1;
 		if (have1 &&
-		    dump_one(t, o, regime, "TTBR1_EL1", ttbr1, "TCR_EL1", tcr, mair, 1, err))
+		    dump_one(t, o, regime, sym, "TTBR1_EL1", ttbr1, "TCR_EL1", tcr, mair, 1, err))
 			return -1;
 		return 0;
 	}
@@ -465,7 +477,7 @@ static int dump_regime(struct target *t, const struct dump_opts *o, struct fm_er
 		if (tgtopt_sysreg(to, t, TGTOPT_VTTBR, "VTTBR_EL2", &ttbr, err) ||
 		    tgtopt_sysreg(to, t, TGTOPT_VTCR, "VTCR_EL2", &tcr, err))
 			return -1;
-		return dump_one(t, o, regime, "VTTBR_EL2", ttbr, "VTCR_EL2", tcr, 0, 0, err);
+		return dump_one(t, o, regime, sym, "VTTBR_EL2", ttbr, "VTCR_EL2", tcr, 0, 0, err);
 	}
 }
 
@@ -527,6 +539,7 @@ int cmd_dump(int argc, char **argv)
 	struct fm_err err = {{0}};
 	struct target *t;
 	struct timespec t0, t1, c0, c1;
+	struct elfsym *sym = NULL;
 	int r, rc = EXIT_OK;
 
 	r = parse(argc, argv, &o, &err);
@@ -549,7 +562,8 @@ int cmd_dump(int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
 	if (target_stop(t, &err) ||
-	    (o.regime_given ? dump_regime(t, &o, &err) : dump_slots(t, &o, &err))) {
+	    (o.regime_given ? tgtopt_symbols(&o.to, t, &sym, &err) || dump_regime(t, &o, sym, &err)
+			    : dump_slots(t, &o, &err))) {
 		fm_warn("dump: %s", err.msg);
 		rc = EXIT_BAD;
 	}
@@ -567,6 +581,7 @@ int cmd_dump(int argc, char **argv)
 		rc = EXIT_BAD;
 	}
 	target_close(t);
+	elfsym_close(sym);
 	if (print_finish()) {
 		fm_warn("dump: writing the output failed");
 		rc = EXIT_BAD;

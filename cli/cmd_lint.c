@@ -2,8 +2,9 @@
 /*
  * fixmapctl lint FILE: finds every TLBI in the executable code of an AArch64
  * image and checks the maintenance sequence around it (lintseq.c) without
- * running it. The image is an ELF (symbols and sections from libelf) or a raw
- * image at a base address with optional System.map symbols.
+ * running it. The image is an ELF (symbols and sections from libelf), a Linux
+ * kernel named by its kallsyms (elfsym.c opens both), or a raw image at a base
+ * address with optional System.map symbols.
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -66,13 +67,15 @@ static void usage(FILE *f)
 	       "Finds every TLBI in the executable code of an AArch64 ELF file (or raw\n"
 	       "image) and checks the maintenance sequence around it within its function:\n"
 	       "broadcast, DSB before and after, the DSB's domain, ISB, and stage-1\n"
-	       "invalidation after a stage-2 one.\n"
+	       "invalidation after a stage-2 one. A Linux kernel without a symbol table\n"
+	       "(an arm64 Image such as Debian's vmlinuz, a stripped vmlinux) is named by\n"
+	       "its own kallsyms: every site in its function.\n"
 	       "\n"
 	       "options:\n"
 	       "  --func SYM             check only this function (repeatable)\n"
 	       "  --private SYM          SYM maintains a table only its own CPU walks: local\n"
 	       "                         TLBIs and NSH barriers are right there (repeatable)\n"
-	       "  --raw --base ADDR      FILE is a raw image (e.g. a kernel Image) loaded at ADDR\n"
+	       "  --raw --base ADDR      FILE is raw bytes loaded at ADDR (no symbols recovered)\n"
 	       "  --symbols FILE         System.map-style symbols (\"ADDR TYPE NAME\" lines)\n"
 	       "  --policy P             arm (default), linux, or strict: with strict, a DSB a\n"
 	       "                         caller or callee may provide is an error, not a warning\n"

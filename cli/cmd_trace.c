@@ -489,13 +489,8 @@ int cmd_trace(int argc, char **argv)
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, &old_pipe); /* a closed stdout is seen by ferror */
 
-	if (tr->to.elf && !(tr->elf = elfsym_open(tr->to.elf, &err))) {
-		fm_warn("trace: %s", err.msg);
-		status = EXIT_BAD;
-		goto out_target;
-	}
 	tr->t = tgtopt_open(&tr->to, &err);
-	if (!tr->t) {
+	if (!tr->t || tgtopt_symbols(&tr->to, tr->t, &tr->elf, &err)) {
 		fm_warn("trace: %s", err.msg);
 		status = EXIT_BAD;
 		goto out_target;

@@ -557,17 +557,16 @@ int cmd_view(int argc, char **argv)
 	vr->gdb = vr->to.gdb != NULL;
 	if (!vr->interval_ms)
 		vr->interval_ms = vr->gdb ? DEFAULT_INTERVAL_GDB_MS : DEFAULT_INTERVAL_MEM_MS;
-	if (vr->to.elf && !(vr->elf = elfsym_open(vr->to.elf, &err))) {
+	vr->t = tgtopt_open(&vr->to, &err);
+	if (!vr->t) {
 		fm_warn("view: %s", err.msg);
 		free(vr);
 		return EXIT_BAD;
 	}
-	vr->t = tgtopt_open(&vr->to, &err);
-	if (!vr->t) {
+	if (tgtopt_symbols(&vr->to, vr->t, &vr->elf, &err)) {
 		fm_warn("view: %s", err.msg);
-		elfsym_close(vr->elf);
-		free(vr);
-		return EXIT_BAD;
+		status = EXIT_BAD;
+		goto out_target;
 	}
 	if (tgtopt_find_agent(&vr->to, vr->t, vr->elf, "view", &vr->st, &err)) {
 		fm_warn("view: %s", err.msg);

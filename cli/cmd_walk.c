@@ -11,6 +11,7 @@
 
 #include "cmds.h"
 #include "desc.h"
+#include "elfsym.h"
 #include "err.h"
 #include "print.h"
 #include "tgtopt.h"
@@ -30,6 +31,8 @@ static void usage(FILE *f)
 		"\n"
 		"The table walk of one address (an IPA for s2), level by level: each\n"
 		"level's table, index, entry address, raw descriptor and its decoding.\n"
+		"With --elf, the address is named by its symbol (func+0x48; a Linux Image\n"
+		"is moved by its KASLR offset).\n"
 		"\n"
 		"options:\n"
 		"  --regime R             el2 (default; TTBR0_EL2; el20 when HCR_EL2.E2H = 1),\n"
@@ -138,8 +141,8 @@ static int regs_for(const struct walk_opts *o, struct target *t, enum fm_regime 
 	return 0;
 }
 
-static int do_walk(const struct walk_opts *o, struct target *t, bool *translated,
-		   struct fm_err *err)
+static int do_walk(const struct walk_opts *o, struct target *t, struct elfsym *sym,
+		   bool *translated, struct fm_err *err)
 {
 	struct walk_cfg c;
 	struct walk_step s[WALK_MAX_LEVELS];
@@ -159,6 +162,12 @@ static int do_walk(const struct walk_opts *o, struct target *t, bool *translated
 			   o->to.cpu);
 	print_obj_begin(NULL);
 	print_hex("va", "%#" PRIx64, o->va);
+	if (sym && elfsym_find(sym, o->va)) {
+		char name[160];
+
+		elfsym_format(sym, o->va, name, sizeof(name));
+		print_str("sym", " <%s>", name);
+	}
 	print_str("regime", " (%s", desc_regime_name(regime));
 	print_text(" %s=", bn);
 	print_hex("base", "%#" PRIx64, base);
@@ -225,6 +234,7 @@ int cmd_walk(int argc, char **argv)
 	struct walk_opts o;
 	struct fm_err err = {{0}};
 	struct target *t;
+	struct elfsym *sym = NULL;
 	bool translated = false;
 	int r, rc = EXIT_OK;
 
@@ -244,7 +254,8 @@ int cmd_walk(int argc, char **argv)
 		return EXIT_BAD;
 	}
 	print_init(stdout, o.json);
-	if (target_stop(t, &err) || do_walk(&o, t, &translated, &err)) {
+	if (target_stop(t, &err) || tgtopt_symbols(&o.to, t, &sym, &err) ||
+	    do_walk(&o, t, sym, &translated, &err)) {
 		fm_warn("walk: %s", err.msg);
 		rc = EXIT_BAD;
 	}
@@ -253,6 +264,7 @@ int cmd_walk(int argc, char **argv)
 		rc = EXIT_BAD;
 	}
 	target_close(t);
+	elfsym_close(sym);
 	if (print_finish()) {
 		fm_warn("walk: writing the output failed");
 		rc = EXIT_BAD;

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include "elfsym.h"
 
+#include "kallsyms.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <gelf.h>
@@ -9,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 #ifndef EM_AARCH64
@@ -19,23 +22,39 @@ struct elfsym {
 	char *path;
 	uint8_t *data; /* the whole file */
 	size_t len;
+	bool mapped; /* data is a private mapping of the file, not a heap copy */
 	bool raw;
+	bool kallsyms;	     /* symbols from the kernel's kallsyms tables */
+	bool regions_sorted; /* regions in address order, disjoint: binary search */
+	uint64_t image_base; /* link address of data[0] for raw images */
+	uint64_t slide;	     /* added to every address (elfsym_set_slide) */
 	struct elfsym_region *regions;
 	size_t nregions;
 	struct elfsym_sym *syms;
 	size_t nsyms, capsyms;
 	char **names; /* owned name strings, one per symbol ever added */
 	size_t nnames, capnames;
+	char *pool; /* kallsyms names, referenced by syms[].name */
+	char source[200];
 };
 
-/* Reads the whole file; files are images of at most a few tens of MiB. */
-static int read_file(const char *path, uint8_t **out, size_t *outlen, struct fm_err *err)
+/* Files from this size on are mapped, not copied: a kernel Image loads in half the time. */
+#define MAP_MIN (4u << 20)
+
+/*
+ * Reads the whole file; files are images of at most a few tens of MiB. A
+ * small file is copied into a heap block of its exact size (so a read past its
+ * end is an ASan error in the fuzz targets), a large one mapped privately.
+ */
+static int read_file(const char *path, uint8_t **out, size_t *outlen, bool *mapped,
+		     struct fm_err *err)
 {
 	FILE *f = fopen(path, "rb");
 	struct stat st;
 	uint8_t *buf;
 	size_t got;
 
+	*mapped = false;
 	if (!f)
 		return fm_err_set(err, "%s: %s", path, strerror(errno));
 	if (fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode)) {
@@ -49,6 +68,18 @@ static int read_file(const char *path, uint8_t **out, size_t *outlen, struct fm_
 	if ((uint64_t)st.st_size > (1ull << 32)) {
 		fclose(f);
 		return fm_err_set(err, "%s: too large (%lld bytes)", path, (long long)st.st_size);
+	}
+	if ((uint64_t)st.st_size >= MAP_MIN) {
+		void *m = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_PRIVATE,
+			       fileno(f), 0);
+
+		fclose(f);
+		if (m == MAP_FAILED)
+			return fm_err_set(err, "%s: %s", path, strerror(errno));
+		*out = m;
+		*outlen = (size_t)st.st_size;
+		*mapped = true;
+		return 0;
 	}
 	buf = malloc((size_t)st.st_size);
 	if (!buf) {
@@ -88,9 +119,13 @@ void elfsym_close(struct elfsym *e)
 	for (size_t i = 0; i < e->nnames; i++)
 		free(e->names[i]);
 	free(e->names);
+	free(e->pool);
 	free(e->syms);
 	free(e->regions);
-	free(e->data);
+	if (e->mapped)
+		munmap(e->data, e->len);
+	else
+		free(e->data);
 	free(e->path);
 	free(e);
 }
@@ -106,11 +141,10 @@ static int add_region(struct elfsym *e, const struct elfsym_region *r, struct fm
 	return 0;
 }
 
-static int add_sym(struct elfsym *e, const char *name, uint64_t addr, uint64_t size,
-		   enum elfsym_kind kind, bool global, bool sized, struct fm_err *err)
+/* Appends a symbol whose name is owned elsewhere (copied by add_sym, or in e->pool). */
+static int push_sym(struct elfsym *e, const char *name, uint64_t addr, uint64_t size,
+		    enum elfsym_kind kind, bool global, bool sized, char type, struct fm_err *err)
 {
-	char *copy;
-
 	if (e->nsyms == e->capsyms) {
 		size_t cap = e->capsyms ? e->capsyms * 2 : 256;
 		struct elfsym_sym *s = realloc(e->syms, cap * sizeof(*s));
@@ -120,6 +154,21 @@ static int add_sym(struct elfsym *e, const char *name, uint64_t addr, uint64_t s
 		e->syms = s;
 		e->capsyms = cap;
 	}
+	e->syms[e->nsyms++] = (struct elfsym_sym){.addr = addr,
+						  .size = size,
+						  .name = name,
+						  .kind = (uint8_t)kind,
+						  .global = global,
+						  .sized = sized,
+						  .type = type};
+	return 0;
+}
+
+static int add_sym(struct elfsym *e, const char *name, uint64_t addr, uint64_t size,
+		   enum elfsym_kind kind, bool global, bool sized, char type, struct fm_err *err)
+{
+	char *copy;
+
 	if (e->nnames == e->capnames) {
 		size_t cap = e->capnames ? e->capnames * 2 : 256;
 		char **p = realloc(e->names, cap * sizeof(*p));
@@ -133,17 +182,26 @@ static int add_sym(struct elfsym *e, const char *name, uint64_t addr, uint64_t s
 	if (!copy)
 		return fm_err_set(err, "%s: out of memory", e->path);
 	e->names[e->nnames++] = copy;
-	e->syms[e->nsyms++] = (struct elfsym_sym){.addr = addr,
-						  .size = size,
-						  .name = copy,
-						  .kind = (uint8_t)kind,
-						  .global = global,
-						  .sized = sized};
-	return 0;
+	return push_sym(e, copy, addr, size, kind, global, sized, type, err);
 }
 
 static const struct elfsym_region *region_of(const struct elfsym *e, uint64_t addr)
 {
+	if (e->regions_sorted) {
+		size_t lo = 0, hi = e->nregions;
+
+		while (lo < hi) { /* the first region that starts above addr */
+			size_t mid = lo + (hi - lo) / 2;
+
+			if (e->regions[mid].addr <= addr)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo && addr - e->regions[lo - 1].addr < e->regions[lo - 1].size)
+			return &e->regions[lo - 1];
+		return NULL;
+	}
 	for (size_t i = 0; i < e->nregions; i++)
 		if (addr >= e->regions[i].addr && addr - e->regions[i].addr < e->regions[i].size)
 			return &e->regions[i];
@@ -156,6 +214,8 @@ static int sym_cmp(const void *a, const void *b)
 
 	if (x->addr != y->addr)
 		return x->addr < y->addr ? -1 : 1;
+	if (x->rank != y->rank)
+		return x->rank < y->rank ? -1 : 1;
 	if (x->kind != y->kind)
 		return x->kind < y->kind ? -1 : 1; /* functions first */
 	if (x->global != y->global)
@@ -371,6 +431,7 @@ static int load_symtab(struct elfsym *e, Elf *elf, Elf_Scn *scn, const GElf_Shdr
 		unsigned type;
 		enum elfsym_kind kind;
 		const struct elfsym_region *r;
+		char letter;
 
 		if (!gelf_getsym(data, (int)i, &s))
 			return fm_err_set(err, "%s: symbol %zu: %s", e->path, i, elf_errmsg(-1));
@@ -395,11 +456,191 @@ static int load_symtab(struct elfsym *e, Elf *elf, Elf_Scn *scn, const GElf_Shdr
 			kind = r && (r->flags & ELFSYM_R_EXEC) ? ELFSYM_LABEL : ELFSYM_OBJECT;
 		else
 			kind = ELFSYM_OBJECT;
+		/* nm's letters: code, bss, writable data, read-only data; upper case if global */
+		letter = kind != ELFSYM_OBJECT		     ? 't'
+			 : r && (r->flags & ELFSYM_R_ZERO)  ? 'b'
+			 : r && (r->flags & ELFSYM_R_WRITE) ? 'd'
+							    : 'r';
+		if (GELF_ST_BIND(s.st_info) == STB_WEAK)
+			letter = kind == ELFSYM_OBJECT ? 'v' : 'w';
+		if (GELF_ST_BIND(s.st_info) != STB_LOCAL)
+			letter = (char)toupper((unsigned char)letter);
 		if (add_sym(e, name, s.st_value, s.st_size, kind,
-			    GELF_ST_BIND(s.st_info) != STB_LOCAL, s.st_size != 0, err) < 0)
+			    GELF_ST_BIND(s.st_info) != STB_LOCAL, s.st_size != 0, letter, err) < 0)
 			return -1;
 	}
 	return 0;
+}
+
+/* ---- Linux kernels without a symbol table: their kallsyms ---- */
+
+/* The types /proc/kallsyms gives code: functions (t, T) and weak symbols (w, W). */
+static bool kallsyms_text(char type)
+{
+	return type == 't' || type == 'T' || type == 'w' || type == 'W';
+}
+
+/* Adds k's symbols; e takes k's names. */
+static int add_kallsyms(struct elfsym *e, struct kallsyms *k, struct fm_err *err)
+{
+	for (size_t i = 0; i < k->n; i++) {
+		char t = k->syms[i].type;
+		bool end;
+
+		if (strchr("aAuUnN", t)) /* absolute, undefined, debugging: no place in the image */
+			continue;
+		/*
+		 * The ends of the ranges the kernel names (kernel/kallsyms.c
+		 * get_symbol_pos) name only their own address.
+		 */
+		end = !strcmp(kallsyms_name(k, i), "_etext") ||
+		      !strcmp(kallsyms_name(k, i), "_einittext") ||
+		      !strcmp(kallsyms_name(k, i), "_end");
+		if (push_sym(e, kallsyms_name(k, i), k->syms[i].addr, 0,
+			     kallsyms_text(t) ? ELFSYM_FUNC : ELFSYM_OBJECT, isupper((unsigned char)t),
+			     end, t, err) < 0)
+			return -1;
+		e->syms[e->nsyms - 1].rank = (uint32_t)i + 1;
+	}
+	snprintf(e->source, sizeof(e->source),
+		 "kallsyms: %zu symbols, %s%s, relative base %s, linked at %#" PRIx64, k->n,
+		 kallsyms_layout_name(k->layout), k->seq_bytes ? " with seqs_of_names" : "",
+		 k->base_from_rela ? "from .rela.dyn" : "stored", k->base);
+	e->pool = k->names;
+	k->names = NULL;
+	e->kallsyms = true;
+	return 0;
+}
+
+static int add_span(struct elfsym *e, uint64_t lo, uint64_t hi, bool text, struct fm_err *err)
+{
+	struct elfsym_region r = {.addr = lo,
+				  .size = hi - lo,
+				  .off = lo - e->image_base,
+				  .flags = text ? ELFSYM_R_EXEC : 0};
+
+	snprintf(r.name, sizeof(r.name), "%s", text ? "text" : "data");
+	return hi > lo ? add_region(e, &r, err) : 0;
+}
+
+/*
+ * An Image's regions, in address order: runs of text symbols are code, the
+ * rest is data; past the file's end, up to the header's image size, the bss.
+ * kallsyms' text ranges end with a marker (_etext, _einittext): a run of text
+ * symbols that ends the table ends at its last symbol.
+ */
+static int image_regions(struct elfsym *e, const struct kallsyms *k, uint64_t image_size,
+			 struct fm_err *err)
+{
+	uint64_t end = e->image_base + e->len, start = e->image_base, last = start;
+	bool text = false;
+
+	for (size_t i = 0; i < k->n;) {
+		uint64_t a = k->syms[i].addr;
+		bool t = false;
+
+		for (; i < k->n && k->syms[i].addr == a; i++)
+			t |= kallsyms_text(k->syms[i].type);
+		if (a >= end)
+			break;
+		last = a;
+		if (t != text) {
+			if (add_span(e, start, a, text, err) < 0)
+				return -1;
+			start = a;
+			text = t;
+		}
+	}
+	if (text && last > start) {
+		if (add_span(e, start, last, true, err) < 0)
+			return -1;
+		start = last;
+	}
+	if (add_span(e, start, end, false, err) < 0)
+		return -1;
+	if (image_size > e->len) {
+		struct elfsym_region r = {.addr = end,
+					  .size = image_size - e->len,
+					  .flags = ELFSYM_R_WRITE | ELFSYM_R_ZERO,
+					  .name = "bss"};
+
+		if (add_region(e, &r, err) < 0)
+			return -1;
+	}
+	e->regions_sorted = true;
+	return 0;
+}
+
+/* A file that is not ELF: an arm64 Linux Image, named by its kallsyms. */
+static int open_image(struct elfsym *e, struct fm_err *err)
+{
+	struct kallsyms_hdr h;
+	struct kallsyms k;
+	int r = kallsyms_image_header(e->path, e->data, e->len, &h, err);
+
+	if (r == -2)
+		return fm_err_set(err,
+				  "%s: not an ELF file (use --raw --base ADDR for a raw image), nor "
+				  "an arm64 Linux Image (no \"ARM\\x64\" magic at offset 0x38)",
+				  e->path);
+	if (r < 0 || kallsyms_read(e->path, e->data, e->len, false, 0, 0, &k, err) < 0)
+		return -1;
+	e->raw = true;
+	e->image_base = k.base;
+	if (k.base + (e->len - 1) < k.base) {
+		kallsyms_free(&k);
+		return fm_err_set(err, "%s: linked at %#" PRIx64 ", its %zu bytes wrap around",
+				  e->path, k.base, e->len);
+	}
+	r = image_regions(e, &k, h.image_size, err) < 0 || add_kallsyms(e, &k, err) < 0 ? -1 : 0;
+	kallsyms_free(&k);
+	if (!r)
+		finalize(e);
+	return r;
+}
+
+/* A vmlinux without .symtab: its loaded bytes laid out by address, read for kallsyms. */
+static int elf_kallsyms(struct elfsym *e, struct fm_err *err)
+{
+	uint64_t lo = UINT64_MAX, hi = 0, top = 0;
+	struct kallsyms k;
+	uint8_t *flat;
+	int r;
+
+	for (size_t i = 0; i < e->nregions; i++) {
+		const struct elfsym_region *x = &e->regions[i];
+
+		top = x->addr + x->size > top ? x->addr + x->size : top;
+		if (x->flags & ELFSYM_R_ZERO)
+			continue;
+		lo = x->addr < lo ? x->addr : lo;
+		hi = x->addr + x->size > hi ? x->addr + x->size : hi;
+	}
+	if (lo >= hi)
+		return fm_err_set(err, "%s: no loaded bytes to search", e->path);
+	lo &= ~7ull; /* the tables are 8-aligned by address */
+	/* A kernel's loaded sections lie close together, as in its file. */
+	if (hi - lo > 2 * (uint64_t)e->len + (1u << 20))
+		return fm_err_set(err,
+				  "%s: the loaded sections span %#" PRIx64
+				  " bytes, over twice the file: not a kernel laid out as linked",
+				  e->path, hi - lo);
+	flat = calloc(1, (size_t)(hi - lo));
+	if (!flat)
+		return fm_err_set(err, "%s: out of memory", e->path);
+	for (size_t i = 0; i < e->nregions; i++) {
+		const struct elfsym_region *x = &e->regions[i];
+
+		if (!(x->flags & ELFSYM_R_ZERO))
+			memcpy(flat + (x->addr - lo), e->data + x->off, (size_t)x->size);
+	}
+	r = kallsyms_read(e->path, flat, (size_t)(hi - lo), true, lo, top - lo, &k, err);
+	free(flat);
+	if (r < 0)
+		return -1;
+	r = add_kallsyms(e, &k, err);
+	kallsyms_free(&k);
+	return r;
 }
 
 struct elfsym *elfsym_open(const char *path, struct fm_err *err)
@@ -414,8 +655,14 @@ struct elfsym *elfsym_open(const char *path, struct fm_err *err)
 		fm_err_set(err, "%s: out of memory", path);
 		return NULL;
 	}
-	if (read_file(path, &e->data, &e->len, err) < 0 ||
-	    check_headers(path, e->data, e->len, err) < 0)
+	if (read_file(path, &e->data, &e->len, &e->mapped, err) < 0)
+		goto fail;
+	if (e->len < SELFMAG || memcmp(e->data, ELFMAG, SELFMAG)) {
+		if (open_image(e, err) < 0)
+			goto fail;
+		return e;
+	}
+	if (check_headers(path, e->data, e->len, err) < 0)
 		goto fail;
 	if (elf_version(EV_CURRENT) == EV_NONE) {
 		fm_err_set(err, "libelf: %s", elf_errmsg(-1));
@@ -446,15 +693,27 @@ struct elfsym *elfsym_open(const char *path, struct fm_err *err)
 		}
 	}
 	if (!symscn) {
-		fm_err_set(err, "%s: no symbol table (the file is stripped)", path);
+		struct fm_err e2;
+		const char *why = e2.msg;
+
+		/* A Linux kernel carries its own symbols. */
+		if (!elf_kallsyms(e, &e2))
+			goto done;
+		if (!strncmp(why, path, strlen(path)) && !strncmp(why + strlen(path), ": ", 2))
+			why += strlen(path) + 2;
+		fm_err_set(err, "%s: no symbol table (the file is stripped), and no kallsyms: %s",
+			   path, why);
 		goto fail;
 	}
 	if (load_symtab(e, elf, symscn, &symsh, shnum, err) < 0)
 		goto fail;
+	snprintf(e->source, sizeof(e->source), "ELF symbol table (%s)",
+		 symsh.sh_type == SHT_SYMTAB ? ".symtab" : ".dynsym");
 	if (!e->nsyms) {
 		fm_err_set(err, "%s: the symbol table names no function or object", path);
 		goto fail;
 	}
+done:
 	elf_end(elf);
 	finalize(e);
 	return e;
@@ -476,7 +735,7 @@ struct elfsym *elfsym_open_raw(const char *path, uint64_t base, struct fm_err *e
 		fm_err_set(err, "%s: out of memory", path);
 		return NULL;
 	}
-	if (read_file(path, &e->data, &e->len, err) < 0)
+	if (read_file(path, &e->data, &e->len, &e->mapped, err) < 0)
 		goto fail;
 	if (base + e->len - 1 < base) {
 		fm_err_set(err, "%s: %zu bytes at base %#" PRIx64 " wrap around the address space",
@@ -571,7 +830,8 @@ int elfsym_load_map(struct elfsym *e, const char *path, struct fm_err *err)
 		}
 		if (name[0] == '$')
 			continue;
-		if (add_sym(e, name, addr, 0, kind, isupper((unsigned char)type), false, err) < 0) {
+		if (add_sym(e, name, addr, 0, kind, isupper((unsigned char)type), false, type, err) <
+		    0) {
 			rc = -1;
 			break;
 		}
@@ -581,6 +841,12 @@ int elfsym_load_map(struct elfsym *e, const char *path, struct fm_err *err)
 		rc = fm_err_set(err, "%s: read error", path);
 	if (!rc && !added)
 		rc = fm_err_set(err, "%s: no symbols", path);
+	if (!rc) {
+		size_t l = strlen(e->source);
+
+		snprintf(e->source + l, sizeof(e->source) - l, "%sSystem.map (%zu symbols)",
+			 l ? " + " : "", added);
+	}
 	free(line);
 	fclose(f);
 	finalize(e);
@@ -712,3 +978,52 @@ const struct elfsym_region *elfsym_region(const struct elfsym *e, size_t i)
 }
 
 bool elfsym_is_raw(const struct elfsym *e) { return e->raw; }
+
+bool elfsym_from_kallsyms(const struct elfsym *e) { return e->kallsyms; }
+
+const char *elfsym_source(const struct elfsym *e) { return e->source[0] ? e->source : "no symbols"; }
+
+uint64_t elfsym_image_base(const struct elfsym *e) { return e->raw ? e->image_base : 0; }
+
+uint64_t elfsym_slide(const struct elfsym *e) { return e->slide; }
+
+int elfsym_set_slide(struct elfsym *e, uint64_t slide, struct fm_err *err)
+{
+	uint64_t d = slide - e->slide, lo = UINT64_MAX, hi = 0;
+
+	/* Everything moves as one span: it must not cross the top of the address space. */
+	for (size_t i = 0; i < e->nregions; i++) {
+		lo = e->regions[i].addr < lo ? e->regions[i].addr : lo;
+		if (e->regions[i].size && e->regions[i].addr + (e->regions[i].size - 1) > hi)
+			hi = e->regions[i].addr + (e->regions[i].size - 1);
+	}
+	if (e->nsyms) {
+		lo = e->syms[0].addr < lo ? e->syms[0].addr : lo;
+		hi = e->syms[e->nsyms - 1].addr > hi ? e->syms[e->nsyms - 1].addr : hi;
+	}
+	if (lo <= hi && lo + d > hi + d)
+		return fm_err_set(err,
+				  "%s: an offset of %#" PRIx64 " moves [%#" PRIx64 ", %#" PRIx64
+				  "] across the top of the address space",
+				  e->path, slide, lo - e->slide, hi - e->slide);
+	for (size_t i = 0; i < e->nregions; i++)
+		e->regions[i].addr += d;
+	for (size_t i = 0; i < e->nsyms; i++)
+		e->syms[i].addr += d;
+	e->slide = slide;
+	return 0;
+}
+
+int elfsym_slide_for(struct elfsym *e, const char *name, uint64_t runtime, uint64_t align,
+		     uint64_t *slide)
+{
+	uint64_t addr, s;
+
+	if (elfsym_lookup(e, name, &addr, NULL))
+		return -1;
+	s = runtime - (addr - e->slide);
+	if (align && (s & (align - 1)))
+		return -1;
+	*slide = s;
+	return 0;
+}

@@ -21,6 +21,7 @@ static const struct cmd cmds[] = {
 	{"trace", cmd_trace, "drain the agent's event rings live and check them"},
 	{"view", cmd_view, "live full-screen slot viewer"},
 	{"lint", cmd_lint, "find wrong TLB maintenance sequences in AArch64 code"},
+	{"symbols", cmd_symbols, "list an image's symbols (a Linux Image's from its kallsyms)"},
 };
 
 static void usage(FILE *f)

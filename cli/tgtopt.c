@@ -14,7 +14,9 @@
 const char tgtopt_usage_short[] =
 	"  --gdb HOST:PORT        read the target through a GDB remote protocol server\n"
 	"  --mem FILE[@PHYSBASE]  read a file of guest physical memory (base 0x40000000)\n"
-	"  --elf FILE             agent or kernel ELF image, for symbols\n"
+	"  --elf FILE             agent or kernel image, for symbols: an ELF, or a Linux\n"
+	"                         arm64 Image or stripped vmlinux (named by its kallsyms)\n"
+	"  --kaslr-offset OFF     the kernel's KASLR offset (default: from VBAR_EL1)\n"
 	"  --cpu N                CPU whose registers are used (default 0)\n"
 	"  --stay-stopped         leave the VM stopped when done (--gdb)\n"
 	"  --agent PA             the agent's shared header is at PA (default: the --elf\n"
@@ -24,7 +26,9 @@ const char tgtopt_usage_short[] =
 const char tgtopt_usage[] =
 	"  --gdb HOST:PORT        read the target through a GDB remote protocol server\n"
 	"  --mem FILE[@PHYSBASE]  read a file of guest physical memory (base 0x40000000)\n"
-	"  --elf FILE             agent or kernel ELF image, for symbols\n"
+	"  --elf FILE             agent or kernel image, for symbols: an ELF, or a Linux\n"
+	"                         arm64 Image or stripped vmlinux (named by its kallsyms)\n"
+	"  --kaslr-offset OFF     the kernel's KASLR offset (default: from VBAR_EL1)\n"
 	"  --cpu N                CPU whose registers are used (default 0)\n"
 	"  --stay-stopped         leave the VM stopped when done (--gdb)\n"
 	"  --agent PA             the agent's shared header is at PA (default: the --elf\n"
@@ -101,6 +105,13 @@ int tgtopt_option(struct tgtopt *o, int code, const char *arg, struct fm_err *er
 		return 1;
 	case TGTOPT_O_ELF:
 		o->elf = arg;
+		return 1;
+	case TGTOPT_O_KASLR:
+		/* A negative offset is an offset mod 2^64. */
+		if (tgtopt_parse_u64(arg[0] == '-' ? arg + 1 : arg, &v))
+			return fm_err_set(err, "--kaslr-offset '%s': expected a number", arg);
+		o->kaslr_offset = arg[0] == '-' ? 0 - v : v;
+		o->kaslr_given = true;
 		return 1;
 	case TGTOPT_O_CPU:
 		if (tgtopt_parse_u64(arg, &v) || v >= 4096)
@@ -207,6 +218,78 @@ int tgtopt_el2_vhe(const struct tgtopt *o, struct target *t, const char *who)
 	return (hcr >> 34) & 1;
 }
 
+/*
+ * The KASLR offset of a running Linux kernel: VBAR_EL1 points to `vectors`,
+ * or to one 2 KiB slot of `__bp_harden_el1_vectors` (arch/arm64/kernel/entry.S,
+ * the Spectre-BHB mitigations), and the kernel moves by multiples of its
+ * 64 KiB segment alignment (arm64 vmlinux.lds.S SEGMENT_ALIGN).
+ */
+static int find_kaslr(const struct tgtopt *o, struct target *t, struct elfsym *e, uint64_t *slide,
+		      struct fm_err *err)
+{
+	static const struct {
+		const char *name;
+		unsigned slots;
+	} tables[] = {{"vectors", 1}, {"__bp_harden_el1_vectors", 4}};
+	uint64_t vbar, s;
+	uint8_t live[64], image[64];
+	struct fm_err e2;
+
+	/* QEMU's gdbstub names VBAR_EL1 "VBAR" (one register for AArch32 and AArch64). */
+	if (tgtopt_sysreg(o, t, -1, "VBAR_EL1", &vbar, &e2) &&
+	    tgtopt_sysreg(o, t, -1, "VBAR", &vbar, err))
+		return fm_err_prefix(err, "finding the KASLR offset (give --kaslr-offset)");
+	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
+		for (unsigned slot = 0; slot < tables[i].slots; slot++) {
+			if (elfsym_slide_for(e, tables[i].name, vbar - slot * 0x800ull, 0x10000, &s))
+				continue;
+			/*
+			 * The bytes the CPU would take exceptions to are the image's,
+			 * where the CPU's current regime can read them (a CPU stopped
+			 * in the hypervisor may not map them: no evidence either way).
+			 */
+			if (t->ops->read_virt &&
+			    !t->ops->read_virt(t, o->cpu, vbar, live, sizeof(live), &e2) &&
+			    (elfsym_read(e, vbar - s, image, sizeof(image)) ||
+			     memcmp(live, image, sizeof(live))))
+				continue;
+			*slide = s;
+			return 0;
+		}
+	}
+	return fm_err_set(err,
+			  "VBAR_EL1 of CPU %u is %#" PRIx64 ", at no EL1 vector table of %s: not "
+			  "the kernel running there, or it is still booting (give --kaslr-offset)",
+			  o->cpu, vbar, o->elf);
+}
+
+int tgtopt_symbols(const struct tgtopt *o, struct target *t, struct elfsym **out,
+		   struct fm_err *err)
+{
+	struct elfsym *e;
+	uint64_t slide = 0, a;
+
+	*out = NULL;
+	if (!o->elf)
+		return 0;
+	e = elfsym_open(o->elf, err);
+	if (!e)
+		return -1;
+	if (o->kaslr_given)
+		slide = o->kaslr_offset;
+	else if (t && t->ops->sysreg && !elfsym_lookup(e, "vectors", &a, NULL) &&
+		 find_kaslr(o, t, e, &slide, err)) {
+		elfsym_close(e);
+		return -1;
+	}
+	if (elfsym_set_slide(e, slide, err)) {
+		elfsym_close(e);
+		return -1;
+	}
+	*out = e;
+	return 0;
+}
+
 int tgtopt_bad_option(char **argv, int optind_after, int optopt_code, struct fm_err *err)
 {
 	const char *word = optind_after > 0 ? argv[optind_after - 1] : "?";
@@ -240,13 +323,16 @@ int tgtopt_find_agent(const struct tgtopt *o, struct target *t, struct elfsym *e
 
 		if (!e)
 			return -1;
-		r = elfsym_lookup(e, FIXMAP_SYM, &pa, &size);
+		/* A Linux kernel given for its names (kallsyms): the agent is elsewhere in RAM. */
+		bool kernel = elfsym_from_kallsyms(e) && elfsym_lookup(e, FIXMAP_SYM, &pa, &size);
+		r = kernel ? 0 : elfsym_lookup(e, FIXMAP_SYM, &pa, &size);
 		if (e != elf)
 			elfsym_close(e);
 		if (r)
 			return fm_err_set(err, "%s: no symbol %s (is it the agent's image?)", o->elf,
 					  FIXMAP_SYM);
-		known = true; /* the agent maps itself with VA == PA: the symbol's value is the PA */
+		/* the agent maps itself with VA == PA: the symbol's value is the PA */
+		known = !kernel;
 	}
 	for (;;) {
 		struct fm_err e2;

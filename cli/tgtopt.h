@@ -4,7 +4,10 @@
  *
  *   --gdb HOST:PORT       GDB remote protocol server (QEMU's gdbstub)
  *   --mem FILE[@PHYSBASE] file of guest physical memory (default base 0x40000000)
- *   --elf FILE            agent or kernel image, for symbols
+ *   --elf FILE            agent or kernel image, for symbols (an ELF, or a
+ *                         Linux kernel without a symbol table: a raw arm64
+ *                         Image or a stripped vmlinux, named by its kallsyms)
+ *   --kaslr-offset OFF    the kernel's KASLR offset (default: found from the target)
  *   --cpu N               CPU whose system registers are used (default 0)
  *   --stay-stopped        leave the VM stopped when done (gdb)
  *   --agent PA            the agent's shared header is at PA
@@ -45,6 +48,8 @@ struct tgtopt {
 	const char *gdb; /* HOST:PORT */
 	const char *mem; /* FILE[@PHYSBASE] */
 	const char *elf;
+	uint64_t kaslr_offset;
+	bool kaslr_given;
 	unsigned cpu;
 	bool cpu_given;
 	bool stay_stopped;
@@ -64,6 +69,7 @@ enum {
 	TGTOPT_O_STAY,
 	TGTOPT_O_AGENT,
 	TGTOPT_O_WAIT,
+	TGTOPT_O_KASLR,
 	TGTOPT_O_REG0, /* + enum tgtopt_reg */
 };
 
@@ -75,6 +81,7 @@ enum {
 	{"gdb", required_argument, NULL, TGTOPT_O_GDB},                                            \
 	    {"mem", required_argument, NULL, TGTOPT_O_MEM},                                        \
 	    {"elf", required_argument, NULL, TGTOPT_O_ELF},                                        \
+	    {"kaslr-offset", required_argument, NULL, TGTOPT_O_KASLR},                             \
 	    {"cpu", required_argument, NULL, TGTOPT_O_CPU},                                        \
 	    {"stay-stopped", no_argument, NULL, TGTOPT_O_STAY},                                    \
 	    {"agent", required_argument, NULL, TGTOPT_O_AGENT},                                    \
@@ -118,8 +125,22 @@ int tgtopt_sysreg(const struct tgtopt *o, struct target *t, int which, const cha
  */
 int tgtopt_el2_vhe(const struct tgtopt *o, struct target *t, const char *who);
 
-struct agent_state;
 struct elfsym;
+/*
+ * The symbols of --elf for addresses of the running target (*out NULL when
+ * no --elf was given): with --kaslr-offset, moved by it; else, for a Linux
+ * kernel image (it has the symbol `vectors`) on a target with system
+ * registers, moved by the KASLR offset found from VBAR_EL1 of --cpu, which
+ * points to one of the kernel's EL1 vector tables (`vectors`, or a slot of
+ * `__bp_harden_el1_vectors`), checked against the bytes there when the
+ * target reads virtual memory. -1 with the reason (the file, or a VBAR_EL1
+ * that is at no vector table of the image: another kernel, or one still
+ * booting; --kaslr-offset 0 overrides).
+ */
+int tgtopt_symbols(const struct tgtopt *o, struct target *t, struct elfsym **out,
+		   struct fm_err *err);
+
+struct agent_state;
 /*
  * The one way every command finds the agent's shared area (cli/agent.h): at
  * --agent PA, else at the symbol fixmap_shared of --elf (the agent maps itself

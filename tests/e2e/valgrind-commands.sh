@@ -27,6 +27,11 @@ vg() {
 vg check 1 "$FMV" check tests/traces/seed-local.trace
 vg check-json 1 "$FMV" check -j tests/traces/seed-local.trace
 vg lint 1 "$FMV" lint "$BUILD/agent.elf"
+vg symbols 0 "$FMV" symbols "$BUILD/agent.elf"
+# A small Image with kallsyms tables (the fuzz seed, without its mode byte).
+tail -c +2 tests/fuzz/kallsyms/6.1-seqs-rela >"$TMP/Image"
+vg symbols-image 0 "$FMV" symbols --stats "$TMP/Image"
+vg lint-image 0 "$FMV" lint "$TMP/Image"
 
 qemu_start -s 2 -m local -i 50 || { fail "valgrind-boot"; finish; }
 qemu_wait

@@ -214,6 +214,109 @@ def ring_seeds():
         struct.pack("<HHHH", PTE, 0, 0, 0) + struct.pack("<HHHH", PTE, 12, 0, 0) + rec(PTE, 0, 1, size=32))
 
 
-SEEDS = {"walk": walk_seeds, "rsp": rsp_seeds, "ring": ring_seeds}
+# ---- kallsyms: [0] mode (bit 0: through elfsym_open; bit 1: address known), then an image ----
+KBASE = 0xffff800008000000
+
+
+def al8(v):
+    return (v + 7) & ~7
+
+
+def kimage(order="first", seq=0, rela=False, header=True, text=True, long_name=False, nsyms=300,
+           image_size=0x20000, at=0x100):
+    syms = ([(0, "T", "_text")] if text else []) + [(0x800, "t", "primary_entry"), (0x1000, "T", "_stext")]
+    syms += [(0x1000 + 0x10 * i, "tT"[i % 2], ("kvm_f%d" if i % 5 else "func_%d") % i) for i in range(nsyms)]
+    if long_name:
+        syms.append((0x1000 + 0x10 * nsyms, "T", "L" * 150))
+    syms += [(0x9000, "D", "_etext"), (0x9000, "d", "obj_1"), (0x18000, "b", "bss_1"), (image_size, "B", "_end")]
+    toks = {1: b"kvm_", 2: b"func_", 3: b"_text"}
+
+    def tok(c):
+        return toks.get(c, bytes([c]) if 0x20 < c < 0x7f else b"__")
+
+    def enc(name):
+        out, i = [], 0
+        while i < len(name):
+            for c, t in toks.items():
+                if name.startswith(t, i):
+                    out.append(c)
+                    i += len(t)
+                    break
+            else:
+                out.append(name[i])
+                i += 1
+        return bytes(out)
+
+    rb = KBASE + syms[0][0]
+    d = bytearray(at)
+    if header:
+        struct.pack_into("<IIQQQ", d, 0, 0xFA405A4D, 0x14000000 | ((0x800 - 4) // 4), 0, image_size, 0xA)
+        struct.pack_into("<I", d, 0x38, 0x644D5241)
+
+    def pad():
+        d.extend(bytes(al8(len(d)) - len(d)))
+
+    def offsets():
+        pad()
+        o = len(d)
+        for a, _, _ in syms:
+            d.extend(struct.pack("<I", KBASE + a - rb))
+        pad()
+        r = len(d)
+        d.extend(struct.pack("<Q", 0 if rela else rb))
+        return r
+
+    relb = offsets() if order == "first" else None
+    pad()
+    d.extend(struct.pack("<I", len(syms)))
+    pad()
+    names, marks = len(d), []
+    for i, (_, t, n) in enumerate(syms):
+        if i % 256 == 0:
+            marks.append(len(d) - names)
+        e = enc((t + n).encode())
+        d.extend(bytes([len(e)]) if len(e) < 0x80 else bytes([(len(e) & 0x7F) | 0x80, len(e) >> 7]))
+        d.extend(e)
+    pad()
+    for m in marks:
+        d.extend(struct.pack("<I", m))
+    pad()
+    if order == "first" and seq:
+        for i in range(len(syms)):
+            d.extend(struct.pack("<I", i)[:seq])
+        pad()
+    tt, idx = len(d), []
+    for c in range(256):
+        idx.append(len(d) - tt)
+        d.extend(tok(c) + b"\0")
+    pad()
+    for v in idx:
+        d.extend(struct.pack("<H", v))
+    if order == "last":
+        relb = offsets()
+        for i in range(len(syms)):
+            d.extend(struct.pack("<I", i)[:3])
+    pad()
+    d.extend(struct.pack("<QQQ", KBASE + 0x9000, 1027, KBASE + 0x1000))
+    if rela:
+        d.extend(struct.pack("<QQQ", KBASE + relb, 1027, rb))
+    return bytes(d)
+
+
+def kallsyms_seeds():
+    put("kallsyms", "5.10-rela", bytes([0]) + kimage(rela=True, text=False))
+    put("kallsyms", "6.1-seqs-rela", bytes([0]) + kimage(seq=3, rela=True, text=False))
+    put("kallsyms", "6.2-seqs4", bytes([0]) + kimage(seq=4))
+    put("kallsyms", "6.12-relr", bytes([0]) + kimage(order="last"))
+    put("kallsyms", "6.4-rela", bytes([0]) + kimage(order="last", rela=True))
+    put("kallsyms", "long-name", bytes([0]) + kimage(order="last", long_name=True))
+    put("kallsyms", "elfsym-image", bytes([1]) + kimage(order="last"))
+    put("kallsyms", "va-known", bytes([2]) + kimage(seq=3, rela=True, header=False, text=False))
+    put("kallsyms", "no-anchor", bytes([0]) + kimage(rela=True, header=False, text=False))
+    put("kallsyms", "zboot", bytes([1]) + b"MZ\0\0zimg" + struct.pack("<II", 0x100, 0x1000) + bytes(8) + b"gzip\0\0\0\0")
+    put("kallsyms", "header-only", bytes([1]) + kimage(nsyms=0)[:64] + bytes(512))
+
+
+SEEDS = {"walk": walk_seeds, "rsp": rsp_seeds, "ring": ring_seeds, "kallsyms": kallsyms_seeds}
 for name in sys.argv[1:] or SEEDS:
     SEEDS[name]()

@@ -217,6 +217,23 @@ static int hcr_sysreg(struct target *t, unsigned cpu, const char *name, uint64_t
 }
 static const struct target_ops hcr_ops = {.kind = "hcr", .sysreg = hcr_sysreg};
 
+static void kaslr_offset(void)
+{
+	struct tgtopt o;
+	struct fm_err err = {{0}};
+	char *a1[] = {"walk", "--kaslr-offset", "0x2ac07f400000", NULL};
+	char *a2[] = {"walk", "--kaslr-offset=-0x10000", NULL};
+	char *a3[] = {"walk", "--kaslr-offset", "1k", NULL};
+
+	CHECK(parse(&o, 3, a1, &err) == 0);
+	CHECK(o.kaslr_given);
+	CHECK_EQ_U64(o.kaslr_offset, 0x2ac07f400000ull);
+	CHECK(parse(&o, 2, a2, &err) == 0);
+	CHECK_EQ_U64(o.kaslr_offset, 0 - 0x10000ull);
+	CHECK(parse(&o, 3, a3, &err) < 0);
+	CHECK(strstr(err.msg, "--kaslr-offset '1k'"));
+}
+
 static void detects_vhe(void)
 {
 	struct target t = {.ops = &hcr_ops};
@@ -241,5 +258,6 @@ int main(void)
 	RUN(detects_vhe);
 	RUN(finds_agent_by_pa_and_by_scan);
 	RUN(waits_for_a_booting_agent);
+	RUN(kaslr_offset);
 	return UNIT_EXIT();
 }
