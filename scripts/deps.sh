@@ -1,16 +1,26 @@
 #!/bin/sh
 # Installs the Debian packages fixmap needs that are missing (when run as root),
-# or says which are missing and how to install them.
+# or says which are missing and how to install them; then unpacks QEMU 10 for
+# the TCG plugin into the cache (scripts/qemu10.sh: never installed; its
+# libraries are those qemu-system-arm brings, so it comes second).
 set -e
 PKGS="make gcc pkg-config clang lld libclang-rt-14-dev gcc-aarch64-linux-gnu
 binutils-aarch64-linux-gnu qemu-system-arm libelf-dev libcapstone-dev libncurses-dev
-mandoc groff-base tmux valgrind"
+mandoc groff-base tmux valgrind libglib2.0-dev"
+qemu10()
+{
+	"$(dirname "$0")/qemu10.sh" fetch ||
+		echo "fixmap: QEMU 10 is not available: the plugin's tests will say SKIP" >&2
+}
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
 		missing="$missing $p"
 done
-[ -z "$missing" ] && exit 0
+if [ -z "$missing" ]; then
+	qemu10
+	exit 0
+fi
 if [ "$(id -u)" != 0 ]; then
 	echo "fixmap: missing Debian packages:$missing" >&2
 	echo "fixmap: install them with: sudo apt-get install$missing" >&2
@@ -21,3 +31,4 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq >/dev/null
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends $missing >/dev/null
+qemu10
