@@ -1,0 +1,45 @@
+# The QEMU TCG plugin, build/fixmap-plugin.so (plugin/plugin.c).
+#
+#   make plugin      builds it when qemu-plugin.h can be had: the header comes from
+#                    Debian's qemu source package at build time (scripts/qemu10.sh
+#                    header; GPL-2.0-or-later, never committed) and glib from
+#                    libglib2.0-dev. Without them it says SKIP and builds nothing.
+#
+# The plugin compiles the project's decoder (cli/arm64.c) and trace writer
+# (cli/trace_text.c) into itself: one decoder, one printer. plugin/ptrack.c
+# (table tracking) has no QEMU dependency and is unit-tested on the host.
+
+PLUGIN_SRC := plugin/plugin.c plugin/ptrack.c cli/trace_text.c cli/arm64.c cli/err.c
+PLUGIN_OBJ := $(PLUGIN_SRC:%.c=$(BUILD)/plugin-obj/%.o)
+PLUGIN_INC_FILE := $(BUILD)/plugin-obj/include.mk
+
+plugin: $(BUILD)/fixmap-plugin.so
+
+# Finds the header (and fetches it once); the result is cached in include.mk.
+$(PLUGIN_INC_FILE): scripts/qemu10.sh
+	@mkdir -p $(dir $@)
+	$(Q)inc=$$(scripts/qemu10.sh header 2>$@.err) && pkg-config --exists glib-2.0 && \
+		echo "QEMU_PLUGIN_INC := $$inc" >$@ || { : >$@; \
+		echo "  SKIP    fixmap-plugin.so (no qemu-plugin.h or glib: $$(tail -n1 $@.err))"; }
+
+-include $(PLUGIN_INC_FILE)
+
+ifneq ($(QEMU_PLUGIN_INC),)
+PLUGIN_CFLAGS := -std=gnu11 -g -O2 $(WARN) -fPIC -fvisibility=hidden -Iinclude -Icli -Iplugin \
+	-I$(QEMU_PLUGIN_INC) $(shell pkg-config --cflags glib-2.0) -D_GNU_SOURCE
+
+$(BUILD)/fixmap-plugin.so: $(PLUGIN_OBJ)
+	$(call quiet,LINK,$@)$(CC) -shared -o $@ $^ $(shell pkg-config --libs glib-2.0)
+
+$(BUILD)/plugin-obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(call quiet,CC,$<)$(CC) $(PLUGIN_CFLAGS) -MMD -MP -c -o $@ $<
+else
+$(BUILD)/fixmap-plugin.so:
+	@:
+endif
+
+# Host unit test of the table tracker.
+$(BUILD)/tests/test_ptrack: $(BUILD)/san/tests/unit/test_ptrack.o $(BUILD)/san/plugin/ptrack.o
+	@mkdir -p $(dir $@)
+	$(call quiet,LINK,$@)$(CC) $(SAN_FLAGS) -o $@ $^
