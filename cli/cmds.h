@@ -14,6 +14,7 @@ int cmd_walk(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
 int cmd_view(int argc, char **argv);
 int cmd_lint(int argc, char **argv);
+int cmd_record(int argc, char **argv);
 
 extern const char *fixmapctl_version;
 

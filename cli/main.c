@@ -21,6 +21,7 @@ static const struct cmd cmds[] = {
 	{"trace", cmd_trace, "drain the agent's event rings live and check them"},
 	{"view", cmd_view, "live full-screen slot viewer"},
 	{"lint", cmd_lint, "find wrong TLB maintenance sequences in AArch64 code"},
+	{"record", cmd_record, "run a guest under QEMU with the TCG plugin and check it live"},
 };
 
 static void usage(FILE *f)

@@ -322,7 +322,7 @@ static void tick(unsigned cpu)
 		P.last_audit_ns = t;
 		P.cur_cpu = cpu;
 		P.cur_pc = 0;
-		ptrack_audit(P.pt);
+		ptrack_audit(P.pt, true);
 	}
 	if (t - P.last_flush_ns >= 100000000ull)
 		out_flush();
@@ -818,7 +818,7 @@ static void at_exit(qemu_plugin_id_t id, void *u)
 	g_mutex_lock(&P.lock);
 	P.cur_cpu = 0;
 	P.cur_pc = 0;
-	ptrack_audit(P.pt);
+	ptrack_audit(P.pt, false);
 	ptrack_stats(P.pt, &st);
 	if (!__atomic_load_n(&P.guest_ended, __ATOMIC_RELAXED))
 		out_line("cut");
@@ -843,6 +843,37 @@ static void at_exit(qemu_plugin_id_t id, void *u)
 	g_mutex_unlock(&P.lock);
 }
 
+/* QEMU's own command line, NUL-separated words; returns the length (0 if unreadable). */
+static size_t qemu_cmdline(char *buf, size_t n)
+{
+	int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+	ssize_t len = fd < 0 ? -1 : read(fd, buf, n - 1);
+
+	if (fd >= 0)
+		close(fd);
+	if (len <= 0)
+		return 0;
+	buf[len] = 0;
+	return (size_t)len;
+}
+
+/*
+ * QEMU 10.0 with -accel tcg,thread=single and more than one vCPU passes every
+ * callback vCPU 0 and indexes scoreboards with it (accel/tcg/plugin-gen.c,
+ * gen_cpu_index(): without CF_PARALLEL the translating vCPU's index is made a
+ * constant, but round-robin TCG shares translations between vCPUs).
+ */
+static bool single_threaded(void)
+{
+	char buf[65536], *p, *end;
+	size_t len = qemu_cmdline(buf, sizeof(buf));
+
+	for (p = buf, end = buf + len; p < end; p += strlen(p) + 1)
+		if (strstr(p, "thread=single"))
+			return true;
+	return false;
+}
+
 /*
  * The shared RAM file from QEMU's own command line: the memory-backend-file
  * object with share=on (API v4 cannot read guest memory by physical address).
@@ -850,16 +881,12 @@ static void at_exit(qemu_plugin_id_t id, void *u)
 static char *find_backend(char *why, size_t n)
 {
 	char buf[65536], *p, *end, *found = NULL;
-	int fd = open("/proc/self/cmdline", O_RDONLY);
-	ssize_t len = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+	size_t len = qemu_cmdline(buf, sizeof(buf));
 
-	if (fd >= 0)
-		close(fd);
-	if (len <= 0) {
+	if (!len) {
 		snprintf(why, n, "cannot read /proc/self/cmdline");
 		return NULL;
 	}
-	buf[len] = 0;
 	for (p = buf, end = buf + len; p < end; p += strlen(p) + 1) {
 		char *mp;
 		if (strncmp(p, "memory-backend-file,", 20) && !strstr(p, "qom-type=memory-backend-file"))
@@ -955,6 +982,12 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
 	}
 	if (parse_args(argc, argv))
 		return -1;
+	if (info->system.max_vcpus > 1 && single_threaded()) {
+		fprintf(stderr, PFX "-accel tcg,thread=single with %d vCPUs: QEMU 10.0 then gives "
+				"plugins vCPU 0 for every vCPU; use the default (multi-threaded) TCG\n",
+			info->system.max_vcpus);
+		return -1;
+	}
 	if (!P.mem_path && !(P.mem_path = find_backend(why, sizeof(why)))) {
 		fprintf(stderr, PFX "%s\n", why);
 		return -1;

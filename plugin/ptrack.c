@@ -12,6 +12,7 @@
 #define MAX_REFS 16          /* places one table page may be reached from */
 #define MAX_PAGES (1u << 20) /* 4 GiB of tables: anything beyond is garbage */
 #define MAX_ROOTS 4096
+#define MAX_SUSPECTS 4096 /* differences an audit keeps to confirm at the next one */
 
 /* One place a table page is reached from: root, level, and the VA of entry 0. */
 struct ref {
@@ -47,6 +48,11 @@ struct ptrack {
 	unsigned nroots, roots_cap;
 	struct ptrack_stats st;
 	bool noted_pages;
+	/* ptrack_audit(settle): differences seen at the last audit, by entry PA and value */
+	struct suspect {
+		uint64_t pa, val;
+	} * suspects, *next_suspects;
+	unsigned nsuspects, nnext;
 };
 
 static const char *const regime_names[PT_NR_REGIMES] = {"el2", "el20", "el1", "s2"};
@@ -214,6 +220,8 @@ void ptrack_free(struct ptrack *t)
 		free(t->pages[i]);
 	free(t->pages);
 	free(t->roots);
+	free(t->suspects);
+	free(t->next_suspects);
 	free(t);
 }
 
@@ -478,10 +486,25 @@ unsigned ptrack_store(struct ptrack *t, uint64_t pa, unsigned size)
 	return changed;
 }
 
-unsigned ptrack_audit(struct ptrack *t)
+static bool was_suspect(const struct ptrack *t, uint64_t pa, uint64_t val)
+{
+	for (unsigned i = 0; i < t->nsuspects; i++)
+		if (t->suspects[i].pa == pa && t->suspects[i].val == val)
+			return true;
+	return false;
+}
+
+unsigned ptrack_audit(struct ptrack *t, bool settle)
 {
 	unsigned changed = 0;
 
+	if (settle && !t->suspects) {
+		t->suspects = calloc(MAX_SUSPECTS, sizeof(*t->suspects));
+		t->next_suspects = calloc(MAX_SUSPECTS, sizeof(*t->next_suspects));
+		if (!t->suspects || !t->next_suspects)
+			return 0;
+	}
+	t->nnext = 0;
 	for (uint64_t idx = 0; idx < t->v.npages; idx++) {
 		struct tpage *tp = t->pages[idx];
 		const uint64_t *ram = ram_entries(t, idx);
@@ -489,12 +512,25 @@ unsigned ptrack_audit(struct ptrack *t)
 		if (!tp || !memcmp(tp->shadow, ram, sizeof(tp->shadow)))
 			continue;
 		for (unsigned j = 0; j < ENTRIES && t->pages[idx] == tp; j++) {
-			uint64_t d = ram_load(t, idx, j);
-			if (d != tp->shadow[j]) {
-				entry_changed(t, idx, tp, j, d, true);
-				changed++;
+			uint64_t d = ram_load(t, idx, j), pa = tp->pa + j * 8ull;
+			if (d == tp->shadow[j])
+				continue;
+			if (settle && !was_suspect(t, pa, d)) {
+				if (t->nnext < MAX_SUSPECTS)
+					t->next_suspects[t->nnext++] = (struct suspect){pa, d};
+				continue;
 			}
+			entry_changed(t, idx, tp, j, d, true);
+			changed++;
 		}
+	}
+	if (settle) {
+		struct suspect *x = t->suspects;
+		t->suspects = t->next_suspects;
+		t->next_suspects = x;
+		t->nsuspects = t->nnext;
+	} else {
+		t->nsuspects = 0;
 	}
 	return changed;
 }

@@ -86,8 +86,15 @@ static inline bool ptrack_is_table(const struct ptrack *t, uint64_t pa);
  * Returns the number of entries that changed.
  */
 unsigned ptrack_store(struct ptrack *t, uint64_t pa, unsigned size);
-/* Compares every tracked page with RAM: changes no store showed are reported unseen. */
-unsigned ptrack_audit(struct ptrack *t);
+/*
+ * Compares every tracked page with RAM: changes no store showed are reported
+ * unseen. While vCPUs run in parallel threads, a store may be in RAM and its
+ * callback not yet run; with settle = true a difference is reported only if
+ * the previous audit saw the same one (so it outlived a whole audit period),
+ * with settle = false (the guest is stopped) at once. Returns the number
+ * reported.
+ */
+unsigned ptrack_audit(struct ptrack *t, bool settle);
 
 struct ptrack_stats {
 	uint64_t pages;    /* table pages tracked now */
