@@ -346,6 +346,45 @@ static uint64_t reg(struct vcpu *c, struct qemu_plugin_register *h)
 
 static uint64_t xreg(struct vcpu *c, unsigned rt) { return rt >= 31 ? 0 : reg(c, c->x[rt]); }
 
+static uint64_t reg_by_name(struct vcpu *c, GArray *regs, const char *name, bool *ok)
+{
+	for (guint i = 0; i < regs->len; i++) {
+		qemu_plugin_reg_descriptor *d = &g_array_index(regs, qemu_plugin_reg_descriptor, i);
+		if (!strcmp(d->name, name)) {
+			g_byte_array_set_size(c->buf, 0);
+			if (qemu_plugin_read_register(d->handle, c->buf) > 0) {
+				uint64_t v = 0;
+				memcpy(&v, c->buf->data, c->buf->len > 8 ? 8 : c->buf->len);
+				*ok = true;
+				return v;
+			}
+		}
+	}
+	*ok = false;
+	return 0;
+}
+
+/* The header, with the features the checker's rules depend on from vCPU 0's ID registers. */
+static void write_header(struct vcpu *c, GArray *regs)
+{
+	bool ok2, ok1;
+	uint64_t mmfr2 = reg_by_name(c, regs, "ID_AA64MMFR2_EL1", &ok2);
+	uint64_t mmfr1 = reg_by_name(c, regs, "ID_AA64MMFR1_EL1", &ok1);
+
+	/* ID_AA64MMFR2_EL1: TTL [51:48], BBM [55:52]; ID_AA64MMFR1_EL1: ETS [39:36] (D19.2). */
+	if (ok2 && ((mmfr2 >> 48) & 0xf))
+		P_ctx.features |= FM_FEAT_TTL;
+	if (ok2)
+		P_ctx.bbm_level = ((mmfr2 >> 52) & 0xf) > 2 ? 2 : (mmfr2 >> 52) & 0xf;
+	if (ok1 && ((mmfr1 >> 36) & 0xf) >= 2)
+		P_ctx.features |= FM_FEAT_ETS2;
+	g_mutex_lock(&P.lock);
+	trace_text_write_header(P.out, &P_ctx);
+	if (!ok2 || !ok1)
+		out_line("# the ID registers could not be read: no features declared");
+	g_mutex_unlock(&P.lock);
+}
+
 static void vcpu_init(qemu_plugin_id_t id, unsigned int idx)
 {
 	struct vcpu *c;
@@ -369,6 +408,8 @@ static void vcpu_init(qemu_plugin_id_t id, unsigned int idx)
 			if (!strcmp(d->name, reg_names[r]))
 				c->r[r] = d->handle;
 	}
+	if (idx == 0)
+		write_header(c, regs);
 	g_array_free(regs, TRUE);
 	for (unsigned r = 0; r < R_NR; r++)
 		if (!c->r[r] && r != R_TTBR1_EL2)
@@ -400,16 +441,23 @@ static void load_root(unsigned cpu, struct vcpu *c, unsigned slot, uint64_t ttbr
 	bool is_new;
 	int root;
 
+	if (!(ttbr & 0x0000fffffffffffeull)) /* BADDR 0: nothing loaded (reset value, a parked CPU) */
+		return;
 	if (err) {
+		/* Once per root value: a guest may load it again and again. */
+		static uint64_t last_refused = ~0ull;
 		char line[256];
+		if (ttbr == last_refused)
+			return;
+		last_refused = ttbr;
 		snprintf(line, sizeof(line), "# c%u root 0x%" PRIx64 " at pc 0x%" PRIx64 " not followed: %s",
 			 cpu, ttbr, pc, why);
 		out_line(line);
+		fprintf(stderr, PFX "cpu %u root 0x%" PRIx64 " (pc 0x%" PRIx64 ") is not followed: %s\n",
+			cpu, ttbr, pc, why);
 		return;
 	}
 	base = ptrack_ttbr_base(ttbr, g);
-	if (!base && !(ttbr >> 1)) /* a zero TTBR: nothing loaded (reset value, or a parked CPU) */
-		return;
 	root = ptrack_root(P.pt, base, g, &is_new);
 	if (root < 0) {
 		out_line("# too many translation-table roots: no more are followed");
@@ -1027,10 +1075,10 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
 	P_ctx.ncpus = (unsigned)info->system.smp_vcpus;
 	P.last_audit_ns = P.last_flush_ns = now_ns();
 
-	fprintf(P.out, "fixmap-trace 1\n# recorded by fixmap-plugin: QEMU plugin API %d, guest RAM %s at 0x%" PRIx64 "%s\ncpus %d\n",
+	/* The header follows at vCPU 0's start (its features come from its ID registers). */
+	fprintf(P.out, "# recorded by fixmap-plugin: QEMU plugin API %d, guest RAM %s at 0x%" PRIx64 "%s\n",
 		info->version.cur, P.mem_path, P.ram_base,
-		P.barriers_all ? "" : ", barriers while page-table work is pending",
-		info->system.smp_vcpus);
+		P.barriers_all ? "" : ", barriers while page-table work is pending");
 	qemu_plugin_register_vcpu_init_cb(id, vcpu_init);
 	qemu_plugin_register_vcpu_tb_trans_cb(id, tb_trans);
 	qemu_plugin_register_vcpu_idle_cb(id, vcpu_idle);

@@ -43,3 +43,14 @@ endif
 $(BUILD)/tests/test_ptrack: $(BUILD)/san/tests/unit/test_ptrack.o $(BUILD)/san/plugin/ptrack.o
 	@mkdir -p $(dir $@)
 	$(call quiet,LINK,$@)$(CC) $(SAN_FLAGS) -o $@ $^
+
+# Guests that misuse their tables (tests/e2e/record-bad.sh), one ELF per case.
+BADGUEST_CASES := nommu 16k loop
+BADGUEST_ELF := $(BADGUEST_CASES:%=$(BUILD)/tests/badguest-%.elf)
+CHECK_EXTRA += $(BADGUEST_ELF)
+
+$(BUILD)/tests/badguest-%.elf: tests/plugin/badguest.S
+	@mkdir -p $(dir $@)
+	$(call quiet,AS-EL2,$@)$(AGENT_CC) $(AGENT_CFLAGS) -D__ASSEMBLY__ \
+		-DCASE=CASE_$(shell echo $* | tr a-z A-Z) -c -o $@.o $< && \
+		$(AGENT_LD) $(AGENT_LDFLAGS) -nostdlib -static -Ttext=0x40200000 -e _start -o $@ $@.o
