@@ -42,6 +42,9 @@
 
 static volatile sig_atomic_t rec_signal;
 
+/* What a recording stopped before the plugin wrote anything reads as. */
+static const char empty_trace[] = "fixmap-trace 1\ncpus 1\ncut\n";
+
 static void on_signal(int sig) { rec_signal = sig; }
 
 static void usage(FILE *f)
@@ -140,7 +143,10 @@ static int qemu_major(const char *argv0, char *line, size_t n)
 	} else {
 		close(fds[0]);
 	}
-	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		return -1;
 	return major;
 }
@@ -174,6 +180,9 @@ struct tee {
 	pid_t qemu;
 	int forwarded;
 	bool eof, saw_end, save_failed;
+	uint64_t bytes;
+	char first[4096]; /* read before the checker starts, to tell a QEMU that failed */
+	size_t first_len, first_off;
 	char stats[512];
 	char partial[512];
 	size_t plen;
@@ -207,31 +216,52 @@ static void tee_forward_signal(struct tee *t)
 	rec_signal = 0;
 }
 
-static ssize_t tee_read(void *cookie, char *buf, size_t size)
+/* read() from the pipe, passing signals on to QEMU; 0 at the end. */
+static ssize_t tee_raw(struct tee *t, char *buf, size_t size)
 {
-	struct tee *t = cookie;
 	ssize_t n;
 
-	if (t->eof)
-		return 0;
 	for (;;) {
 		tee_forward_signal(t);
 		n = read(t->fd, buf, size);
 		if (n >= 0 || errno != EINTR)
-			break;
+			return n < 0 ? 0 : n;
 	}
-	if (n <= 0) {
+}
+
+static ssize_t tee_read(void *cookie, char *buf, size_t size)
+{
+	struct tee *t = cookie;
+	bool from_first = false;
+	ssize_t n;
+
+	if (t->first_off < t->first_len) {
+		from_first = true; /* counted and scanned when it was read */
+		n = (ssize_t)(t->first_len - t->first_off < size ? t->first_len - t->first_off : size);
+		memcpy(buf, t->first + t->first_off, (size_t)n);
+		t->first_off += (size_t)n;
+	} else if (t->eof) {
+		return 0;
+	} else {
+		n = tee_raw(t, buf, size);
+	}
+	if (n == 0) {
 		t->eof = true;
-		if (!t->saw_end) {
+		if (!t->bytes) {
+			/* Stopped before the plugin wrote anything: an empty, cut trace. */
+			fm_warn("record: interrupted before the guest started");
+			n = (ssize_t)(strlen(empty_trace) < size ? strlen(empty_trace) : size);
+			memcpy(buf, empty_trace, (size_t)n);
+		} else if (!t->saw_end) {
 			/* QEMU died without the plugin's end (killed): the trace is cut. */
 			static const char cut[] = "\ncut\n";
-			size_t c = sizeof(cut) - 1 < size ? sizeof(cut) - 1 : size;
-			memcpy(buf, cut, c);
-			n = (ssize_t)c;
+			n = (ssize_t)(sizeof(cut) - 1 < size ? sizeof(cut) - 1 : size);
+			memcpy(buf, cut, (size_t)n);
 		} else {
 			return 0;
 		}
-	} else {
+	} else if (!from_first) {
+		t->bytes += (uint64_t)n;
 		tee_scan(t, buf, (size_t)n);
 	}
 	if (t->save && !t->save_failed && fwrite(buf, 1, (size_t)n, t->save) != (size_t)n) {
@@ -271,7 +301,7 @@ int cmd_record(int argc, char **argv)
 	char obj[PATH_MAX + 128], plg[2 * PATH_MAX + 64];
 	struct sigaction sa, old_int, old_term;
 	struct tee tee = {.fd = -1};
-	bool quiet = false, json = false;
+	bool quiet = false, json = false, signals_set = false;
 	uint64_t ram = DEFAULT_RAM;
 	int c, rc = EXIT_BAD, qargc, fds[2] = {-1, -1}, status = 0, major;
 	char **qargv, **cmd;
@@ -339,25 +369,35 @@ int cmd_record(int argc, char **argv)
 			}
 		}
 	}
+	/* From here on a signal ends the recording cleanly (summary, no files left). */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal; /* no SA_RESTART: a blocked read returns EINTR */
+	sigemptyset(&sa.sa_mask);
+	rec_signal = 0;
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	signals_set = true;
 	major = qemu_major(cmd[0], version, sizeof(version));
+	if (rec_signal)
+		goto interrupted;
 	if (major < 0) {
 		fm_warn("record: %s: cannot run it (%s --version failed)", cmd[0], cmd[0]);
-		return EXIT_BAD;
+		goto out;
 	}
 	if (major < 10) {
 		fm_warn("record: %s is %s: the plugin needs QEMU 10 or later (plugin API 4: "
 			"register reads and stored values); scripts/qemu10.sh bin prints one",
 			cmd[0], version);
-		return EXIT_BAD;
+		goto out;
 	}
 	if (find_plugin(plugin_arg, plugin, sizeof(plugin))) {
 		fm_warn("record: %s: no fixmap-plugin.so (build it with make, or give --plugin)",
 			plugin_arg ? plugin_arg : "beside fixmapctl");
-		return EXIT_BAD;
+		goto out;
 	}
 	if (elf_path && !(co.elf = elfsym_open(elf_path, &err))) {
 		fm_warn("record: --elf %s", err.msg);
-		return EXIT_BAD;
+		goto out;
 	}
 	if (save && !(tee.save = fopen(save, "w"))) {
 		fm_warn("record: --save %s: %s", save, strerror(errno));
@@ -393,13 +433,11 @@ int cmd_record(int argc, char **argv)
 		qargv[k] = NULL;
 	}
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal; /* no SA_RESTART: a blocked read returns EINTR */
-	sigemptyset(&sa.sa_mask);
-	rec_signal = 0;
-	sigaction(SIGINT, &sa, &old_int);
-	sigaction(SIGTERM, &sa, &old_term);
 	fflush(NULL);
+	if (rec_signal) {
+		free(qargv);
+		goto interrupted;
+	}
 	pid = fork();
 	if (pid < 0) {
 		fm_warn("record: fork: %s", strerror(errno));
@@ -423,6 +461,15 @@ int cmd_record(int argc, char **argv)
 	fds[1] = -1;
 	tee.fd = fds[0];
 	tee.qemu = pid;
+	/* Nothing at all from the plugin and no signal: QEMU failed to start. */
+	tee.first_len = (size_t)tee_raw(&tee, tee.first, sizeof(tee.first));
+	if (tee.first_len) {
+		tee.bytes = tee.first_len;
+		tee_scan(&tee, tee.first, tee.first_len);
+	} else if (!tee.forwarded && !rec_signal) {
+		tee.eof = true;
+		goto restore;
+	}
 	in = fopencookie(&tee, "r", (cookie_io_functions_t){.read = tee_read, .close = tee_close});
 	if (!in) {
 		fm_warn("record: out of memory");
@@ -440,6 +487,14 @@ int cmd_record(int argc, char **argv)
 		rc = EXIT_BAD;
 	}
 
+	goto restore;
+interrupted:
+	/* Interrupted before QEMU started: nothing recorded, the summary of nothing. */
+	fm_warn("record: interrupted before QEMU started");
+	in = fmemopen((void *)empty_trace, strlen(empty_trace), "r");
+	print_init(stdout, json);
+	rc = in ? check_stream(in, "<record>", &co) : EXIT_BAD;
+	print_finish();
 restore:
 	if (in)
 		fclose(in);
@@ -447,19 +502,27 @@ restore:
 		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 			if (rec_signal)
 				kill(pid, SIGKILL);
-		if (WIFEXITED(status) && WEXITSTATUS(status) != 0 && !tee.saw_end) {
-			fm_warn("record: QEMU exited with status %d before the plugin ended its trace "
-				"(QEMU's message is above)",
+		unsigned long long events = 0;
+		if (tee.saw_end)
+			sscanf(tee.stats, "fixmap-plugin: %llu events", &events);
+		if (WIFEXITED(status) && WEXITSTATUS(status) != 0 && !events) {
+			/* QEMU failed (bad arguments, no kernel): nothing was recorded. */
+			fm_warn("record: QEMU exited with status %d before the guest ran (QEMU's "
+				"message is above)",
 				WEXITSTATUS(status));
 			rc = EXIT_BAD;
+		} else if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
+			fm_warn("record: QEMU exited with status %d", WEXITSTATUS(status));
 		} else if (WIFSIGNALED(status) && WTERMSIG(status) != SIGTERM &&
 			   WTERMSIG(status) != SIGINT && WTERMSIG(status) != SIGKILL) {
 			fm_warn("record: QEMU was killed by signal %d", WTERMSIG(status));
 		}
 	}
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGTERM, &old_term, NULL);
 out:
+	if (signals_set) {
+		sigaction(SIGINT, &old_int, NULL);
+		sigaction(SIGTERM, &old_term, NULL);
+	}
 	if (fds[0] >= 0)
 		close(fds[0]);
 	if (fds[1] >= 0)
