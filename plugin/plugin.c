@@ -181,41 +181,40 @@ static void out_flush(void)
 	P.last_flush_ns = now_ns();
 }
 
-/* An event line from the one formatter, with the additions of section 3a. */
-static void out_event(const struct fm_event *ev, const char *table)
+/* One event line, from the one formatter (cli/trace_text.c). */
+static void out_event(struct fm_event *ev)
 {
-	char line[384];
-	size_t n = trace_text_format_event(&P_ctx, ev, line, sizeof(line));
+	char line[1400];
 
-	if (table && n < sizeof(line))
-		n += (size_t)snprintf(line + n, sizeof(line) - n, " table=%s", table);
-	if (ev->pc && n < sizeof(line))
-		snprintf(line + n, sizeof(line) - n, " pc=0x%" PRIx64, ev->pc);
+	if (ev->pc)
+		ev->flags |= FM_EVF_PC;
+	trace_text_format_event(&P_ctx, ev, line, sizeof(line));
 	out_line(line);
-	P.n_events++;
+	if (ev->type != FM_EV_TABLE && ev->type != FM_EV_CUT)
+		P.n_events++;
 }
 
-static const char *regime_name(unsigned regime)
+/* Declares the table of a new root (ptrack root i is table i of the context). */
+static int declare_table(unsigned root, int asid, int vmid)
 {
-	static const char *const n[PT_NR_REGIMES] = {"el2", "el20", "el1", "s2"};
-	return regime < PT_NR_REGIMES ? n[regime] : "?";
-}
-
-static void out_table_decl(unsigned root, uint16_t asid, bool has_asid, uint16_t vmid,
-			   bool has_vmid)
-{
+	static const uint8_t regime[PT_NR_REGIMES] = {FM_REGIME_EL2, FM_REGIME_EL20, FM_REGIME_EL1,
+						      FM_REGIME_S2};
 	const struct pt_geom *g = ptrack_root_geom(P.pt, root);
-	char line[160];
-	int n = snprintf(line, sizeof(line), "table %s regime=%s dynamic", ptrack_root_name(P.pt, root),
-			 regime_name(g->regime));
+	struct fm_table_decl *d;
 
-	if (has_asid)
-		n += snprintf(line + n, sizeof(line) - (size_t)n, " asid=%u", asid);
-	if (has_vmid)
-		n += snprintf(line + n, sizeof(line) - (size_t)n, " vmid=%u", vmid);
-	if (g->lpa2)
-		snprintf(line + n, sizeof(line) - (size_t)n, " lpa2");
-	out_line(line);
+	if (root != P_ctx.ntables || !(d = fm_ctx_add_table(&P_ctx)))
+		return -1;
+	snprintf(d->name, sizeof(d->name), "%s", ptrack_root_name(P.pt, root));
+	d->regime = regime[g->regime];
+	d->granule = FM_GRANULE_4K;
+	d->lpa2 = g->lpa2;
+	d->dynamic = true;
+	d->has_asid = asid >= 0;
+	d->asid = (uint16_t)(asid >= 0 ? asid : 0);
+	d->has_vmid = vmid >= 0;
+	d->vmid = (uint16_t)(vmid >= 0 ? vmid : 0);
+	out_event(&(struct fm_event){.type = FM_EV_TABLE, .table = (uint16_t)root});
+	return 0;
 }
 
 /* --- the barrier filter and access windows --- */
@@ -270,31 +269,25 @@ static void window_open(unsigned root, unsigned cpu, uint64_t va, int level)
 static void on_pte(void *ctx, unsigned root, uint64_t va, int level, uint64_t old, uint64_t new,
 		   uint64_t ptep, bool unseen)
 {
-	const char *name = ptrack_root_name(P.pt, root);
-	char line[256];
-
-	(void)ctx;
-	if (unseen) {
-		snprintf(line, sizeof(line),
-			 "c%u unseen va=0x%" PRIx64 " level=%d table=%s new=0x%" PRIx64, P.cur_cpu, va,
-			 level, name, new);
-		out_line(line);
-		P.n_events++;
-		P.n_unseen++;
-		return;
-	}
 	struct fm_event ev = {
-	    .type = FM_EV_PTE,
+	    .type = unseen ? FM_EV_UNSEEN : FM_EV_PTE,
 	    .cpu = (uint16_t)P.cur_cpu,
-	    .level = (uint8_t)level,
-	    .flags = FM_EVF_PTEP,
-	    .pc = P.cur_pc,
+	    .level = (int8_t)level,
+	    .table = (uint16_t)root,
+	    .flags = unseen ? 0 : FM_EVF_PTEP,
+	    .pc = unseen ? 0 : P.cur_pc,
 	    .va = va,
 	    .old = old,
 	    .new = new,
 	    .ptep = ptep,
 	};
-	out_event(&ev, name);
+
+	(void)ctx;
+	out_event(&ev);
+	if (unseen) {
+		P.n_unseen++;
+		return;
+	}
 	P.n_pte++;
 	if ((old & 1) && old != new)
 		P.cur_break = true;
@@ -421,15 +414,11 @@ static void vcpu_init(qemu_plugin_id_t id, unsigned int idx)
 
 static void use_root(unsigned cpu, struct vcpu *c, unsigned slot, int root, uint64_t pc)
 {
-	char line[160];
-
 	if (root < 0 || c->root[slot] == root)
 		return;
 	c->root[slot] = root;
-	snprintf(line, sizeof(line), "c%u use table=%s pc=0x%" PRIx64, cpu,
-		 ptrack_root_name(P.pt, (unsigned)root), pc);
-	out_line(line);
-	P.n_events++;
+	out_event(&(struct fm_event){.type = FM_EV_USE, .cpu = (uint16_t)cpu, .table = (uint16_t)root,
+				     .pc = pc});
 	P.n_use++;
 }
 
@@ -463,8 +452,10 @@ static void load_root(unsigned cpu, struct vcpu *c, unsigned slot, uint64_t ttbr
 		out_line("# too many translation-table roots: no more are followed");
 		return;
 	}
-	if (is_new)
-		out_table_decl((unsigned)root, (uint16_t)asid, asid >= 0, (uint16_t)vmid, vmid >= 0);
+	if (is_new && declare_table((unsigned)root, asid, vmid)) {
+		out_line("# too many translation-table roots: no more are followed");
+		return;
+	}
 	use_root(cpu, c, slot, root, pc);
 }
 
@@ -656,7 +647,7 @@ static void maint_cb(unsigned int cpu, void *udata)
 		ev.bar = (uint8_t)in->op;
 	}
 	g_mutex_lock(&P.lock);
-	out_event(&ev, NULL);
+	out_event(&ev);
 	switch (in->ev) {
 	case FM_EV_TLBI:
 		P.n_tlbi++;
@@ -716,8 +707,9 @@ static void access_check(unsigned cpu, uint64_t va, bool exec, uint64_t pc)
 		if (cpu < 64)
 			w->reported |= 1ull << cpu;
 		struct fm_event ev = {.type = FM_EV_ACCESS, .cpu = (uint16_t)cpu, .va = va, .pc = pc,
-				      .flags = exec ? FM_EVF_EXEC : 0};
-		out_event(&ev, NULL);
+				      .table = (uint16_t)w->root,
+				      .flags = (exec ? FM_EVF_EXEC : 0) | FM_EVF_TABLE};
+		out_event(&ev);
 		P.n_access++;
 	}
 	g_mutex_unlock(&P.lock);
@@ -869,7 +861,7 @@ static void at_exit(qemu_plugin_id_t id, void *u)
 	ptrack_audit(P.pt, false);
 	ptrack_stats(P.pt, &st);
 	if (!__atomic_load_n(&P.guest_ended, __ATOMIC_RELAXED))
-		out_line("cut");
+		out_event(&(struct fm_event){.type = FM_EV_CUT});
 	snprintf(line, sizeof(line),
 		 "# fixmap-plugin: %llu events: %llu pte, %llu tlbi, %llu barriers, %llu use, %llu "
 		 "access, %llu unseen; %u roots, %" PRIu64 " table pages, %" PRIu64

@@ -9,7 +9,8 @@
 # (cli/trace_text.c) into itself: one decoder, one printer. plugin/ptrack.c
 # (table tracking) has no QEMU dependency and is unit-tested on the host.
 
-PLUGIN_SRC := plugin/plugin.c plugin/ptrack.c cli/trace_text.c cli/arm64.c cli/err.c
+PLUGIN_SRC := plugin/plugin.c plugin/ptrack.c cli/trace_text.c cli/arm64.c cli/desc.c cli/print.c \
+	cli/err.c
 PLUGIN_OBJ := $(PLUGIN_SRC:%.c=$(BUILD)/plugin-obj/%.o)
 PLUGIN_INC_FILE := $(BUILD)/plugin-obj/include.mk
 
@@ -28,8 +29,18 @@ ifneq ($(QEMU_PLUGIN_INC),)
 PLUGIN_CFLAGS := -std=gnu11 -g -O2 $(WARN) -fPIC -fvisibility=hidden -Iinclude -Icli -Iplugin \
 	-I$(QEMU_PLUGIN_INC) $(shell pkg-config --cflags glib-2.0) -D_GNU_SOURCE
 
+# Every symbol must come from the plugin, QEMU (qemu_plugin_*), glib or libc: an
+# unresolved one would make QEMU refuse the plugin only when it loads it.
+PLUGIN_LIBS_SO = $(shell $(CC) -print-file-name=libc.so.6) \
+	$(shell pkg-config --variable=libdir glib-2.0)/libglib-2.0.so
 $(BUILD)/fixmap-plugin.so: $(PLUGIN_OBJ)
-	$(call quiet,LINK,$@)$(CC) -shared -o $@ $^ $(shell pkg-config --libs glib-2.0)
+	$(call quiet,LINK,$@)$(CC) -shared -o $@.tmp $^ $(shell pkg-config --libs glib-2.0) && \
+	nm -D --defined-only --without-symbol-versions $(PLUGIN_LIBS_SO) | awk '{print $$3}' >$@.known && \
+	undef=$$(nm -u --without-symbol-versions $@.tmp | awk '$$1 == "U" {print $$2}' | \
+		grep -v '^qemu_plugin_' | grep -v -x -F -f $@.known); \
+	rm -f $@.known; \
+	if [ -n "$$undef" ]; then echo "fixmap-plugin.so: undefined:" $$undef >&2; rm -f $@.tmp; exit 1; fi; \
+	mv $@.tmp $@
 
 $(BUILD)/plugin-obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -40,7 +51,8 @@ $(BUILD)/fixmap-plugin.so:
 endif
 
 # Host unit test of the table tracker.
-$(BUILD)/tests/test_ptrack: $(BUILD)/san/tests/unit/test_ptrack.o $(BUILD)/san/plugin/ptrack.o
+$(BUILD)/tests/test_ptrack: $(BUILD)/san/tests/unit/test_ptrack.o $(BUILD)/san/plugin/ptrack.o \
+		$(BUILD)/san/cli/desc.o $(BUILD)/san/cli/print.o $(BUILD)/san/cli/err.o
 	@mkdir -p $(dir $@)
 	$(call quiet,LINK,$@)$(CC) $(SAN_FLAGS) -o $@ $^
 

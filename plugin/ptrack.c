@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include "ptrack.h"
 
+#include "desc.h"
+
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -177,15 +179,21 @@ uint64_t ptrack_ttbr_base(uint64_t ttbr, const struct pt_geom *g)
 	return ttbr & 0x0000fffffffffffeull;
 }
 
-/* --- descriptors (D8.3 translation table descriptor formats) --- */
+/* --- descriptors: the one decoder (cli/desc.c, D8.3 descriptor formats) --- */
 
-static bool desc_is_table(uint64_t d, int level) { return level < 3 && (d & 3) == 3; }
-
-static uint64_t desc_next(uint64_t d, bool lpa2)
+static bool desc_is_table(uint64_t d, int level, bool lpa2)
 {
-	if (lpa2) /* 4K with LPA2: NLTA[49:12], [51:50] in bits [9:8] */
-		return (d & 0x0003fffffffff000ull) | ((d >> 8) & 3) << 50;
-	return d & 0x0000fffffffff000ull;
+	struct desc_fmt f = {.granule = FM_GRANULE_4K, .lpa2 = lpa2};
+
+	return desc_fmt_is_table(&f, d, level);
+}
+
+/* Next-level table address of a table descriptor. */
+static uint64_t desc_next(uint64_t d, int level, bool lpa2)
+{
+	struct desc_fmt f = {.granule = FM_GRANULE_4K, .lpa2 = lpa2};
+
+	return desc_fmt_oa(&f, d, level);
 }
 
 /* --- tracking --- */
@@ -265,12 +273,12 @@ static void walk_children(struct ptrack *t, unsigned root, int level, uint64_t v
 		uint64_t d = entries[j];
 		uint64_t va = va0 + ((uint64_t)j << level_shift(level));
 
-		if (!desc_is_table(d, level))
+		if (!desc_is_table(d, level, lpa2))
 			continue;
 		if (link)
-			link_table(t, root, level + 1, va, desc_next(d, lpa2), 0, ENTRIES);
+			link_table(t, root, level + 1, va, desc_next(d, level, lpa2), 0, ENTRIES);
 		else
-			unlink_table(t, root, level + 1, va, desc_next(d, lpa2));
+			unlink_table(t, root, level + 1, va, desc_next(d, level, lpa2));
 	}
 }
 
@@ -456,10 +464,10 @@ static void entry_changed(struct ptrack *t, uint64_t idx, struct tpage *tp, unsi
 		bool lpa2 = t->roots[r->root].g.lpa2;
 		if (j < r->first || j >= r->first + r->count)
 			continue;
-		if (desc_is_table(old, r->level))
-			unlink_table(t, r->root, r->level + 1, va, desc_next(old, lpa2));
-		if (desc_is_table(d, r->level))
-			link_table(t, r->root, r->level + 1, va, desc_next(d, lpa2), 0, ENTRIES);
+		if (desc_is_table(old, r->level, lpa2))
+			unlink_table(t, r->root, r->level + 1, va, desc_next(old, r->level, lpa2));
+		if (desc_is_table(d, r->level, lpa2))
+			link_table(t, r->root, r->level + 1, va, desc_next(d, r->level, lpa2), 0, ENTRIES);
 	}
 	(void)idx;
 }

@@ -25,16 +25,16 @@ for mode in local broadcast; do
 		[ "$nlocal" -eq 800 ] && pass record-local-800-local-tlbi ||
 			fail record-local-800-local-tlbi "$nlocal findings"
 		# Every finding is in fixmap_unmap (the TLBI and DSBs of its local branch).
-		nat=$(grep -c '^    at ' "$TMP/$mode.out")
-		nunmap=$(grep -c '^    at fixmap_unmap+0x' "$TMP/$mode.out")
-		[ "$nat" -gt 0 ] && [ "$nat" = "$nunmap" ] && pass record-local-pcs-in-fixmap_unmap ||
-			fail record-local-pcs-in-fixmap_unmap "$nunmap of $nat in fixmap_unmap: $(grep -m1 '^    at ' "$TMP/$mode.out")"
+		nall=$(findings "$TMP/$mode.out" | wc -l)
+		nunmap=$(findings "$TMP/$mode.out" | grep -c ': pc=0x[0-9a-f]* (fixmap_unmap+0x[0-9a-f]*): ')
+		[ "$nall" -gt 0 ] && [ "$nall" = "$nunmap" ] && pass record-local-pcs-in-fixmap_unmap ||
+			fail record-local-pcs-in-fixmap_unmap "$nunmap of $nall at fixmap_unmap: $(findings "$TMP/$mode.out" | head -n1)"
 	else
 		[ -z "$(findings "$TMP/$mode.out")" ] && pass record-broadcast-clean ||
 			fail record-broadcast-clean "$(findings "$TMP/$mode.out" | head -n2)"
 	fi
 	# The saved file, re-checked, gives the same findings (same FILE:LINE).
-	"$FM" check "$TMP/$mode.trace" >"$TMP/$mode.check" 2>&1
+	"$FM" check --elf "$BUILD/agent.elf" "$TMP/$mode.trace" >"$TMP/$mode.check" 2>&1
 	crc=$?
 	if [ $crc = $want ] && diff <(findings "$TMP/$mode.out") <(findings "$TMP/$mode.check") >/dev/null; then
 		pass "record-$mode-save-rechecks-same"
