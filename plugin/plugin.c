@@ -6,7 +6,7 @@
  * `fixmapctl check`, or live through `fixmapctl record`.
  *
  *   -plugin fixmap-plugin.so,out=FILE[,mem=PATH[@BASE]][,barriers=pending|all]
- *           [,access=on|off][,audit=MS]
+ *           [,access=store|all|off][,audit=MS]
  *
  * What it records, per vCPU, in one global order (one lock):
  *  - every TLBI (operand from Xt, read before the instruction runs) and, for
@@ -14,15 +14,16 @@
  *  - DSB/DMB/ISB while page-table work is pending on that CPU (a scoreboard
  *    flag tested inline: the callback costs nothing elsewhere), or all of them;
  *  - every root load (MSR to TTBR0/1_EL2, TTBR0/1_EL1, VTTBR_EL2, and the
- *    TCR/VTCR writes that change a root's geometry) as `use` of a `dynamic`
- *    table named by regime and root;
+ *    TCR/VTCR writes that change a root's geometry, taken at the next ISB or
+ *    ERET) as `use` of a `dynamic` table named by regime and root;
  *  - every store into a tracked table page as a `pte` event (ptrack.c: the old
  *    value from the shadow copy, the new one from RAM after the store);
  *  - changes no store showed (dc zva, hardware AF/DBM updates, DMA), found by
  *    an audit of the shadow against RAM every audit= milliseconds, as `unseen`;
- *  - with access=on, the first load, store or fetch of each CPU to a VA whose
- *    entry changed and whose maintenance the changing CPU has not finished;
- *  - `cut` at the end when QEMU stops a guest that did not power itself off.
+ *  - the first store or fetch (access=store, the default) or also load
+ *    (access=all) of each CPU to a VA whose entry changed and whose
+ *    maintenance the changing CPU has not finished;
+ *  - `cut` at the end (QEMU stopped, or the guest powered off: no TLB survives).
  *
  * Guest RAM is read from the file behind QEMU's memory-backend-file (API v4
  * has no physical reads): mem= names it, or the plugin finds the shared
@@ -50,7 +51,7 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_version = QEMU_PLUGIN_VERSION;
 
 #define PFX "fixmap-plugin: "
 #define VIRT_RAM_BASE 0x40000000ull /* QEMU virt: guest RAM starts here */
-#define MAX_WINDOWS 64
+#define MAX_WINDOWS 256
 
 /* Registers read with QEMU_PLUGIN_CB_R_REGS (names of QEMU's gdb XML). */
 enum {
@@ -98,7 +99,7 @@ enum {
 	SR_VTCR_EL2 = SYSREG(3, 4, 2, 1, 2),
 };
 
-enum insn_kind { K_NONE, K_BAR, K_TLBI, K_MSR, K_EXIT };
+enum insn_kind { K_NONE, K_BAR, K_TLBI };
 
 /* One decoded instruction, interned by PC (the userdata of its callbacks). */
 struct insn {
@@ -107,10 +108,10 @@ struct insn {
 	uint8_t kind;  /* enum insn_kind */
 	uint8_t ev;    /* K_BAR: FM_EV_DSB/DMB/ISB */
 	uint8_t rt;    /* Xt (31: XZR) */
-	uint16_t op;   /* K_BAR: CRm; K_TLBI: enum tlbi_op; K_MSR: SYSREG() */
+	uint16_t op;   /* K_BAR: CRm; K_TLBI: enum tlbi_op */
 };
 
-/* A VA whose entry changed while its maintenance is not finished (access=on). */
+/* A VA whose entry changed while its maintenance is not finished (access=). */
 struct window {
 	unsigned root, owner;
 	uint64_t lo, hi;
@@ -122,7 +123,8 @@ static struct {
 	char *out_path;
 	char *mem_path;
 	uint64_t ram_base;
-	bool barriers_all, access;
+	bool barriers_all;
+	enum { ACCESS_OFF, ACCESS_STORE, ACCESS_ALL } access;
 	unsigned audit_ms;
 	/* state */
 	GMutex lock;
@@ -134,8 +136,8 @@ static struct {
 	unsigned nvcpus;
 	struct vcpu *vcpus;
 	GHashTable *insns;
-	struct qemu_plugin_scoreboard *sb_pending, *sb_window;
-	qemu_plugin_u64 pending, window_open;
+	struct qemu_plugin_scoreboard *sb_pending, *sb_window, *sb_dirty;
+	qemu_plugin_u64 pending, window_open, dirty;
 	struct window windows[MAX_WINDOWS];
 	unsigned nwindows;
 	/* the event being handled (for ptrack's callbacks) */
@@ -143,9 +145,9 @@ static struct {
 	uint64_t cur_pc;
 	bool cur_break;
 	uint64_t last_audit_ns, last_flush_ns;
-	bool guest_ended, write_failed;
+	bool write_failed;
 	unsigned long long n_events, n_pte, n_tlbi, n_bar, n_use, n_unseen, n_access, n_guest_roots;
-	unsigned long long n_windows_dropped;
+	unsigned long long n_windows_dropped, n_retired;
 } P;
 
 static struct fm_trace_ctx P_ctx; /* for trace_text_format_event: cpus only */
@@ -226,20 +228,29 @@ static int declare_table(unsigned root, int asid, int vmid)
  * are recorded; after that, none orders or completes anything the checker
  * looks at (a break never followed by a TLBI keeps the CPU pending).
  */
+/*
+ * The access windows a CPU opened close at its ISB after a DSB that followed
+ * its last table store: from then on its own accesses use the new entries
+ * (missing-isb is about the accesses before that ISB), and a break it never
+ * invalidates is reported by the checker at the make or the free, not here.
+ */
+static void windows_close(unsigned cpu)
+{
+	for (unsigned i = 0; i < P.nwindows;)
+		if (P.windows[i].owner == cpu)
+			P.windows[i] = P.windows[--P.nwindows];
+		else
+			i++;
+	if (!P.nwindows)
+		for (unsigned c = 0; c < P.nvcpus; c++)
+			qemu_plugin_u64_set(P.window_open, c, 0);
+}
+
 static void pending_set(unsigned cpu, bool on)
 {
 	qemu_plugin_u64_set(P.pending, cpu, on);
-	if (!on) {
-		/* Its changes are complete: their access windows close. */
-		for (unsigned i = 0; i < P.nwindows;)
-			if (P.windows[i].owner == cpu)
-				P.windows[i] = P.windows[--P.nwindows];
-			else
-				i++;
-		if (!P.nwindows)
-			for (unsigned c = 0; c < P.nvcpus; c++)
-				qemu_plugin_u64_set(P.window_open, c, 0);
-	}
+	if (!on)
+		windows_close(cpu);
 }
 
 static void window_open(unsigned root, unsigned cpu, uint64_t va, int level)
@@ -511,116 +522,84 @@ static void load_s2(unsigned cpu, struct vcpu *c, uint64_t vtcr, uint64_t vttbr,
 }
 
 /*
- * An EL1 root written at EL2 without E2H (or through the _EL12 names) is a
- * world switch: EL2 restores a guest's or the host's EL1 context. The host's
- * roots are known from its own loads at EL1; a guest's TTBR holds an IPA,
- * which is not followed (counted).
+ * Context synchronization (ISB, ERET): a write to TTBRn_ELx, TCR_ELx, VTTBR_EL2
+ * or VTCR_EL2 is only guaranteed to affect translation after one (Arm ARM
+ * D24.1.2 "synchronization of changes to system registers"). An MSR to any of
+ * them stores its PC into the vCPU's `dirty` scoreboard entry (an inline store,
+ * no callback); the next ISB or ERET of that vCPU then evaluates its roots from
+ * the registers themselves. So the order of TTBR and TCR writes (pKVM writes
+ * TTBR0_EL2 first) does not matter, and what an MSR really wrote (with
+ * HCR_EL2.E2H = 1 the _EL1 names at EL2 reach the _EL2 registers, the _EL12
+ * names the _EL1 ones: D13.2.3 "redirection") is read, not guessed.
+ *
+ * EL1&0 roots are taken only at a synchronization at EL1, from the kernel that
+ * runs there, and not when HCR_EL2.VM is set with a VMID other than 0: that is
+ * a guest, whose TTBRs hold IPAs (counted, not followed; pKVM's host runs
+ * with VMID 0 and an identity stage 2). EL1 roots written at EL2 are world
+ * switches: restoring the host's values changes nothing, a guest's are not
+ * the host's tables.
  */
-static void world_switch_el1(unsigned cpu, struct vcpu *c, unsigned slot, uint64_t ttbr,
-			     uint64_t pc)
+static void sync_cb(unsigned int cpu, void *udata)
 {
-	uint64_t base = ttbr & 0x0000fffffffffffeull;
-
-	for (unsigned r = 0; r < ptrack_nroots(P.pt); r++) {
-		const struct pt_geom *g = ptrack_root_geom(P.pt, r);
-		char name[40];
-		snprintf(name, sizeof(name), "el1-0x%" PRIx64, ptrack_ttbr_base(ttbr, g));
-		if (g->regime == PT_EL1 && !strcmp(name, ptrack_root_name(P.pt, r))) {
-			use_root(cpu, c, slot, (int)r, pc);
-			return;
-		}
-	}
-	if (base)
-		P.n_guest_roots++;
-}
-
-static void msr_cb(unsigned int cpu, void *udata)
-{
-	const struct insn *in = udata;
 	struct vcpu *c = &P.vcpus[cpu];
-	uint64_t v, hcr;
+	uint64_t pc, hcr, vttbr;
 	unsigned el;
-	bool e2h;
+	bool vm, guest;
 
+	(void)udata;
 	if (cpu >= P.nvcpus)
 		return;
-	v = xreg(c, in->rt);
+	pc = qemu_plugin_u64_get(P.dirty, cpu);
+	qemu_plugin_u64_set(P.dirty, cpu, 0);
 	el = (unsigned)(reg(c, c->r[R_CPSR]) >> 2) & 3;
 	hcr = reg(c, c->r[R_HCR]);
-	e2h = el == 2 && ((hcr >> 34) & 1);
+	vttbr = reg(c, c->r[R_VTTBR]);
+	vm = hcr & 1;
+	guest = vm && vttbr_vmid(c, vttbr) != 0;
 	g_mutex_lock(&P.lock);
-	/*
-	 * The callback runs before the MSR: the register still holds its old
-	 * value, Xt the new one. With HCR_EL2.E2H = 1, the _EL1 names at EL2
-	 * reach the _EL2 registers and the _EL12 names the _EL1 ones (Arm ARM
-	 * D13.2.3 "redirection of EL1 register accesses").
-	 */
-	switch (in->op) {
-	case SR_TTBR0_EL1:
-	case SR_TTBR1_EL1:
-	case SR_TTBR0_EL12:
-	case SR_TTBR1_EL12: {
-		bool upper = in->op == SR_TTBR1_EL1 || in->op == SR_TTBR1_EL12;
-		bool el12 = in->op == SR_TTBR0_EL12 || in->op == SR_TTBR1_EL12;
-		if (e2h && !el12) {
-			struct pt_geom g;
-			char why[128];
-			int err = ptrack_geom_el1(reg(c, c->r[R_TCR_EL2]), upper, PT_EL20, &g, why,
-						  sizeof(why));
-			load_root(cpu, c, upper ? S_TTBR1_EL2 : S_TTBR0_EL2, v, err, &g, why, -1, -1,
-				  in->pc);
-		} else if (el == 2) {
-			world_switch_el1(cpu, c, upper ? S_TTBR1_EL1 : S_TTBR0_EL1, v, in->pc);
-		} else {
-			uint64_t tcr = reg(c, c->r[R_TCR_EL1]);
-			uint64_t other = reg(c, c->r[upper ? R_TTBR0_EL1 : R_TTBR1_EL1]);
-			int asid = (int)(((tcr >> 22) & 1 ? (upper ? v : other) : (upper ? other : v)) >> 48);
-			struct pt_geom g;
-			char why[128];
-			int err = ptrack_geom_el1(tcr, upper, PT_EL1, &g, why, sizeof(why));
-			if (!((tcr >> 36) & 1))
-				asid &= 0xff;
-			if (!((tcr >> (upper ? 23 : 7)) & 1))
-				load_root(cpu, c, upper ? S_TTBR1_EL1 : S_TTBR0_EL1, v, err, &g, why,
-					  asid, -1, in->pc);
-		}
-		break;
-	}
-	case SR_TCR_EL1:
-	case SR_TCR_EL12:
-		if (e2h && in->op == SR_TCR_EL1)
-			load_el2(cpu, c, true, v, in->pc);
-		else if (el == 1)
-			load_el1(cpu, c, v, in->pc);
-		break;
-	case SR_TTBR0_EL2:
-	case SR_TTBR1_EL2: {
-		/* Geometry from the current TCR_EL2; a later TCR write walks again. */
-		bool e2h_reg = (hcr >> 34) & 1;
-		bool upper = in->op == SR_TTBR1_EL2;
-		uint64_t tcr = reg(c, c->r[R_TCR_EL2]);
-		struct pt_geom g;
-		char why[128];
-		int err;
-		if (upper && !e2h_reg)
-			break; /* TTBR1_EL2 is not used without E2H */
-		err = e2h_reg ? ptrack_geom_el1(tcr, upper, PT_EL20, &g, why, sizeof(why))
-			      : ptrack_geom_el2(tcr, &g, why, sizeof(why));
-		load_root(cpu, c, upper ? S_TTBR1_EL2 : S_TTBR0_EL2, v, err, &g, why, -1, -1, in->pc);
-		break;
-	}
-	case SR_TCR_EL2:
-		load_el2(cpu, c, (hcr >> 34) & 1, v, in->pc);
-		break;
-	case SR_VTTBR_EL2:
-		load_s2(cpu, c, reg(c, c->r[R_VTCR]), v, in->pc);
-		break;
-	case SR_VTCR_EL2:
-		load_s2(cpu, c, v, reg(c, c->r[R_VTTBR]), in->pc);
-		break;
+	if (el == 2) {
+		load_el2(cpu, c, (hcr >> 34) & 1, reg(c, c->r[R_TCR_EL2]), pc);
+		if (vm)
+			load_s2(cpu, c, reg(c, c->r[R_VTCR]), vttbr, pc);
+	} else if (el == 1 && !guest) {
+		load_el1(cpu, c, reg(c, c->r[R_TCR_EL1]), pc);
+	} else if (el == 1) {
+		P.n_guest_roots++;
 	}
 	tick(cpu);
 	g_mutex_unlock(&P.lock);
+}
+
+/* Roots no vCPU has loaded, of the regimes a TLBI of everything empties, are no longer followed. */
+static void retire_roots(unsigned op)
+{
+	unsigned f = arm64_tlbi_flags(op);
+
+	if (!(f & (TLBI_F_ALL | TLBI_F_ALLVMID)))
+		return;
+	for (unsigned r = 0; r < ptrack_nroots(P.pt); r++) {
+		const struct pt_geom *g = ptrack_root_geom(P.pt, r);
+		bool hit = ((f & TLBI_F_EL2) && (g->regime == PT_EL2 || g->regime == PT_EL20)) ||
+			   ((f & TLBI_F_EL1) && g->regime == PT_EL1) ||
+			   ((f & TLBI_F_S2) && g->regime == PT_S2);
+		bool loaded = false;
+
+		if (!hit || !ptrack_root_walked(P.pt, r))
+			continue;
+		for (unsigned c = 0; c < P.nvcpus && !loaded; c++)
+			for (unsigned s = 0; s < S_NR; s++)
+				loaded |= P.vcpus[c].root[s] == (int)r;
+		if (!loaded) {
+			char line[160];
+			ptrack_retire(P.pt, r);
+			snprintf(line, sizeof(line),
+				 "# %s: no CPU has it loaded and tlbi %s emptied its regime: not followed "
+				 "until it is loaded again",
+				 ptrack_root_name(P.pt, r), arm64_tlbi_name(op));
+			out_line(line);
+			P.n_retired++;
+		}
+	}
 }
 
 /* --- maintenance instructions --- */
@@ -651,6 +630,7 @@ static void maint_cb(unsigned int cpu, void *udata)
 	switch (in->ev) {
 	case FM_EV_TLBI:
 		P.n_tlbi++;
+		retire_roots(in->op);
 		c->breaks = false;
 		c->tlbi_open = true;
 		pending_set(cpu, true);
@@ -668,27 +648,30 @@ static void maint_cb(unsigned int cpu, void *udata)
 		P.n_bar++;
 		if (!c->store_open && !c->tlbi_open && !c->breaks && !P.barriers_all)
 			pending_set(cpu, false);
+		else if (!c->store_open)
+			windows_close(cpu);
 		break;
 	}
 	tick(cpu);
 	g_mutex_unlock(&P.lock);
 }
 
-/* HLT #0xf000 (semihosting) and HVC/SMC (PSCI): the guest ending itself. */
-static void exit_cb(unsigned int cpu, void *udata)
-{
-	const struct insn *in = udata;
-	uint64_t x0;
-
-	if (cpu >= P.nvcpus)
-		return;
-	x0 = xreg(&P.vcpus[cpu], 0);
-	if (in->op == 0 ? (x0 == 0x18 || x0 == 0x20) /* SYS_EXIT, SYS_EXIT_EXTENDED */
-			: ((uint32_t)x0 == 0x84000008u || (uint32_t)x0 == 0x84000009u))
-		__atomic_store_n(&P.guest_ended, true, __ATOMIC_RELAXED);
-}
-
 /* --- memory accesses --- */
+
+/*
+ * Whether va may be in an open window: a scan without the lock (windows change
+ * under it; a stale answer only costs or saves one locked check, which decides).
+ */
+static bool window_hit(uint64_t va)
+{
+	unsigned n = __atomic_load_n(&P.nwindows, __ATOMIC_RELAXED);
+
+	for (unsigned i = 0; i < n && i < MAX_WINDOWS; i++)
+		if (va >= __atomic_load_n(&P.windows[i].lo, __ATOMIC_RELAXED) &&
+		    va <= __atomic_load_n(&P.windows[i].hi, __ATOMIC_RELAXED))
+			return true;
+	return false;
+}
 
 static void access_check(unsigned cpu, uint64_t va, bool exec, uint64_t pc)
 {
@@ -723,7 +706,8 @@ static void mem_cb(unsigned int cpu, qemu_plugin_meminfo_t info, uint64_t vaddr,
 
 	if (cpu >= P.nvcpus)
 		return;
-	if (P.access && __atomic_load_n(&P.nwindows, __ATOMIC_RELAXED))
+	if (P.access && __atomic_load_n(&P.nwindows, __ATOMIC_RELAXED) &&
+	    window_hit(vaddr))
 		access_check(cpu, vaddr, false, (uint64_t)(uintptr_t)udata);
 	if (!qemu_plugin_mem_is_store(info))
 		return;
@@ -750,7 +734,8 @@ static void mem_cb(unsigned int cpu, qemu_plugin_meminfo_t info, uint64_t vaddr,
 
 static void fetch_cb(unsigned int cpu, void *udata)
 {
-	if (cpu < P.nvcpus && __atomic_load_n(&P.nwindows, __ATOMIC_RELAXED))
+	if (cpu < P.nvcpus && __atomic_load_n(&P.nwindows, __ATOMIC_RELAXED) &&
+	    window_hit((uint64_t)(uintptr_t)udata))
 		access_check(cpu, (uint64_t)(uintptr_t)udata, true, (uint64_t)(uintptr_t)udata);
 }
 
@@ -809,7 +794,8 @@ static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 		if (qemu_plugin_insn_data(insn, &w, sizeof(w)) != sizeof(w))
 			continue;
 		qemu_plugin_register_vcpu_mem_cb(insn, mem_cb, QEMU_PLUGIN_CB_NO_REGS,
-						 P.access ? QEMU_PLUGIN_MEM_RW : QEMU_PLUGIN_MEM_W,
+						 P.access == ACCESS_ALL ? QEMU_PLUGIN_MEM_RW
+									: QEMU_PLUGIN_MEM_W,
 						 (void *)(uintptr_t)pc);
 		ev = arm64_decode_maint(w, &op, &rt);
 		if (ev == FM_EV_TLBI) {
@@ -818,6 +804,10 @@ static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 			    (void *)intern(pc, w, K_TLBI, (uint8_t)ev, op, rt));
 		} else if (ev) {
 			void *u = (void *)intern(pc, w, K_BAR, (uint8_t)ev, op, rt);
+			if (ev == FM_EV_ISB)
+				qemu_plugin_register_vcpu_insn_exec_cond_cb(
+				    insn, sync_cb, QEMU_PLUGIN_CB_R_REGS, QEMU_PLUGIN_COND_NE, P.dirty, 0,
+				    NULL);
 			if (P.barriers_all)
 				qemu_plugin_register_vcpu_insn_exec_cb(insn, maint_cb,
 								       QEMU_PLUGIN_CB_NO_REGS, u);
@@ -826,14 +816,13 @@ static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 				    insn, maint_cb, QEMU_PLUGIN_CB_NO_REGS, QEMU_PLUGIN_COND_NE,
 				    P.pending, 0, u);
 		} else if (decode_msr(w, &op, &rt)) {
-			qemu_plugin_register_vcpu_insn_exec_cb(
-			    insn, msr_cb, QEMU_PLUGIN_CB_R_REGS,
-			    (void *)intern(pc, w, K_MSR, 0, op, rt));
-		} else if (w == 0xd45e0000u /* HLT #0xf000 */ ||
-			   (w & 0xffe0001eu) == 0xd4000002u /* HVC, SMC */) {
-			qemu_plugin_register_vcpu_insn_exec_cb(
-			    insn, exit_cb, QEMU_PLUGIN_CB_R_REGS,
-			    (void *)intern(pc, w, K_EXIT, 0, w == 0xd45e0000u ? 0 : 1, 0));
+			/* Evaluated at the next context synchronization (sync_cb). */
+			qemu_plugin_register_vcpu_insn_exec_inline_per_vcpu(
+			    insn, QEMU_PLUGIN_INLINE_STORE_U64, P.dirty, pc ? pc : 1);
+		} else if (w == 0xd69f03e0u /* ERET */) {
+			qemu_plugin_register_vcpu_insn_exec_cond_cb(insn, sync_cb, QEMU_PLUGIN_CB_R_REGS,
+								    QEMU_PLUGIN_COND_NE, P.dirty, 0,
+								    NULL);
 		}
 	}
 }
@@ -860,14 +849,18 @@ static void at_exit(qemu_plugin_id_t id, void *u)
 	P.cur_pc = 0;
 	ptrack_audit(P.pt, false);
 	ptrack_stats(P.pt, &st);
-	if (!__atomic_load_n(&P.guest_ended, __ATOMIC_RELAXED))
-		out_event(&(struct fm_event){.type = FM_EV_CUT});
+	/*
+	 * Always cut: a recording ends because QEMU was stopped while the guest
+	 * ran, or because the guest powered off or reset, which empties every TLB:
+	 * either way maintenance still pending at the end is no finding.
+	 */
+	out_event(&(struct fm_event){.type = FM_EV_CUT});
 	snprintf(line, sizeof(line),
 		 "# fixmap-plugin: %llu events: %llu pte, %llu tlbi, %llu barriers, %llu use, %llu "
 		 "access, %llu unseen; %u roots, %" PRIu64 " table pages, %" PRIu64
-		 " tables outside RAM, %llu guest EL1 roots (IPAs) not followed%s",
+		 " tables outside RAM, %llu retired, %llu guest EL1 roots (IPAs) not followed%s",
 		 P.n_events, P.n_pte, P.n_tlbi, P.n_bar, P.n_use, P.n_access, P.n_unseen,
-		 ptrack_nroots(P.pt), st.pages, st.outside, P.n_guest_roots,
+		 ptrack_nroots(P.pt), st.pages, st.outside, P.n_retired, P.n_guest_roots,
 		 ptrack_nroots(P.pt) ? "" : "; no translation-table root was loaded (MMU never enabled?)");
 	out_line(line);
 	if (P.n_windows_dropped) {
@@ -953,7 +946,7 @@ static int parse_args(int argc, char **argv)
 {
 	P.ram_base = VIRT_RAM_BASE;
 	P.audit_ms = 100;
-	P.access = true;
+	P.access = ACCESS_STORE;
 	for (int i = 0; i < argc; i++) {
 		char *eq = strchr(argv[i], '=');
 		const char *k = argv[i], *v = eq ? eq + 1 : "";
@@ -981,11 +974,16 @@ static int parse_args(int argc, char **argv)
 			}
 			P.barriers_all = !strcmp(v, "all");
 		} else if (kl == 6 && !strncmp(k, "access", 6)) {
-			if (!qemu_plugin_bool_parse("access", v, &b)) {
-				fprintf(stderr, PFX "access=%s: expected on or off\n", v);
+			if (!strcmp(v, "store"))
+				P.access = ACCESS_STORE;
+			else if (!strcmp(v, "all"))
+				P.access = ACCESS_ALL;
+			else if (qemu_plugin_bool_parse("access", v, &b) && !b)
+				P.access = ACCESS_OFF;
+			else {
+				fprintf(stderr, PFX "access=%s: expected store, all or off\n", v);
 				return -1;
 			}
-			P.access = b;
 		} else if (kl == 5 && !strncmp(k, "audit", 5)) {
 			char *e;
 			unsigned long ms = strtoul(v, &e, 10);
@@ -996,7 +994,7 @@ static int parse_args(int argc, char **argv)
 			P.audit_ms = (unsigned)ms;
 		} else {
 			fprintf(stderr, PFX "unknown argument '%s' (out=FILE, mem=PATH[@BASE], "
-					"barriers=pending|all, access=on|off, audit=MS)\n",
+					"barriers=pending|all, access=store|all|off, audit=MS)\n",
 				argv[i]);
 			return -1;
 		}
@@ -1063,6 +1061,8 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
 	P.pending = qemu_plugin_scoreboard_u64(P.sb_pending);
 	P.sb_window = qemu_plugin_scoreboard_new(sizeof(uint64_t));
 	P.window_open = qemu_plugin_scoreboard_u64(P.sb_window);
+	P.sb_dirty = qemu_plugin_scoreboard_new(sizeof(uint64_t));
+	P.dirty = qemu_plugin_scoreboard_u64(P.sb_dirty);
 	g_mutex_init(&P.lock);
 	P_ctx.ncpus = (unsigned)info->system.smp_vcpus;
 	P.last_audit_ns = P.last_flush_ns = now_ns();

@@ -414,8 +414,10 @@ int ptrack_root(struct ptrack *t, uint64_t base, const struct pt_geom *g, bool *
 		memset(&t->roots[i], 0, sizeof(t->roots[i]));
 		t->roots[i].base = base;
 		t->roots[i].g = *g;
-		snprintf(t->roots[i].name, sizeof(t->roots[i].name), "%s-0x%" PRIx64,
-			 regime_names[g->regime < PT_NR_REGIMES ? g->regime : 0], base);
+		/* A page may be the root of both ranges (Linux's reserved_pg_dir): TTBR1 roots say so. */
+		snprintf(t->roots[i].name, sizeof(t->roots[i].name), "%s-%s0x%" PRIx64,
+			 regime_names[g->regime < PT_NR_REGIMES ? g->regime : 0],
+			 g->upper ? "ttbr1-" : "", base);
 		t->nroots++;
 		*is_new = true;
 	} else if (t->roots[i].walked && memcmp(&t->roots[i].g, g, sizeof(*g)) == 0) {
@@ -427,6 +429,19 @@ int ptrack_root(struct ptrack *t, uint64_t base, const struct pt_geom *g, bool *
 	t->roots[i].walked = true;
 	root_walk(t, i, true);
 	return (int)i;
+}
+
+void ptrack_retire(struct ptrack *t, unsigned root)
+{
+	if (root >= t->nroots || !t->roots[root].walked)
+		return;
+	root_walk(t, root, false);
+	t->roots[root].walked = false;
+}
+
+bool ptrack_root_walked(const struct ptrack *t, unsigned root)
+{
+	return root < t->nroots && t->roots[root].walked;
 }
 
 const char *ptrack_root_name(const struct ptrack *t, unsigned root)

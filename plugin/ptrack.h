@@ -71,7 +71,10 @@ void ptrack_free(struct ptrack *t);
  * is not (its pages are tracked already). Returns -1 if no more roots fit.
  */
 int ptrack_root(struct ptrack *t, uint64_t base, const struct pt_geom *g, bool *is_new);
-/* Its name in the trace ("el2-0x7f203000") and geometry. */
+/* Stops following a root (its pages, unless reached from elsewhere) until ptrack_root() loads it again. */
+void ptrack_retire(struct ptrack *t, unsigned root);
+bool ptrack_root_walked(const struct ptrack *t, unsigned root);
+/* Its name in the trace ("el2-0x7f203000", "el1-ttbr1-0x41857000") and geometry. */
 const char *ptrack_root_name(const struct ptrack *t, unsigned root);
 const struct pt_geom *ptrack_root_geom(const struct ptrack *t, unsigned root);
 unsigned ptrack_nroots(const struct ptrack *t);

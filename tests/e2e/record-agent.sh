@@ -21,9 +21,11 @@ for mode in local broadcast; do
 		fail "record-$mode-exit-$want" "rc=$rc $(tail -n3 "$TMP/$mode.err")"
 	nlocal=$(grep -c ': error: bbm-local-tlbi: ' "$TMP/$mode.out")
 	if [ $mode = local ]; then
-		# 200 unmaps on each of 4 CPUs, each with a local TLBI.
-		[ "$nlocal" -eq 800 ] && pass record-local-800-local-tlbi ||
-			fail record-local-800-local-tlbi "$nlocal findings"
+		# 200 unmaps on each of 4 CPUs with a local TLBI; the finding comes at the
+		# next map, so the last unmap of each CPU has none (the trace ends cut:
+		# the guest powered off, no TLB survives).
+		[ "$nlocal" -eq 796 ] && pass record-local-796-local-tlbi ||
+			fail record-local-796-local-tlbi "$nlocal findings"
 		# Every finding is in fixmap_unmap (the TLBI and DSBs of its local branch).
 		nall=$(findings "$TMP/$mode.out" | wc -l)
 		nunmap=$(findings "$TMP/$mode.out" | grep -c ': pc=0x[0-9a-f]* (fixmap_unmap+0x[0-9a-f]*): ')

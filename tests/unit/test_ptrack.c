@@ -263,6 +263,7 @@ static void stage2_and_upper(void)
 	/* TTBR1: the upper range, sign-extended. */
 	CHECK(ptrack_geom_el1(0x10ull | 16 << 16 | 2ull << 30, true, PT_EL1, &g, why, sizeof(why)) == 0);
 	CHECK(ptrack_root(t, PG(20), &g, &is_new) == 1);
+	CHECK_STR(ptrack_root_name(t, 1), "el1-ttbr1-0x40014000");
 	*ent(20, 256) = TABLE(PG(21));
 	nev = 0;
 	CHECK(ptrack_store(t, PG(20) + 256 * 8, 8) == 1);
