@@ -111,6 +111,13 @@ struct insn {
 	uint16_t op;   /* K_BAR: CRm; K_TLBI: enum tlbi_op */
 };
 
+/* What the plugin keeps per root (index = ptrack root = table of the trace). */
+struct root_state {
+	bool flushed;  /* a TLBI of everything in its regime since its last load */
+	bool has_vmid; /* stage 2: the VMID it was loaded with last */
+	uint16_t vmid;
+};
+
 /* A VA whose entry changed while its maintenance is not finished (access=). */
 struct window {
 	unsigned root, owner;
@@ -148,6 +155,8 @@ static struct {
 	bool write_failed;
 	unsigned long long n_events, n_pte, n_tlbi, n_bar, n_use, n_unseen, n_access, n_guest_roots;
 	unsigned long long n_windows_dropped, n_retired;
+	struct root_state *root_state;
+	unsigned nroot_state;
 } P;
 
 static struct fm_trace_ctx P_ctx; /* for trace_text_format_event: cpus only */
@@ -423,14 +432,39 @@ static void vcpu_init(qemu_plugin_id_t id, unsigned int idx)
 
 /* --- root loads --- */
 
+static void retire_if_done(unsigned r, const char *why);
+static struct root_state *root_state(unsigned r);
+
+/*
+ * A stage-2 root loaded with the VMID of another, unloaded one: the hypervisor
+ * gave that VM's VMID to a new one (KVM frees a VM's stage 2 without a TLBI and
+ * relies on its VMID not being used again before a flush), so the old root is
+ * dead: its pages may already be another VM's tables.
+ */
+static void vmid_taken(unsigned root, uint16_t vmid)
+{
+	for (unsigned r = 0; r < P.nroot_state; r++)
+		if (r != root && P.root_state[r].has_vmid && P.root_state[r].vmid == vmid &&
+		    ptrack_root_geom(P.pt, r)->regime == PT_S2) {
+			P.root_state[r].flushed = true;
+			P.root_state[r].has_vmid = false;
+			retire_if_done(r, "its VMID now belongs to another stage 2");
+		}
+}
+
 static void use_root(unsigned cpu, struct vcpu *c, unsigned slot, int root, uint64_t pc)
 {
-	if (root < 0 || c->root[slot] == root)
+	int old = c->root[slot];
+
+	if (root < 0 || old == root)
 		return;
 	c->root[slot] = root;
+	root_state((unsigned)root)->flushed = false;
 	out_event(&(struct fm_event){.type = FM_EV_USE, .cpu = (uint16_t)cpu, .table = (uint16_t)root,
 				     .pc = pc});
 	P.n_use++;
+	if (old >= 0)
+		retire_if_done((unsigned)old, "flushed since its last load");
 }
 
 /* Loads the root in ttbr with geometry g (err: why g could not be made) into slot. */
@@ -453,8 +487,11 @@ static void load_root(unsigned cpu, struct vcpu *c, unsigned slot, uint64_t ttbr
 		snprintf(line, sizeof(line), "# c%u root 0x%" PRIx64 " at pc 0x%" PRIx64 " not followed: %s",
 			 cpu, ttbr, pc, why);
 		out_line(line);
-		fprintf(stderr, PFX "cpu %u root 0x%" PRIx64 " (pc 0x%" PRIx64 ") is not followed: %s\n",
-			cpu, ttbr, pc, why);
+		/* A TxSZ out of range may be a transient state between two MSRs (Linux
+		 * sets T1SZ for LPA2 before TCR.DS); a granule is a guest's choice. */
+		if (strstr(why, "granule"))
+			fprintf(stderr, PFX "cpu %u root 0x%" PRIx64 " (pc 0x%" PRIx64 ") is not followed: %s\n",
+				cpu, ttbr, pc, why);
 		return;
 	}
 	base = ptrack_ttbr_base(ttbr, g);
@@ -463,7 +500,20 @@ static void load_root(unsigned cpu, struct vcpu *c, unsigned slot, uint64_t ttbr
 		out_line("# too many translation-table roots: no more are followed");
 		return;
 	}
-	if (is_new && declare_table((unsigned)root, asid, vmid)) {
+	if (vmid >= 0) {
+		root_state((unsigned)root)->vmid = (uint16_t)vmid;
+		root_state((unsigned)root)->has_vmid = true;
+		vmid_taken((unsigned)root, (uint16_t)vmid);
+	}
+	/*
+	 * The table is declared without asid=/vmid=: a root keeps its table for
+	 * life, but not its tag (Linux 6.1 loads a guest's stage 2 first under
+	 * VMID 0, then under the VMID it allocates; ASIDs are reallocated at
+	 * rollover), and a wrong tag would make the checker report TLBIs of the
+	 * right VMID as missing it. Untagged, every VMID's and ASID's TLBI counts.
+	 */
+	(void)asid;
+	if (is_new && declare_table((unsigned)root, -1, -1)) {
 		out_line("# too many translation-table roots: no more are followed");
 		return;
 	}
@@ -570,35 +620,73 @@ static void sync_cb(unsigned int cpu, void *udata)
 	g_mutex_unlock(&P.lock);
 }
 
-/* Roots no vCPU has loaded, of the regimes a TLBI of everything empties, are no longer followed. */
-static void retire_roots(unsigned op)
+/*
+ * Retiring roots. A root stays followed while some vCPU has it loaded. Once a
+ * TLBI of everything in its regime (alle2*, vmalle1*, vmalls12e1*, alle1*; for
+ * stage 2 and EL1&0 of its VMID) has been issued since its last load, and no
+ * vCPU has it loaded, no TLB can hold its entries: it is no longer followed
+ * (its pages may be freed and reused: a VM's stage 2 after the VM is gone,
+ * Linux's init_pg_dir after boot), until some vCPU loads it again. The flush
+ * may come before the last unload (pKVM flushes a dying VM's VMID with its
+ * VTTBR loaded) or after it (Linux switches TTBR1, then flushes).
+ */
+static bool root_loaded(unsigned r)
 {
-	unsigned f = arm64_tlbi_flags(op);
+	for (unsigned c = 0; c < P.nvcpus; c++)
+		for (unsigned s = 0; s < S_NR; s++)
+			if (P.vcpus[c].root[s] == (int)r)
+				return true;
+	return false;
+}
 
-	if (!(f & (TLBI_F_ALL | TLBI_F_ALLVMID)))
+static void retire_if_done(unsigned r, const char *why)
+{
+	char line[200];
+
+	if (r >= P.nroot_state || !P.root_state[r].flushed || !ptrack_root_walked(P.pt, r) ||
+	    root_loaded(r))
+		return;
+	ptrack_retire(P.pt, r);
+	snprintf(line, sizeof(line),
+		 "# %s: retired (%s, and no CPU has it loaded): not followed until it is loaded again",
+		 ptrack_root_name(P.pt, r), why);
+	out_line(line);
+	P.n_retired++;
+}
+
+static struct root_state *root_state(unsigned r)
+{
+	if (r >= P.nroot_state) {
+		unsigned n = r + 64;
+		struct root_state *rs = g_renew(struct root_state, P.root_state, n);
+		memset(rs + P.nroot_state, 0, (n - P.nroot_state) * sizeof(*rs));
+		P.root_state = rs;
+		P.nroot_state = n;
+	}
+	return &P.root_state[r];
+}
+
+static void tlbi_flushes(const struct fm_event *ev)
+{
+	unsigned f = arm64_tlbi_flags(ev->tlbi);
+
+	if (!(f & TLBI_F_ALL))
 		return;
 	for (unsigned r = 0; r < ptrack_nroots(P.pt); r++) {
 		const struct pt_geom *g = ptrack_root_geom(P.pt, r);
+		struct root_state *rs = root_state(r);
 		bool hit = ((f & TLBI_F_EL2) && (g->regime == PT_EL2 || g->regime == PT_EL20)) ||
 			   ((f & TLBI_F_EL1) && g->regime == PT_EL1) ||
 			   ((f & TLBI_F_S2) && g->regime == PT_S2);
-		bool loaded = false;
 
+		/* EL1&0 and stage 2 entries are tagged with the VMID current at the TLBI. */
+		if (hit && g->regime != PT_EL2 && g->regime != PT_EL20 && !(f & TLBI_F_ALLVMID) &&
+		    (ev->flags & FM_EVF_VMID) && rs->has_vmid && rs->vmid != ev->vmid)
+			hit = false;
 		if (!hit || !ptrack_root_walked(P.pt, r))
 			continue;
-		for (unsigned c = 0; c < P.nvcpus && !loaded; c++)
-			for (unsigned s = 0; s < S_NR; s++)
-				loaded |= P.vcpus[c].root[s] == (int)r;
-		if (!loaded) {
-			char line[160];
-			ptrack_retire(P.pt, r);
-			snprintf(line, sizeof(line),
-				 "# %s: no CPU has it loaded and tlbi %s emptied its regime: not followed "
-				 "until it is loaded again",
-				 ptrack_root_name(P.pt, r), arm64_tlbi_name(op));
-			out_line(line);
-			P.n_retired++;
-		}
+		rs->flushed = true;
+		retire_if_done(r, arm64_tlbi_name(ev->tlbi));
 	}
 }
 
@@ -630,7 +718,7 @@ static void maint_cb(unsigned int cpu, void *udata)
 	switch (in->ev) {
 	case FM_EV_TLBI:
 		P.n_tlbi++;
-		retire_roots(in->op);
+		tlbi_flushes(&ev);
 		c->breaks = false;
 		c->tlbi_open = true;
 		pending_set(cpu, true);
@@ -820,9 +908,22 @@ static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 			qemu_plugin_register_vcpu_insn_exec_inline_per_vcpu(
 			    insn, QEMU_PLUGIN_INLINE_STORE_U64, P.dirty, pc ? pc : 1);
 		} else if (w == 0xd69f03e0u /* ERET */) {
+			/*
+			 * An exception return is a context synchronization event like
+			 * ISB (Arm ARM glossary, "Context synchronization event"):
+			 * recorded as isb for the checker's missing-isb rule.
+			 */
+			void *u = (void *)intern(pc, w, K_BAR, FM_EV_ISB, 0, 31);
 			qemu_plugin_register_vcpu_insn_exec_cond_cb(insn, sync_cb, QEMU_PLUGIN_CB_R_REGS,
 								    QEMU_PLUGIN_COND_NE, P.dirty, 0,
 								    NULL);
+			if (P.barriers_all)
+				qemu_plugin_register_vcpu_insn_exec_cb(insn, maint_cb,
+								       QEMU_PLUGIN_CB_NO_REGS, u);
+			else
+				qemu_plugin_register_vcpu_insn_exec_cond_cb(
+				    insn, maint_cb, QEMU_PLUGIN_CB_NO_REGS, QEMU_PLUGIN_COND_NE,
+				    P.pending, 0, u);
 		}
 	}
 }
