@@ -463,8 +463,19 @@ static void use_root(unsigned cpu, struct vcpu *c, unsigned slot, int root, uint
 	out_event(&(struct fm_event){.type = FM_EV_USE, .cpu = (uint16_t)cpu, .table = (uint16_t)root,
 				     .pc = pc});
 	P.n_use++;
-	if (old >= 0)
-		retire_if_done((unsigned)old, "flushed since its last load");
+	if (old < 0)
+		return;
+	/*
+	 * A stage 2 no vCPU has loaded any more: its TLB entries are tagged with
+	 * its VMID, which KVM does not give to another VM before flushing it, and
+	 * KVM frees a dead VM's tables without a TLBI: follow it again only when
+	 * it is loaded again (changes made meanwhile are then in its shadow).
+	 */
+	if (ptrack_root_geom(P.pt, (unsigned)old)->regime == PT_S2)
+		root_state((unsigned)old)->flushed = true;
+	retire_if_done((unsigned)old, ptrack_root_geom(P.pt, (unsigned)old)->regime == PT_S2
+					  ? "a stage 2, its entries tagged with its VMID"
+					  : "flushed since its last load");
 }
 
 /* Loads the root in ttbr with geometry g (err: why g could not be made) into slot. */
@@ -489,7 +500,7 @@ static void load_root(unsigned cpu, struct vcpu *c, unsigned slot, uint64_t ttbr
 		out_line(line);
 		/* A TxSZ out of range may be a transient state between two MSRs (Linux
 		 * sets T1SZ for LPA2 before TCR.DS); a granule is a guest's choice. */
-		if (strstr(why, "granule"))
+		if (strstr(why, "not supported"))
 			fprintf(stderr, PFX "cpu %u root 0x%" PRIx64 " (pc 0x%" PRIx64 ") is not followed: %s\n",
 				cpu, ttbr, pc, why);
 		return;
