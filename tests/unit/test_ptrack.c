@@ -302,6 +302,32 @@ static void small_start_table(void)
 	ptrack_free(t);
 }
 
+static void retire_and_reload(void)
+{
+	struct ptrack *t = fresh();
+	struct ptrack_stats st;
+	bool is_new;
+
+	*ent(0, 2) = TABLE(PG(1));
+	*ent(1, 0) = TABLE(PG(2));
+	CHECK(el2_root(t, 0, &is_new) == 0 && is_new);
+	CHECK(ptrack_root_walked(t, 0));
+	/* Retired: its pages are not followed, stores into them are no events. */
+	ptrack_retire(t, 0);
+	CHECK(!ptrack_root_walked(t, 0));
+	ptrack_stats(t, &st);
+	CHECK_EQ_U64(st.pages, 0);
+	*ent(2, 3) = PAGE(PG(30));
+	CHECK(ptrack_store(t, PG(2) + 24, 8) == 0 && nev == 0);
+	/* Loaded again: walked again from RAM, the same root index, not new. */
+	CHECK(el2_root(t, 0, &is_new) == 0 && !is_new);
+	CHECK(ptrack_root_walked(t, 0) && ptrack_is_table(t, PG(2)));
+	*ent(2, 3) = 0;
+	CHECK(ptrack_store(t, PG(2) + 24, 8) == 1);
+	CHECK_EQ_U64(ev[0].old, PAGE(PG(30)));
+	ptrack_free(t);
+}
+
 int main(void)
 {
 	RUN(geometry);
@@ -311,5 +337,6 @@ int main(void)
 	RUN(audit_unseen);
 	RUN(stage2_and_upper);
 	RUN(small_start_table);
+	RUN(retire_and_reload);
 	return UNIT_EXIT();
 }
