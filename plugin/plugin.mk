@@ -66,3 +66,12 @@ $(BUILD)/tests/badguest-%.elf: tests/plugin/badguest.S
 	$(call quiet,AS-EL2,$@)$(AGENT_CC) $(AGENT_CFLAGS) -D__ASSEMBLY__ \
 		-DCASE=CASE_$(shell echo $* | tr a-z A-Z) -c -o $@.o $< && \
 		$(AGENT_LD) $(AGENT_LDFLAGS) -nostdlib -static -Ttext=0x40200000 -e _start -o $@ $@.o
+
+# Fuzzing the table tracker (tests/fuzz/fuzz_ptrack.c): its object beside the
+# fuzz library (the pattern rule in tests/fuzz/fuzz.mk links it in).
+$(BUILD)/fuzz/obj/plugin/%.o: plugin/%.c
+	@mkdir -p $(dir $@)
+	$(call quiet,CC-FUZZ,$<)$(FUZZ_CC) $(FUZZ_CFLAGS) -Iplugin $(FUZZ_LIB_WARN) \
+		-fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
+$(BUILD)/fuzz/obj/tests/fuzz/fuzz_ptrack.o: FUZZ_CFLAGS += -Iplugin
+$(BUILD)/fuzz/fuzz_ptrack: $(BUILD)/fuzz/obj/plugin/ptrack.o

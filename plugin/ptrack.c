@@ -27,6 +27,7 @@ struct ref {
 struct tpage {
 	uint64_t pa;
 	unsigned nrefs;
+	unsigned busy; /* walks over its shadow in progress: not freed under them */
 	struct ref refs[MAX_REFS];
 	uint64_t shadow[ENTRIES];
 };
@@ -333,7 +334,19 @@ static void link_table(struct ptrack *t, unsigned root, int level, uint64_t va0,
 	}
 	tp->refs[tp->nrefs++] = (struct ref){root, (int8_t)level, (uint16_t)first, (uint16_t)count, va0};
 	t->st.refs++;
+	tp->busy++;
 	walk_children(t, root, level, va0, tp->shadow, first, count, true);
+	tp->busy--;
+}
+
+/* Frees a page no place reaches any more, unless a walk over it is in progress. */
+static void tpage_release(struct ptrack *t, uint64_t idx, struct tpage *tp)
+{
+	if (tp->nrefs || tp->busy || t->pages[idx] != tp)
+		return;
+	__atomic_store_n(&t->pages[idx], NULL, __ATOMIC_RELEASE);
+	free(tp);
+	t->st.pages--;
 }
 
 static void unlink_table(struct ptrack *t, unsigned root, int level, uint64_t va0, uint64_t pa)
@@ -353,13 +366,11 @@ static void unlink_table(struct ptrack *t, unsigned root, int level, uint64_t va
 	r = tp->refs[k];
 	tp->refs[k] = tp->refs[--tp->nrefs];
 	t->st.refs--;
+	/* A child may be this very page (a table that points at itself). */
+	tp->busy++;
 	walk_children(t, root, level, va0, tp->shadow, r.first, r.count, false);
-	/* The children may have reached this page again; look it up afresh. */
-	if (t->pages[idx] == tp && tp->nrefs == 0) {
-		__atomic_store_n(&t->pages[idx], NULL, __ATOMIC_RELEASE);
-		free(tp);
-		t->st.pages--;
-	}
+	tp->busy--;
+	tpage_release(t, idx, tp);
 }
 
 /* Start tables of a root: nconcat pages (stage 2), or part of one page. */
@@ -466,6 +477,7 @@ static void entry_changed(struct ptrack *t, uint64_t idx, struct tpage *tp, unsi
 
 	tp->shadow[j] = d;
 	memcpy(refs, tp->refs, n * sizeof(refs[0]));
+	tp->busy++;
 	for (unsigned k = 0; k < n; k++) {
 		const struct ref *r = &refs[k];
 		if (j < r->first || j >= r->first + r->count)
@@ -484,7 +496,8 @@ static void entry_changed(struct ptrack *t, uint64_t idx, struct tpage *tp, unsi
 		if (desc_is_table(d, r->level, lpa2))
 			link_table(t, r->root, r->level + 1, va, desc_next(d, r->level, lpa2), 0, ENTRIES);
 	}
-	(void)idx;
+	tp->busy--;
+	tpage_release(t, idx, tp);
 }
 
 unsigned ptrack_store(struct ptrack *t, uint64_t pa, unsigned size)
@@ -534,7 +547,8 @@ unsigned ptrack_audit(struct ptrack *t, bool settle)
 
 		if (!tp || !memcmp(tp->shadow, ram, sizeof(tp->shadow)))
 			continue;
-		for (unsigned j = 0; j < ENTRIES && t->pages[idx] == tp; j++) {
+		tp->busy++;
+		for (unsigned j = 0; j < ENTRIES && tp->nrefs; j++) {
 			uint64_t d = ram_load(t, idx, j), pa = tp->pa + j * 8ull;
 			if (d == tp->shadow[j])
 				continue;
@@ -546,6 +560,8 @@ unsigned ptrack_audit(struct ptrack *t, bool settle)
 			entry_changed(t, idx, tp, j, d, true);
 			changed++;
 		}
+		tp->busy--;
+		tpage_release(t, idx, tp);
 	}
 	if (settle) {
 		struct suspect *x = t->suspects;

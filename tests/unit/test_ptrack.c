@@ -302,6 +302,27 @@ static void small_start_table(void)
 	ptrack_free(t);
 }
 
+/* fuzz_ptrack regress-self-unlink-uaf: unlinking a table that points at itself
+ * freed the page while its own entries were being walked. */
+static void unlink_self_referencing(void)
+{
+	struct ptrack *t = fresh();
+	struct ptrack_stats st;
+	bool is_new;
+
+	*ent(0, 2) = TABLE(PG(1));
+	*ent(1, 0) = TABLE(PG(1)); /* the L2 table is also its own L3 table */
+	CHECK(el2_root(t, 0, &is_new) == 0);
+	CHECK(ptrack_is_table(t, PG(1)));
+	*ent(0, 2) = 0;
+	CHECK(ptrack_store(t, PG(0) + 16, 8) == 1);
+	CHECK(!ptrack_is_table(t, PG(1)));
+	ptrack_stats(t, &st);
+	CHECK_EQ_U64(st.pages, 1);
+	CHECK_EQ_U64(st.refs, 1);
+	ptrack_free(t);
+}
+
 static void retire_and_reload(void)
 {
 	struct ptrack *t = fresh();
@@ -338,5 +359,6 @@ int main(void)
 	RUN(stage2_and_upper);
 	RUN(small_start_table);
 	RUN(retire_and_reload);
+	RUN(unlink_self_referencing);
 	return UNIT_EXIT();
 }
