@@ -11,11 +11,15 @@
  * What it records, per vCPU, in one global order (one lock):
  *  - every TLBI (operand from Xt, read before the instruction runs) and, for
  *    EL1/stage-2 operations, the VMID from VTTBR_EL2;
- *  - DSB/DMB/ISB while page-table work is pending on that CPU (a scoreboard
- *    flag tested inline: the callback costs nothing elsewhere), or all of them;
+ *  - DSB and ISB (and ERET, as isb: both synchronize context) while
+ *    page-table work is pending on that CPU (a scoreboard flag tested inline:
+ *    the callback costs nothing elsewhere), DMB while a table store awaits its
+ *    DSB; or all of them (barriers=all);
  *  - every root load (MSR to TTBR0/1_EL2, TTBR0/1_EL1, VTTBR_EL2, and the
  *    TCR/VTCR writes that change a root's geometry, taken at the next ISB or
- *    ERET) as `use` of a `dynamic` table named by regime and root;
+ *    ERET) as `use` of a `dynamic` table named by regime and root; a root no
+ *    vCPU has loaded any more, whose entries a TLBI has flushed (or a stage 2,
+ *    VMID-tagged), is retired until it is loaded again;
  *  - every store into a tracked table page as a `pte` event (ptrack.c: the old
  *    value from the shadow copy, the new one from RAM after the store);
  *  - changes no store showed (dc zva, hardware AF/DBM updates, DMA), found by

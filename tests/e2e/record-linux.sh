@@ -67,7 +67,13 @@ for suite in bookworm trixie; do
 		fi
 	fi
 	"$FM" check "$t.trace" >"$t.check" 2>&1
-	diff <(findings "$t.out") <(findings "$t.check") >/dev/null && pass "record-linux-$suite-save-rechecks-same" ||
-		fail "record-linux-$suite-save-rechecks-same" "$(tail -n2 "$t.check")"
+	crc=$?
+	if [ $rc -ge 128 ] || [ $crc -ge 128 ]; then
+		fail "record-linux-$suite-save-rechecks-same" "the checker died (record $rc, check $crc): $(grep -m1 -A2 ERROR "$t.err" "$t.check")"
+	elif diff <(findings "$t.out") <(findings "$t.check") >/dev/null; then
+		pass "record-linux-$suite-save-rechecks-same"
+	else
+		fail "record-linux-$suite-save-rechecks-same" "$(diff <(findings "$t.out") <(findings "$t.check") | head -n3)"
+	fi
 done
 finish
