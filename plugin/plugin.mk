@@ -12,18 +12,12 @@
 PLUGIN_SRC := plugin/plugin.c plugin/ptrack.c cli/trace_text.c cli/arm64.c cli/desc.c cli/print.c \
 	cli/err.c
 PLUGIN_OBJ := $(PLUGIN_SRC:%.c=$(BUILD)/plugin-obj/%.o)
-PLUGIN_INC_FILE := $(BUILD)/plugin-obj/include.mk
 
 plugin: $(BUILD)/fixmap-plugin.so
 
-# Finds the header (and fetches it once); the result is cached in include.mk.
-$(PLUGIN_INC_FILE): scripts/qemu10.sh
-	@mkdir -p $(dir $@)
-	$(Q)inc=$$(scripts/qemu10.sh header 2>$@.err) && pkg-config --exists glib-2.0 && \
-		echo "QEMU_PLUGIN_INC := $$inc" >$@ || { : >$@; \
-		echo "  SKIP    fixmap-plugin.so (no qemu-plugin.h or glib: $$(tail -n1 $@.err))"; }
-
--include $(PLUGIN_INC_FILE)
+# The header's folder (fetched once; after a failed fetch, tried again an hour
+# later: scripts/qemu10.sh), and glib; evaluated once per make.
+QEMU_PLUGIN_INC := $(shell pkg-config --exists glib-2.0 && scripts/qemu10.sh header 2>/dev/null)
 
 ifneq ($(QEMU_PLUGIN_INC),)
 PLUGIN_CFLAGS := -std=gnu11 -g -O2 $(WARN) -fPIC -fvisibility=hidden -Iinclude -Icli -Iplugin \
@@ -47,7 +41,7 @@ $(BUILD)/plugin-obj/%.o: %.c
 	$(call quiet,CC,$<)$(CC) $(PLUGIN_CFLAGS) -MMD -MP -c -o $@ $<
 else
 $(BUILD)/fixmap-plugin.so:
-	@:
+	@echo "  SKIP    fixmap-plugin.so (no qemu-plugin.h: scripts/qemu10.sh header, or no glib-2.0)"
 endif
 
 # Host unit test of the table tracker.

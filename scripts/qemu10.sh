@@ -54,19 +54,27 @@ apt_setup()
 		-o Dir::Etc::SourceParts=$a/etc/sources.list.d -o Dir::State::Lists=$a/lists
 		-o Dir::Cache=$a/cache -o Dir::State::status=$a/status -o Debug::NoLocking=1
 		-o APT::Sandbox::User=$(id -un)"
-	if [ ! -s "$a/updated" ]; then
+	candidate
+	if [ -z "$VERSION" ]; then
 		# shellcheck disable=SC2086
 		apt-get $APT_OPTS update >"$a/update.log" 2>&1 ||
 			die "apt-get update for $SUITE failed (offline?): $(tail -n1 "$a/update.log")"
-		date >"$a/updated"
+		candidate
 	fi
+	case $VERSION in
+	*:1[0-9].* | 1[0-9].*) ;;
+	*) die "no qemu-system-arm 10 in $SUITE (candidate: ${VERSION:-none}; $(grep -m1 -E '^(E|W|Err):' "$a/update.log" 2>/dev/null))" ;;
+	esac
+}
+
+# The version of qemu-system-arm the private lists offer (empty without lists).
+candidate()
+{
 	# shellcheck disable=SC2086
 	VERSION=$(apt-cache $APT_OPTS policy qemu-system-arm 2>/dev/null |
 		sed -n 's/^ *Candidate: *\([^ ]*\)$/\1/p')
-	case $VERSION in
-	*:1[0-9].* | 1[0-9].*) ;;
-	*) die "no qemu-system-arm 10 in $SUITE (candidate: ${VERSION:-none})" ;;
-	esac
+	[ "$VERSION" = "(none)" ] && VERSION=
+	return 0
 }
 
 fetch()
@@ -116,6 +124,11 @@ EOF
 header()
 {
 	h=$DIR/include/qemu-plugin.h
+	failed=$DIR/header.failed
+	# Offline, every make would wait for apt again: a failure is kept an hour.
+	if [ ! -s "$h" ] && [ -n "$(find "$failed" -mmin -60 2>/dev/null)" ]; then
+		die "fetching qemu-plugin.h failed less than an hour ago ($(cat "$failed"))"
+	fi
 	if [ ! -s "$h" ]; then
 		command -v apt-get >/dev/null || die "apt-get is needed to fetch qemu-plugin.h"
 		mkdir -p "$DIR"
@@ -139,8 +152,12 @@ header()
 			[ -s "$h.tmp" ] || die "empty qemu-plugin.h in $tarball"
 			mv "$h.tmp" "$h"
 			rm -rf "$src"
-		) 9>"$DIR/.lock"
-		[ -s "$h" ] || exit 1
+		) 9>"$DIR/.lock" 2>"$DIR/header.err" || true
+		if [ ! -s "$h" ]; then
+			tail -n1 "$DIR/header.err" | sed "s/^qemu10: //" >"$failed"
+			die "$(cat "$failed")"
+		fi
+		rm -f "$failed"
 	fi
 	echo "$DIR/include"
 }
