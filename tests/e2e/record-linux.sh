@@ -68,8 +68,8 @@ for suite in bookworm trixie; do
 	fi
 	"$FM" check "$t.trace" >"$t.check" 2>&1
 	crc=$?
-	if [ $rc -ge 128 ] || [ $crc -ge 128 ]; then
-		fail "record-linux-$suite-save-rechecks-same" "the checker died (record $rc, check $crc): $(grep -m1 -A2 ERROR "$t.err" "$t.check")"
+	if [ $rc -ge 128 ] || [ $crc -ge 128 ] || grep -q 'ERROR: AddressSanitizer' "$t.err" "$t.check"; then
+		fail "record-linux-$suite-save-rechecks-same" "the checker died (record $rc, check $crc): $(grep -h -m1 -A3 'ERROR: AddressSanitizer' "$t.err" "$t.check" | tr '\n' ' ')"
 	elif diff <(findings "$t.out") <(findings "$t.check") >/dev/null; then
 		pass "record-linux-$suite-save-rechecks-same"
 	else
