@@ -26,7 +26,7 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes
-HOST_CFLAGS := -std=gnu11 -g $(WARN) -Iinclude -Iproto -Icli $(PKG_CFLAGS) -D_GNU_SOURCE
+HOST_CFLAGS := -std=gnu11 -g $(WARN) -Iinclude -Iproto -Icli -Iplugin $(PKG_CFLAGS) -D_GNU_SOURCE
 CFLAGS ?= -O2
 SAN_FLAGS := -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
@@ -38,7 +38,7 @@ CLI_SAN_LIB_OBJ := $(CLI_LIB_SRC:%.c=$(BUILD)/san/%.o)
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-all: $(BUILD)/fixmapctl agent
+all: $(BUILD)/fixmapctl agent plugin
 
 $(BUILD)/fixmapctl: $(CLI_OBJ)
 	$(call quiet,LINK,$@)$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
@@ -66,6 +66,8 @@ include agent/agent.mk
 -include tests/fuzz/fuzz.mk
 include tests/gdb/gdb.mk # gdbstub test driver and fault-injecting stub
 include tests/initramfs/initramfs.mk # initramfs images for Linux guests (tests)
+# The QEMU TCG plugin.
+include plugin/plugin.mk
 
 MAN_PAGES := $(wildcard man/*.[1-9])
 
@@ -95,7 +97,7 @@ install: $(BUILD)/fixmapctl
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all deps check demo bench install clean agent
+.PHONY: all deps check demo bench install clean agent plugin
 .SECONDARY:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

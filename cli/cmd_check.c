@@ -7,10 +7,13 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "bbm.h"
+#include "check.h"
 #include "cmds.h"
+#include "elfsym.h"
 #include "err.h"
 #include "print.h"
 #include "trace_text.h"
@@ -37,7 +40,7 @@ static void on_finding(const struct bbm_finding *f, void *arg)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: fixmapctl check [--policy arm|linux|strict] [-j] FILE|-\n"
+		"usage: fixmapctl check [--policy arm|linux|strict] [--elf FILE] [-j] FILE|-\n"
 		"\n"
 		"Check a trace (format v1, see fixmap-trace(5)) for break-before-make and TLB\n"
 		"maintenance errors. FILE - reads standard input.\n"
@@ -45,6 +48,7 @@ static void usage(FILE *f)
 		"  -p, --policy P   which valid-to-valid changes need BBM: arm (default, the Arm\n"
 		"                   ARM's rule), linux (arm64 pgattr_change_is_safe), strict\n"
 		"                   (any change outside the software bits)\n"
+		"  --elf FILE       symbols for the PCs of findings (the image the trace ran)\n"
 		"  -j, --json       JSON Lines: one object per finding, then a summary object\n"
 		"  -h, --help       this text\n"
 		"\n"
@@ -75,21 +79,75 @@ static void print_summary(const struct check_counts *c, const struct bbm_stats *
 	print_obj_end();
 }
 
-int cmd_check(int argc, char **argv)
+/* bbm_symbolize_fn over an ELF image's symbols. */
+static int elf_symbolize(uint64_t pc, char *buf, size_t n, void *arg)
 {
-	static const struct option opts[] = {{"policy", required_argument, NULL, 'p'},
-					     {"json", no_argument, NULL, 'j'},
-					     {"help", no_argument, NULL, 'h'},
-					     {NULL, 0, NULL, 0}};
-	enum bbm_policy policy = BBM_POLICY_ARM;
+	uint64_t off;
+	const char *name = elfsym_symbolize(arg, pc, &off);
+
+	if (!name)
+		return -1;
+	snprintf(buf, n, "%s+%#" PRIx64, name, off);
+	return 0;
+}
+
+int check_stream(FILE *f, const char *name, const struct check_opts *o)
+{
 	struct check_counts counts;
 	struct fm_trace_ctx ctx;
 	struct fm_event ev;
 	struct fm_err err;
 	struct trace_reader *r;
 	struct bbm *b;
+	int rc;
+
+	r = trace_text_open(f, name, &ctx, &err);
+	if (!r) {
+		fm_warn("check: %s", err.msg);
+		return EXIT_BAD;
+	}
+	memset(&counts, 0, sizeof(counts));
+	b = bbm_new(&ctx, o->policy, on_finding, &counts);
+	if (!b) {
+		fm_warn("check: out of memory");
+		rc = -1;
+		goto out;
+	}
+	bbm_set_source(b, name);
+	if (o->elf)
+		bbm_set_symbolizer(b, elf_symbolize, o->elf);
+	while ((rc = trace_text_next(r, &ev, &err)) == 1)
+		bbm_event(b, &ev);
+	if (rc == 0) {
+		struct bbm_stats st;
+		bbm_finish(b);
+		bbm_get_stats(b, &st);
+		if (o->before_summary)
+			o->before_summary(o->arg);
+		print_summary(&counts, &st, o->policy);
+	} else {
+		fm_warn("check: %s", err.msg);
+	}
+out:
+	bbm_free(b);
+	trace_text_close(r);
+	fm_ctx_free(&ctx);
+	if (rc < 0)
+		return EXIT_BAD;
+	return counts.errors ? EXIT_FINDINGS : EXIT_OK;
+}
+
+int cmd_check(int argc, char **argv)
+{
+	static const struct option opts[] = {{"policy", required_argument, NULL, 'p'},
+					     {"elf", required_argument, NULL, 'e'},
+					     {"json", no_argument, NULL, 'j'},
+					     {"help", no_argument, NULL, 'h'},
+					     {NULL, 0, NULL, 0}};
+	struct check_opts o = {.policy = BBM_POLICY_ARM};
+	const char *path, *name, *elf = NULL;
 	bool json = false;
-	const char *path, *name;
+	struct fm_err err;
 	FILE *f;
 	int c, rc;
 
@@ -98,11 +156,14 @@ int cmd_check(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+p:jh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
-			if (bbm_policy_parse(optarg, &policy)) {
+			if (bbm_policy_parse(optarg, &o.policy)) {
 				fm_warn("check: --policy %s: expected arm, linux or strict",
 					optarg);
 				return EXIT_BAD;
 			}
+			break;
+		case 'e':
+			elf = optarg;
 			break;
 		case 'j':
 			json = true;
@@ -113,6 +174,8 @@ int cmd_check(int argc, char **argv)
 		default:
 			if (optopt == 'p')
 				fm_warn("check: --policy needs a value (arm, linux or strict)");
+			else if (optopt == 'e')
+				fm_warn("check: --elf needs a FILE");
 			else
 				fm_warn("check: %s: unknown option (try fixmapctl check -h)",
 					argv[optind - 1]);
@@ -125,6 +188,10 @@ int cmd_check(int argc, char **argv)
 				       : "expected exactly one trace FILE");
 		return EXIT_BAD;
 	}
+	if (elf && !(o.elf = elfsym_open(elf, &err))) {
+		fm_warn("check: --elf %s", err.msg);
+		return EXIT_BAD;
+	}
 	path = argv[optind];
 	if (!strcmp(path, "-")) {
 		f = stdin;
@@ -134,46 +201,18 @@ int cmd_check(int argc, char **argv)
 		name = path;
 		if (!f) {
 			fm_warn("check: %s: %s", path, strerror(errno));
+			elfsym_close(o.elf);
 			return EXIT_BAD;
 		}
 	}
-	r = trace_text_open(f, name, &ctx, &err);
-	if (!r) {
-		fm_warn("check: %s", err.msg);
-		if (f != stdin)
-			fclose(f);
-		return EXIT_BAD;
-	}
-	memset(&counts, 0, sizeof(counts));
 	print_init(stdout, json);
-	b = bbm_new(&ctx, policy, on_finding, &counts);
-	if (!b) {
-		fm_warn("check: out of memory");
-		rc = -1;
-		goto out;
-	}
-	bbm_set_source(b, name);
-	while ((rc = trace_text_next(r, &ev, &err)) == 1)
-		bbm_event(b, &ev);
-	if (rc == 0) {
-		struct bbm_stats st;
-		bbm_finish(b);
-		bbm_get_stats(b, &st);
-		print_summary(&counts, &st, policy);
-	} else {
-		fm_warn("check: %s", err.msg);
-	}
-out:
-	bbm_free(b);
-	trace_text_close(r);
-	fm_ctx_free(&ctx);
+	rc = check_stream(f, name, &o);
 	if (f != stdin)
 		fclose(f);
+	elfsym_close(o.elf);
 	if (print_finish()) {
 		fm_warn("check: writing the output failed");
 		return EXIT_BAD;
 	}
-	if (rc < 0)
-		return EXIT_BAD;
-	return counts.errors ? EXIT_FINDINGS : EXIT_OK;
+	return rc;
 }

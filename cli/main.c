@@ -22,6 +22,7 @@ static const struct cmd cmds[] = {
 	{"view", cmd_view, "live full-screen slot viewer"},
 	{"lint", cmd_lint, "find wrong TLB maintenance sequences in AArch64 code"},
 	{"symbols", cmd_symbols, "list an image's symbols (a Linux Image's from its kallsyms)"},
+	{"record", cmd_record, "run a guest under QEMU with the TCG plugin and check it live"},
 };
 
 static void usage(FILE *f)

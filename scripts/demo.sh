@@ -5,7 +5,10 @@
 #      the slot table (dump), live events with the checker's findings as they
 #      happen, then a few seconds of lossless trace over the gdbstub, saved;
 #   2. the same with the merged `broadcast` sequence: no findings;
-#   3. `fixmapctl check` on the sample traces (the seed's local sequence and the fix).
+#   3. `fixmapctl record` (QEMU 10 and the TCG plugin): the same agent with no help
+#      from its rings, then Debian's Linux 6.1 with protected KVM running the KVM
+#      initramfs (VMs created, run, their memory unmapped), checked live;
+#   4. `fixmapctl check` on the sample traces (the seed's local sequence and the fix).
 #
 # Every part checks what it shows (local: bbm-local-tlbi found, broadcast: none,
 # nothing lost) and the demo exits 1 if one of them could not run or showed
@@ -103,6 +106,41 @@ else
 	live_part local
 	live_part broadcast
 fi
+
+record_part() {
+	local q cpio=$BUILD/initramfs/kvm.cpio
+	say "unmodified guests: fixmapctl record (QEMU 10 TCG plugin)"
+	if ! q=$(scripts/qemu10.sh bin 2>/dev/null) || [ ! -f "$BUILD/fixmap-plugin.so" ]; then
+		echo "demo: no QEMU 10 or no $BUILD/fixmap-plugin.so: skipped"
+		return 0
+	fi
+	echo "# the agent in local mode, recorded by the plugin alone (its rings unused):"
+	echo "$ build/fixmapctl record -q --elf build/agent.elf -- \$QEMU10 -M virt,virtualization=on,gic-version=3 -cpu max -smp 4 ... -kernel build/agent.elf -append \"fixmap.mode=local fixmap.iters=20\""
+	"$FM" record -q --elf "$ELF" -- "$q" -M virt,virtualization=on,gic-version=3 \
+		-cpu max -smp 4 -m 256M -nographic -nic none -semihosting -kernel "$ELF" \
+		-append "fixmap.mode=local fixmap.iters=20" >"$OUT/rec-agent.out" 2>"$OUT/rec-agent.err"
+	local rc=$?
+	head -2 "$OUT/rec-agent.out" | cut -c1-230
+	echo "   ..."
+	tail -3 "$OUT/rec-agent.out"
+	echo "(exit status $rc)"
+	. scripts/linux-lib.sh
+	if [ -f "$cpio" ] && linux_fetch bookworm 2>/dev/null; then
+		echo
+		echo "# Debian's $LINUX_VERSION, protected KVM, the KVM initramfs:"
+		echo "$ build/fixmapctl record -q -- \$QEMU10 -M virt,virtualization=on,gic-version=3 -cpu max,pauth-impdef=on -smp 2 -m 1G ... -kernel Image -initrd build/initramfs/kvm.cpio -append \"... kvm-arm.mode=protected ...\""
+		"$FM" record -q -- "$q" -M virt,virtualization=on,gic-version=3 \
+			-cpu max,pauth-impdef=on -smp 2 -m 1G -nographic -nic none -no-reboot \
+			-kernel "$LINUX_IMAGE" -initrd "$cpio" \
+			-append "console=ttyAMA0 kvm-arm.mode=protected nokaslr panic=-1" \
+			>"$OUT/rec-linux.out" 2>"$OUT/rec-linux.err"
+		rc=$?
+		cat "$OUT/rec-linux.err" "$OUT/rec-linux.out" | cut -c1-230 | tail -6
+		echo "(exit status $rc)"
+	fi
+}
+
+record_part
 
 say "the offline checker on the sample traces"
 for t in tests/traces/seed-local.trace:1 tests/traces/seed-fixed.trace:0; do

@@ -318,5 +318,36 @@ def kallsyms_seeds():
 
 
 SEEDS = {"walk": walk_seeds, "rsp": rsp_seeds, "ring": ring_seeds, "kallsyms": kallsyms_seeds}
+def ptrack_hdr(kind, txsz, flags=0, root_page=0, root_off=0):
+    """fuzz_ptrack's header: geometry kind 0 el2, 1 el1, 2 el1 TTBR1, 3 s2."""
+    return struct.pack("<BBBBI", kind, txsz, flags, root_page, root_off)
+
+
+def ptrack_op(kind, entry=0, value=0, size=0):
+    return struct.pack("<BBH", kind, size, entry) + struct.pack("<Q", value)[:6]
+
+
+def ptrack_seeds():
+    T = lambda p: 0x40000000 + p * 4096 | 3
+    PG = lambda p: 0x40000000 + p * 4096 | 0x743
+    basic = {(0, 2): T(1), (1, 0): T(2), (2, 1): PG(40)}
+    # The agent's shape (T0SZ 25: start level 1): unmap, remap, link, unlink, audit.
+    ops = (ptrack_op(0, 2 * 512 + 1, PG(40) & ~1) + ptrack_op(0, 2 * 512 + 1, PG(41)) +
+           ptrack_op(0, 512 + 3, T(3)) + ptrack_op(0, 512 + 3, 0) + ptrack_op(2) +
+           ptrack_op(1, 2 * 512 + 4, PG(42)) + ptrack_op(3) + ptrack_op(4) + ptrack_op(5))
+    put("ptrack", "el2-agent", ptrack_hdr(0, 25 - 16) + pages(4, basic) + ops)
+    put("ptrack", "self-loop", ptrack_hdr(0, 0) + pages(1, {(0, i): T(0) for i in range(512)}) +
+        ptrack_op(0, 7, T(0) | 0x400) + ptrack_op(2))
+    put("ptrack", "outside", ptrack_hdr(0, 9) + pages(2, {(0, 0): 0x7000000000 | 3, (0, 1): T(1)}) +
+        ptrack_op(0, 512, 0x10003))
+    put("ptrack", "s2-concat", ptrack_hdr(3, 24, 1) + pages(4, {(1, 0): T(2), (2, 3): PG(9)}) +
+        ptrack_op(0, 2 * 512 + 3, 0) + ptrack_op(6, 2 * 512 + 4, PG(8), 3))
+    put("ptrack", "el1-ttbr1-lpa2", ptrack_hdr(2, 0, 1) + pages(3, {(0, 5): T(1), (1, 9): T(2)}) +
+        ptrack_op(0, 512 + 9, 0) + ptrack_op(5))
+    put("ptrack", "small-root", ptrack_hdr(0, 32 - 16, 0, 0, 0x40) + pages(2, {(0, 9): T(1)}) +
+        ptrack_op(0, 9, 0) + ptrack_op(0, 30, 5))
+
+
+SEEDS = {"walk": walk_seeds, "rsp": rsp_seeds, "ring": ring_seeds, "ptrack": ptrack_seeds}
 for name in sys.argv[1:] or SEEDS:
     SEEDS[name]()

@@ -1,0 +1,83 @@
+#!/bin/bash
+# Bad input for fixmapctl record and fixmap-plugin.so: a QEMU older than 10, a
+# command line with its own -plugin or memory backend, thread=single with SMP,
+# bad plugin arguments, no shared RAM, and guests that misuse their tables
+# (never a root, a 16K granule, self-referencing tables and tables outside RAM):
+# a clear message, no crash, no leftover files.
+cd "$(dirname "$0")/../.." || exit 2
+. tests/lib.sh
+. tests/record-lib.sh
+record_setup record-bad || { finish; exit; }
+MIN=(-M virt,virtualization=on,gic-version=3 -cpu max -m 128M -nographic -monitor none -nic none
+	-semihosting)
+
+# expect NAME RC PATTERN CMD...: exit status RC and PATTERN in stdout+stderr.
+expect()
+{
+	local name=$1 want=$2 pat=$3
+	shift 3
+	"$@" >"$TMP/$name.out" 2>&1 </dev/null
+	local rc=$?
+	if [ $rc = "$want" ] && grep -q -- "$pat" "$TMP/$name.out"; then
+		pass "$name"
+	else
+		fail "$name" "rc=$rc, want $want and '$pat': $(tail -n3 "$TMP/$name.out")"
+	fi
+}
+
+old=$(command -v qemu-system-aarch64)
+if [ -n "$old" ] && "$old" --version | grep -q 'version [0-9]\.'; then
+	expect old-qemu 2 "QEMU 10 or later" "$FM" record -- "$old" "${MIN[@]}"
+else
+	skip old-qemu "no QEMU older than 10 here"
+fi
+expect own-plugin 2 "already loads a plugin" "$FM" record -- "$Q10" "${MIN[@]}" -plugin x.so
+expect own-backend 2 "already has a memory backend" "$FM" record -- "$Q10" "${MIN[@]}" \
+	-object memory-backend-ram,id=m,size=128M -machine memory-backend=m
+expect bad-m 2 "expected a size" "$FM" record -- "$Q10" "${MIN[@]}" -m lots
+expect no-command 2 "expected a QEMU command" "$FM" record --
+expect not-qemu 2 "cannot run it" "$FM" record -- /nonexistent/qemu
+expect thread-single 2 "thread=single" "$FM" record --quiet -- "$Q10" "${MIN[@]}" -smp 2 \
+	-accel tcg,thread=single -kernel "$BUILD/tests/badguest-nommu.elf"
+expect qemu-fails 2 "QEMU exited with status 1 before the guest ran" "$FM" record --quiet -- "$Q10" "${MIN[@]}" \
+	-kernel /nonexistent
+# The plugin loaded by hand: bad arguments and no shared RAM.
+expect plugin-bad-arg 1 "unknown argument 'bogus=1'" "$Q10" "${MIN[@]}" \
+	-kernel "$BUILD/tests/badguest-nommu.elf" -plugin "$PLUGIN,out=$TMP/x.trace,bogus=1"
+expect plugin-no-ram 1 "no shared guest RAM" "$Q10" "${MIN[@]}" \
+	-kernel "$BUILD/tests/badguest-nommu.elf" -plugin "$PLUGIN,out=$TMP/x.trace"
+expect plugin-no-out 1 "out=FILE is required" "$Q10" "${MIN[@]}" \
+	-kernel "$BUILD/tests/badguest-nommu.elf" -plugin "$PLUGIN"
+
+# Guests.
+expect guest-no-mmu 0 "no translation-table root was loaded" "$FM" record --quiet -- "$Q10" \
+	"${MIN[@]}" -kernel "$BUILD/tests/badguest-nommu.elf"
+expect guest-16k 0 "root 0x40201000 .* not followed: granule 16K" "$FM" record --quiet -- \
+	"$Q10" "${MIN[@]}" -kernel "$BUILD/tests/badguest-16k.elf"
+# Garbage: the stores are checked (findings, exit 1), the walk stays bounded.
+expect guest-loop-outside 1 "el2-0x40201000: a level 3 table at 0x1000 .* outside RAM" \
+	"$FM" record --quiet -- "$Q10" "${MIN[@]}" -kernel "$BUILD/tests/badguest-loop.elf"
+grep -q "reached from more than 16 places" "$TMP/guest-loop-outside.out" &&
+	pass guest-loop-bounded || fail guest-loop-bounded "$(tail -n3 "$TMP/guest-loop-outside.out")"
+
+# Ctrl-C at once: as soon as QEMU is started, before the guest has run.
+"$FM" record --quiet -- "$Q10" "${MIN[@]}" -smp 2 -kernel "$BUILD/agent.elf" \
+	-append "fixmap.iters=0" >"$TMP/early.out" 2>&1 &
+rpid=$!
+n=0
+while ! pgrep -P $rpid >/dev/null && [ $n -lt 600 ]; do
+	n=$((n + 1))
+	sleep 0.01
+done
+kill -INT $rpid
+wait $rpid
+rc=$?
+# Clean: the summary of what was recorded (maybe nothing), exit 0 or 1, not a signal.
+if { [ $rc = 0 ] || [ $rc = 1 ]; } && grep -q '^[0-9]* events, ' "$TMP/early.out"; then
+	pass sigint-at-once
+else
+	fail sigint-at-once "rc=$rc $(tail -n3 "$TMP/early.out")"
+fi
+leftover=$(ls /dev/shm/fixmap-record-"$(id -u)"-* 2>/dev/null | grep -c "record-$(id -u)-$rpid$")
+[ "$leftover" = 0 ] && pass no-leftover-ram-file || fail no-leftover-ram-file
+finish
