@@ -96,6 +96,13 @@ static void cs_or(cpuset *a, const cpuset *b)
 	for (unsigned i = 0; i < NW; i++)
 		a->w[i] |= b->w[i];
 }
+static bool cs_any(const cpuset *a)
+{
+	for (unsigned i = 0; i < NW; i++)
+		if (a->w[i])
+			return true;
+	return false;
+}
 static unsigned cs_count(const cpuset *a)
 {
 	unsigned n = 0;
@@ -106,7 +113,7 @@ static unsigned cs_count(const cpuset *a)
 
 /* ent.flags */
 #define F_PEND 0x001	/* an old translation may be cached (pd is set) */
-#define F_INFL 0x002	/* the latest covering TLBI is not yet completed */
+#define F_INFL 0x002	/* the latest covering TLBI (pend.att) is not yet completed */
 #define F_ORPHAN 0x004	/* pending because its table entry was removed */
 #define F_STALE 0x008	/* stale-tlb already reported for this record */
 #define F_TTLBAD 0x010	/* a TTL mismatch was reported for this record */
@@ -114,6 +121,7 @@ static unsigned cs_count(const cpuset *a)
 #define F_ATT 0x040	/* some covering TLBI was issued after the store */
 #define F_ISBMAKE 0x080 /* isb watch: a make (not completed maintenance) */
 #define F_USED 0x100	/* the record is in use (not on the free list) */
+#define F_AFSTALE 0x200 /* AF was cleared without a TLBI: cur | AF may still be cached */
 
 /* Parts of stage-2 maintenance a TLBI does (D8.17.2). */
 #define PART_PRIMARY 1 /* the entry itself: by VA/IPA, or whole-regime */
@@ -155,8 +163,28 @@ struct pend {
 	struct step brk, att, bef, aft, local, narrow, bad, s1early, unreach, miss;
 	uint32_t owner;	       /* the struct ent, index + 1 */
 	uint32_t pnext, pprev; /* pending list, index + 1 (also the free list) */
-	uint32_t inext, iprev; /* in-flight list of att.cpu */
 	uint8_t att_part, bef_state, aft_state;
+};
+
+/*
+ * A covering TLBI waiting for a DSB on the CPU that issued it (D8.17.4). A
+ * record may have several at once, on several CPUs (each CPU's own DSB
+ * completes its own TLBI); an entry is void once its record was cleared or
+ * restarted (x, pd and brk_seq no longer match).
+ */
+struct infl {
+	uint32_t x, pd;
+	uint64_t brk_seq;
+	struct step att;
+	uint8_t part;
+};
+
+/* A whole-regime TLBI waiting for its DSB: when it completes, the CPUs it reached
+ * hold nothing of the tables of its regime they no longer have loaded. */
+struct allop {
+	struct step att;
+	uint16_t vmid;
+	bool has_vmid;
 };
 
 struct cpu_state {
@@ -166,14 +194,21 @@ struct cpu_state {
 	struct step dmb;
 	uint64_t isb_seq;
 	struct step maint;  /* last DSB that completed a TLBI of this CPU */
-	uint32_t infl;	    /* in-flight list head (struct pend), index + 1 */
+	struct infl *infl;  /* this CPU's TLBIs waiting for a DSB */
+	uint32_t ninfl, cinfl;
+	struct allop *allops; /* this CPU's whole-regime TLBIs waiting for a DSB */
+	uint32_t nallops, callops;
+	uint32_t cur[FM_NREGIMES]; /* el2, s2: the table it loaded last, index + 1 */
 	struct step stray;  /* the last TLBI that covered nothing pending */
 	uint16_t vmid;	    /* VMID of the stage-2 table it loaded last (has_vmid) */
 	bool has_vmid;
 };
 
 struct tbl {
-	cpuset walkers;
+	cpuset walkers; /* CPUs that may hold its entries */
+	cpuset loaded;	/* dynamic: CPUs that have its root loaded now */
+	uint32_t npend; /* its pending records */
+	uint32_t nglobal; /* its live leaves with nG = 0 the trace showed */
 	struct desc_fmt fmt;
 	uint64_t size[5]; /* bytes an entry translates, by level + 1 (0: no such level) */
 	uint8_t regime;
@@ -205,6 +240,13 @@ struct bbm {
 	/* report(): the old descriptor to show instead of the record's (ov_set) */
 	uint64_t ov_old;
 	bool ov_set;
+	/* on_tlbi(): records another CPU's TLBI missed, named if it covers nothing */
+#define MISS_MAX 64
+	struct {
+		uint32_t x;
+		uint8_t why;
+	} miss[MISS_MAX];
+	unsigned nmiss;
 };
 
 /* ---- tables ---- */
@@ -346,6 +388,8 @@ static bool grow(struct bbm *b)
 	return true;
 }
 
+static void set_cur(struct bbm *b, struct ent *e, uint64_t v);
+
 /* Returns the record (index + 1), creating it; 0 if out of memory. May move the pool. */
 static uint32_t get(struct bbm *b, unsigned table, int level, uint64_t va, uint64_t cur)
 {
@@ -366,8 +410,8 @@ static uint32_t get(struct bbm *b, unsigned table, int level, uint64_t va, uint6
 	e->va = va;
 	e->table = (uint16_t)table;
 	e->level = (int8_t)level;
-	e->cur = cur;
 	e->flags = F_USED;
+	set_cur(b, e, cur);
 	slots_insert(b, x);
 	if (++b->nused > b->peak)
 		b->peak = b->nused;
@@ -399,35 +443,47 @@ static void slots_delete(struct bbm *b, uint32_t x)
 	}
 }
 
+static struct step step_of(const struct fm_event *ev);
+
+/* The latest attempt of x is no longer in flight (cleared, restarted or completed). */
 static void infl_unlink(struct bbm *b, uint32_t x)
 {
-	struct ent *e = E(b, x);
-
-	if (!(e->flags & F_INFL))
-		return;
-	struct pend *p = P(b, e);
-	if (p->iprev)
-		PD(b, p->iprev)->inext = p->inext;
-	else
-		b->cpus[p->att.cpu].infl = p->inext;
-	if (p->inext)
-		PD(b, p->inext)->iprev = p->iprev;
-	p->inext = p->iprev = 0;
-	e->flags &= (uint16_t)~F_INFL;
+	E(b, x)->flags &= (uint16_t)~F_INFL;
 }
 
-static void infl_link(struct bbm *b, uint32_t x, unsigned cpu)
+/* ev, a TLBI that covers x (part: PART_*), waits for a DSB on its CPU. */
+static bool infl_add(struct bbm *b, uint32_t x, const struct fm_event *ev, unsigned part)
 {
+	struct cpu_state *c = &b->cpus[ev->cpu];
 	struct ent *e = E(b, x);
 
-	infl_unlink(b, x);
-	struct pend *p = P(b, e);
-	p->iprev = 0;
-	p->inext = b->cpus[cpu].infl;
-	if (p->inext)
-		PD(b, p->inext)->iprev = e->pd;
-	b->cpus[cpu].infl = e->pd;
+	if (c->ninfl == c->cinfl) {
+		uint32_t n = 0;
+		/* drop the void ones before growing */
+		for (uint32_t i = 0; i < c->ninfl; i++) {
+			const struct infl *f = &c->infl[i];
+			const struct ent *o = E(b, f->x);
+			if ((o->flags & F_PEND) && o->pd == f->pd && P(b, o)->brk.seq == f->brk_seq)
+				c->infl[n++] = *f;
+		}
+		c->ninfl = n;
+		if (n * 2 >= c->cinfl) {
+			uint32_t nc = c->cinfl ? c->cinfl * 2 : 16;
+			struct infl *ni = realloc(c->infl, nc * sizeof(*ni));
+			if (!ni)
+				return false;
+			c->infl = ni;
+			c->cinfl = nc;
+		}
+	}
+	struct infl *f = &c->infl[c->ninfl++];
+	f->x = x;
+	f->pd = e->pd;
+	f->brk_seq = P(b, e)->brk.seq;
+	f->att = step_of(ev);
+	f->part = (uint8_t)part;
 	e->flags |= F_INFL;
+	return true;
 }
 
 static void pend_clear(struct bbm *b, uint32_t x)
@@ -446,8 +502,10 @@ static void pend_clear(struct bbm *b, uint32_t x)
 		PD(b, p->pnext)->pprev = p->pprev;
 	if (e->flags & F_ORPHAN)
 		b->norphans--;
+	b->tables[e->table].npend--;
 	p->pnext = b->pdfree;
 	p->owner = 0;
+	p->brk.seq = 0;
 	b->pdfree = e->pd;
 	e->pd = 0;
 	e->flags &= (uint16_t) ~(F_PEND | F_ORPHAN | F_STALE | F_TTLBAD | F_LOCAL | F_ATT);
@@ -498,11 +556,13 @@ static bool pend_start(struct bbm *b, uint32_t x, uint64_t old, const struct fm_
 		b->pend_head = y;
 		e->pd = y;
 		e->flags |= F_PEND;
+		b->tables[e->table].npend++;
 	}
 	infl_unlink(b, x);
 	e->flags &= (uint16_t) ~(F_STALE | F_TTLBAD | F_LOCAL | F_ATT);
 	struct pend *p = P(b, e);
 	uint32_t keep_next = p->pnext, keep_prev = p->pprev;
+	/* (in-flight TLBIs of the previous store are void: brk.seq changes) */
 	uint64_t orphan_of = p->orphan_of;
 	memset(p, 0, sizeof(*p));
 	p->owner = x;
@@ -552,6 +612,69 @@ static bool cacheable(const struct bbm *b, unsigned t, uint64_t d, int level)
 static uint64_t leaf_oa(const struct bbm *b, unsigned t, uint64_t d, int level)
 {
 	return desc_fmt_oa(&TB(b, t)->fmt, d, level);
+}
+
+/*
+ * The descriptor in memory becomes v: keeps the counts of live contiguous
+ * entries (check_contiguous() runs only while there are some) and of live
+ * global leaves per table (allop_done()).
+ */
+static void set_cur(struct bbm *b, struct ent *e, uint64_t v)
+{
+	unsigned t = e->table;
+	struct tbl *tb = &b->tables[t];
+	bool asids = tb->regime == FM_REGIME_EL1 || tb->regime == FM_REGIME_EL20;
+
+	for (int k = 0; k < 2; k++) {
+		uint64_t d = k ? v : e->cur;
+		int sign = k ? 1 : -1;
+		if (!d || !cacheable(b, t, d, e->level) || is_table(b, t, d, e->level))
+			continue;
+		if (d & DESC_CONT)
+			b->ncont += (uint64_t)(int64_t)sign;
+		if (asids && !(d & DESC_NG))
+			tb->nglobal += (uint32_t)sign;
+	}
+	e->cur = v;
+}
+
+/*
+ * FEAT_BBM level 2 lets a block be replaced by a table without BBM (D8.16.2),
+ * and a TLB may keep the block beside entries fetched through the table. When
+ * every leaf the trace shows below (at least one) has the block's output
+ * address for its VA and the block's attributes, the block and a fresh walk
+ * translate alike: nothing stale (Linux's split with BBML2_NOABORT: "larger
+ * entries may safely linger in the TLB"). Without evidence, the block stays
+ * pending.
+ */
+static bool split_equivalent(struct bbm *b, unsigned t, int L, uint64_t va, uint64_t blk,
+			     uint64_t tab)
+{
+	uint64_t bsz = lsize(b, t, L), battr, oabits = desc_fmt_oa_bits(&TB(b, t)->fmt);
+	unsigned n = 0;
+
+	if (b->ctx->bbm_level < 2 || L >= 3 || is_table(b, t, blk, L) || !is_table(b, t, tab, L))
+		return false;
+	battr = blk & ~(oabits | 3ull | DESC_NT | DESC_CONT);
+	for (int l = L + 1; l <= 3; l++) {
+		uint64_t s = lsize(b, t, l);
+		if (bsz / s > 4096)
+			continue;
+		for (uint64_t a = va; a < va + bsz; a += s) {
+			uint32_t y = lookup(b, t, l, a);
+			if (!y)
+				continue;
+			const struct ent *o = E(b, y);
+			if (!cacheable(b, t, o->cur, l))
+				continue;
+			if (is_table(b, t, o->cur, l) ||
+			    leaf_oa(b, t, o->cur, l) != leaf_oa(b, t, blk, L) + (a - va) ||
+			    (o->cur & ~(oabits | 3ull | DESC_NT | DESC_CONT)) != battr)
+				return false;
+			n++;
+		}
+	}
+	return n > 0;
 }
 
 /* Linux's memory types (arch/arm64/include/asm/memory.h): MT_NORMAL 0, MT_NORMAL_TAGGED 1. */
@@ -668,6 +791,26 @@ static bool needs_bbm(const struct bbm *b, unsigned t, int level, uint64_t o, ui
 		return true;
 	}
 	return false;
+}
+
+/*
+ * Does o -> n only grant more (D8.4): write (AP[2] 1 -> 0, S2AP bits 0 -> 1),
+ * execute (XN/UXN/PXN 1 -> 0), with DBM and the software bits free? A TLB that
+ * keeps the old entry then gives at most a permission fault that the new entry
+ * would not, never another address or attributes: no invalidation is needed
+ * for the change (Linux's __ptep_set_access_flags(), KVM's stage-2 relax).
+ */
+static bool relax_only(const struct bbm *b, unsigned t, int level, uint64_t o, uint64_t n)
+{
+	uint64_t diff = (o ^ n) & ~(DESC_SW_MASK | DESC_DBM), grant;
+
+	if (is_table(b, t, o, level) || is_table(b, t, n, level))
+		return false;
+	if (TB(b, t)->regime == FM_REGIME_S2)
+		grant = (n & ~o & (DESC_AP1 | DESC_AP2)) | (o & ~n & (DESC_PXN | DESC_XN));
+	else
+		grant = (o & ~n & (DESC_AP2 | DESC_PXN | DESC_XN));
+	return diff && diff == grant;
 }
 
 /* ---- findings ---- */
@@ -912,7 +1055,12 @@ static void walked_text(const struct bbm *b, const struct ent *e, char *buf, siz
 }
 
 /* DSB issues of the latest attempt: one bbm-dsb-domain, one bbm-no-dsb-before-tlbi. */
-static void report_dsb_issues(struct bbm *b, const struct ent *e)
+/*
+ * covered: maintenance reached every holder. A narrow DSB after a local TLBI
+ * is then right for it (NSH completes a local operation, D8.17.4): each holder
+ * got its own; only the DSB before the TLBIs still matters.
+ */
+static void report_dsb_issues(struct bbm *b, const struct ent *e, bool covered)
 {
 	const struct pend *p = P(b, e);
 	const struct step *nw = NULL;
@@ -920,7 +1068,7 @@ static void report_dsb_issues(struct bbm *b, const struct ent *e)
 
 	if (p->bef_state == BEF_NARROW)
 		nw = &p->bef;
-	if (p->narrow.seq && (!nw || p->narrow.seq < nw->seq))
+	if (!covered && p->narrow.seq && (!nw || p->narrow.seq < nw->seq))
 		nw = &p->narrow;
 	if (p->aft_state == AFT_NARROW && (e->flags & F_INFL) && (!nw || p->aft.seq < nw->seq))
 		nw = &p->aft;
@@ -1100,8 +1248,10 @@ static void judge(struct bbm *b, uint32_t x, enum why why, const struct fm_event
 		return;
 	}
 	if (!primary) {
-		if ((e->flags & F_LOCAL) || (p->local.seq && !(e->flags & F_INFL))) {
-			const struct step *ls = p->local.seq ? &p->local : &p->att;
+		const struct step *ls = p->local.seq ? &p->local : &p->att;
+		/* A local TLBI is enough when it reached every holder (then it is only late). */
+		if (((e->flags & F_LOCAL) || (p->local.seq && !(e->flags & F_INFL))) &&
+		    !cs_only(&p->holders, ls->cpu)) {
 			report(b, R_LOCAL, e, ls,
 			       "tlbi %s at line %u reaches only cpu%u's TLB, but %s: use the "
 			       "broadcast tlbi %s with dsb ish",
@@ -1133,10 +1283,12 @@ static void judge(struct bbm *b, uint32_t x, enum why why, const struct fm_event
 				       p->aft_state == AFT_ST ? "; a store-only dsb " : "",
 				       p->aft_state == AFT_ST ? bar(BAR_ISHST, bb) : "");
 		}
-		report_dsb_issues(b, e);
+		report_dsb_issues(b, e, false);
 		return;
 	}
 	/* Stage 2: the IPA invalidation is done; combined entries need a stage-1 one after it. */
+	if (t->regime != FM_REGIME_S2)
+		return;
 	struct step ac = at;
 	ac.cpu = p->att.cpu;
 	if ((e->flags & F_INFL) && p->att_part == PART_S1) {
@@ -1213,7 +1365,7 @@ static void on_covered(struct bbm *b, uint32_t x)
 {
 	struct ent *e = E(b, x);
 
-	report_dsb_issues(b, e);
+	report_dsb_issues(b, e, true);
 	/* Orphans stay until the table entry is made again (their own coverage decides). */
 	pend_clear(b, x);
 	maybe_free(b, x);
@@ -1243,6 +1395,10 @@ static void on_tlbi_cover(struct bbm *b, uint32_t x, const struct fm_event *ev, 
 		if (ev->cpu == p->brk.cpu) {
 			p->miss = step_of(ev);
 			p->miss.why = (uint8_t)cv;
+		} else if (b->nmiss < MISS_MAX) {
+			/* another CPU's: named too if the TLBI covers nothing (a stray) */
+			b->miss[b->nmiss].x = x;
+			b->miss[b->nmiss++].why = (uint8_t)cv;
 		}
 		return;
 	}
@@ -1322,9 +1478,10 @@ static void on_tlbi_cover(struct bbm *b, uint32_t x, const struct fm_event *ev, 
 	p->att = step_of(ev);
 	p->att_part = (uint8_t)part;
 	p->aft_state = AFT_NONE;
-	p->aft.seq = 0;
-	p->aft.line = 0;
-	infl_link(b, x, ev->cpu);
+	memset(&p->aft, 0, sizeof(p->aft));
+	/* The domain of the DSB that completes it is judged for this attempt only. */
+	memset(&p->narrow, 0, sizeof(p->narrow));
+	infl_add(b, x, ev, part);
 }
 
 static void on_tlbi(struct bbm *b, const struct fm_event *ev)
@@ -1334,6 +1491,7 @@ static void on_tlbi(struct bbm *b, const struct fm_event *ev)
 
 	if (ev->tlbi >= TLBI_NR_OPS)
 		return;
+	b->nmiss = 0;
 	if (f & (TLBI_F_ALL | TLBI_F_ASID | TLBI_F_RANGE)) {
 		uint32_t y, next;
 		for (y = b->pend_head; y; y = next) {
@@ -1353,16 +1511,44 @@ static void on_tlbi(struct bbm *b, const struct fm_event *ev)
 			}
 		}
 	}
-	if (!hit)
+	if (!hit) {
 		b->cpus[ev->cpu].stray = step_of(ev);
+		/* A TLBI that covered nothing pending was meant for something it missed
+		 * (say a lazy purge on another CPU with a range that decodes short). */
+		for (unsigned i = 0; i < b->nmiss; i++) {
+			struct ent *e = E(b, b->miss[i].x);
+			if (!(e->flags & F_PEND) || P(b, e)->miss.seq)
+				continue;
+			P(b, e)->miss = step_of(ev);
+			P(b, e)->miss.why = b->miss[i].why;
+		}
+	}
+	if (f & (TLBI_F_ALL | TLBI_F_ASID)) {
+		/* Whole-regime: when complete, what it removed decides who still holds what. */
+		struct cpu_state *c = &b->cpus[ev->cpu];
+		if (c->nallops == c->callops) {
+			uint32_t nc = c->callops ? c->callops * 2 : 8;
+			struct allop *na = realloc(c->allops, nc * sizeof(*na));
+			if (!na)
+				return;
+			c->allops = na;
+			c->callops = nc;
+		}
+		struct allop *a = &c->allops[c->nallops++];
+		unsigned vmid = 0;
+		a->att = step_of(ev);
+		a->has_vmid = tlbi_vmid(b, ev, &vmid);
+		a->vmid = (uint16_t)vmid;
+	}
 }
+
+static void allop_done(struct bbm *b, const struct allop *a, const cpuset *reach);
 
 static void on_dsb(struct bbm *b, const struct fm_event *ev)
 {
 	struct cpu_state *c = &b->cpus[ev->cpu];
 	unsigned type = BAR_TYPE(ev->bar);
 	int rank = dom_rank(ev->bar);
-	uint32_t y, next;
 
 	if (type == BAR_TYPE_LD || type == 0)
 		; /* a load-only DSB orders neither the break store nor completes a TLBI */
@@ -1374,39 +1560,43 @@ static void on_dsb(struct bbm *b, const struct fm_event *ev)
 			c->dsb_narrow = step_of(ev);
 	}
 	/* Completion of this CPU's TLBIs (D8.17.4): a full DSB whose domain covers the op. */
-	for (y = c->infl; y; y = next) {
-		struct pend *p = PD(b, y);
-		uint32_t x = p->owner;
+	uint32_t keep = 0, n = c->ninfl;
+	for (uint32_t i = 0; i < n; i++) {
+		struct infl f = c->infl[i];
+		uint32_t x = f.x;
 		struct ent *e = E(b, x);
-		next = p->inext;
-		if (type != BAR_TYPE_ALL) {
-			if (p->aft_state == AFT_NONE && type == BAR_TYPE_ST) {
+		if (!(e->flags & F_PEND) || e->pd != f.pd || P(b, e)->brk.seq != f.brk_seq)
+			continue; /* void: the record was cleared or restarted */
+		struct pend *p = P(b, e);
+		bool latest = f.att.seq == p->att.seq;
+		unsigned fl = arm64_tlbi_flags(f.att.op);
+		int need = (fl & TLBI_F_OS) ? 2 : (fl & TLBI_F_IS) ? 1 : 0;
+		if (type != BAR_TYPE_ALL || rank < need) {
+			if (latest && type == BAR_TYPE_ST && p->aft_state == AFT_NONE) {
 				p->aft_state = AFT_ST;
 				p->aft = step_of(ev);
+			} else if (latest && type == BAR_TYPE_ALL) {
+				p->aft_state = AFT_NARROW;
+				p->aft = step_of(ev);
 			}
-			continue;
-		}
-		unsigned f = arm64_tlbi_flags(p->att.op);
-		int need = (f & TLBI_F_OS) ? 2 : (f & TLBI_F_IS) ? 1 : 0;
-		if (rank < need) {
-			p->aft_state = AFT_NARROW;
-			p->aft = step_of(ev);
+			c->infl[keep++] = f;
 			continue;
 		}
 		cpuset reach = {{0}};
-		if (f & (TLBI_F_IS | TLBI_F_OS))
+		if (fl & (TLBI_F_IS | TLBI_F_OS))
 			reach = b->all;
 		else
 			cs_add(&reach, ev->cpu);
-		if (!cs_only(&p->holders, ev->cpu) && rank < 1 && !p->narrow.seq)
+		if (latest && !cs_only(&p->holders, ev->cpu) && rank < 1 && !p->narrow.seq)
 			p->narrow = step_of(ev);
-		if (p->att_part & PART_PRIMARY)
+		if (f.part & PART_PRIMARY)
 			cs_or(&p->done, &reach);
-		if (p->att_part & PART_S1)
+		if (f.part & PART_S1)
 			cs_or(&p->s1done, &reach);
-		if (!(f & (TLBI_F_IS | TLBI_F_OS)))
-			p->local = p->att;
-		infl_unlink(b, x);
+		if (!(fl & (TLBI_F_IS | TLBI_F_OS)))
+			p->local = f.att;
+		if (latest)
+			infl_unlink(b, x);
 		c->maint = step_of(ev);
 		e->isb_cpu = ev->cpu;
 		e->isb_seq = ev->seq;
@@ -1415,6 +1605,33 @@ static void on_dsb(struct bbm *b, const struct fm_event *ev)
 		e->flags &= (uint16_t)~F_ISBMAKE;
 		if (fully_covered(b, e))
 			on_covered(b, x);
+	}
+	/* Whole-regime TLBIs of this CPU this DSB completes. */
+	if (type == BAR_TYPE_ALL && c->nallops) {
+		uint32_t k = 0;
+		for (uint32_t i = 0; i < c->nallops; i++) {
+			const struct allop *a = &c->allops[i];
+			unsigned fl = arm64_tlbi_flags(a->att.op);
+			int need = (fl & TLBI_F_OS) ? 2 : (fl & TLBI_F_IS) ? 1 : 0;
+			if (rank < need) {
+				c->allops[k++] = *a;
+				continue;
+			}
+			cpuset reach = {{0}};
+			if (fl & (TLBI_F_IS | TLBI_F_OS))
+				reach = b->all;
+			else
+				cs_add(&reach, ev->cpu);
+			allop_done(b, a, &reach);
+		}
+		c->nallops = k;
+	}
+	/* (on_covered() never adds to this CPU's list: the kept ones move down) */
+	if (c->ninfl == n)
+		c->ninfl = keep;
+	else {
+		memmove(c->infl + keep, c->infl + n, (c->ninfl - n) * sizeof(*c->infl));
+		c->ninfl = keep + (c->ninfl - n);
 	}
 }
 
@@ -1513,37 +1730,57 @@ static void on_pte(struct bbm *b, const struct fm_event *ev)
 	if (L < tb->minlvl || L > 3)
 		return;
 	uint64_t va = ev->va & ~(lsize(b, t, L) - 1);
-	bool oc = cacheable(b, t, ev->old, L), nc = cacheable(b, t, ev->new, L);
+	uint64_t old = ev->old;
+	bool oc = cacheable(b, t, old, L), nc = cacheable(b, t, ev->new, L);
 	bool nvalid = is_valid(b, t, ev->new, L);
 	uint32_t x = lookup(b, t, L, va);
 
 	if (!x) {
 		if (!oc && !nvalid)
 			return; /* invalid to invalid: nothing cached, nothing live */
-		x = get(b, t, L, va, ev->old);
+		x = get(b, t, L, va, old);
 		if (!x)
 			return;
 	}
 	struct ent *e = E(b, x);
-	/* keep the live contiguous count */
-	if (cacheable(b, t, e->cur, L) && (e->cur & DESC_CONT) && !is_table(b, t, e->cur, L))
-		b->ncont--;
-	e->cur = ev->new;
-	if (nc && (ev->new & DESC_CONT) && !is_table(b, t, ev->new, L))
-		b->ncont++;
+	/* The entry with AF still set may be cached since an AF-only clear (below). */
+	if ((e->flags & F_AFSTALE) && !oc && cacheable(b, t, old | DESC_AF, L)) {
+		old |= DESC_AF;
+		oc = true;
+	}
+	e->flags &= (uint16_t)~F_AFSTALE;
+	set_cur(b, e, ev->new);
 
+	/* A table no CPU has loaded is in no TLB: any change is safe (D8.16.1). */
+	if (!cs_any(&tb->walkers) && !(e->flags & F_PEND)) {
+		maybe_free(b, x);
+		return;
+	}
 	if (oc && nc) {
 		/* valid -> valid: the old translation stays cached until a TLBI completes */
 		const char *why;
 		bool cont;
-		if (((ev->old ^ ev->new) & ~DESC_SW_MASK) == 0)
+		if (((old ^ ev->new) & ~DESC_SW_MASK) == 0)
 			return;
+		bool need = needs_bbm(b, t, L, old, ev->new, &why, &cont);
+		if (!need && relax_only(b, t, L, old, ev->new)) {
+			/* only grants more: a TLB keeping the old entry can only fault */
+			if (b->ncont && L >= 1)
+				check_contiguous(b, x, ev);
+			return;
+		}
+		if (!need && split_equivalent(b, t, L, va, old, ev->new)) {
+			/* FEAT_BBM level 2: the lingering block translates as the new table */
+			if (e->flags & F_PEND)
+				pend_clear(b, x);
+			return;
+		}
 		if (e->flags & F_PEND)
 			pend_clear(b, x); /* superseded: restart from this store */
-		if (!pend_start(b, x, ev->old, ev))
+		if (!pend_start(b, x, old, ev))
 			return;
 		e = E(b, x);
-		if (needs_bbm(b, t, L, ev->old, ev->new, &why, &cont)) {
+		if (need) {
 			struct step at = step_of(ev);
 			if (cont)
 				report(b, R_CONT, e, &at,
@@ -1556,27 +1793,51 @@ static void on_pte(struct bbm *b, const struct fm_event *ev)
 				       "a valid entry is overwritten by another valid entry and %s, "
 				       "which needs break-before-make: write it invalid, dsb ishst, "
 				       "tlbi %s, dsb ish, then write the new entry",
-				       why, suggest_op(b, t, is_table(b, t, ev->old, L)));
+				       why, suggest_op(b, t, is_table(b, t, old, L)));
 			e->flags |= F_STALE; /* one finding for the change, not a second at the end */
 		} else if (b->ncont && L >= 1) {
 			check_contiguous(b, x, ev);
 		}
-		if (is_table(b, t, ev->old, L) && !is_table(b, t, ev->new, L))
+		if (is_table(b, t, old, L) && !is_table(b, t, ev->new, L))
 			orphan_leaves(b, t, L, va, ev);
+		return;
+	}
+	if (oc && nvalid && !is_table(b, t, old, L) && ((old ^ ev->new) & ~DESC_SW_MASK) == DESC_AF) {
+		/*
+		 * Only the Access flag cleared (Linux's ptep_test_and_clear_young()): a
+		 * TLB keeping the entry with AF set translates the same; the page only
+		 * looks young longer. Not a change to maintain, but the old entry may
+		 * still be cached when the entry is next removed (F_AFSTALE).
+		 */
+		if (!(e->flags & F_PEND))
+			e->flags |= F_AFSTALE;
 		return;
 	}
 	if (oc) {
 		/* break: the old translation may be cached until a TLBI completes */
-		if (!pend_start(b, x, ev->old, ev))
+		if (!pend_start(b, x, old, ev))
 			return;
-		if (is_table(b, t, ev->old, L))
+		if (is_table(b, t, old, L))
 			orphan_leaves(b, t, L, va, ev);
 		return;
 	}
 	if (nc) {
 		/* make */
-		if (e->flags & F_PEND) {
-			struct pend *p = P(b, e);
+		const char *why;
+		bool cont;
+		struct pend *p = (e->flags & F_PEND) ? P(b, e) : NULL;
+		if (p && !(e->flags & F_ORPHAN) && !fully_covered(b, e) &&
+		    !is_table(b, t, p->old, L) && !is_table(b, t, ev->new, L) &&
+		    !needs_bbm(b, t, L, p->old, ev->new, &why, &cont)) {
+			/*
+			 * Broken and made again into what could have replaced the old entry
+			 * directly (D8.16.1: no BBM needed): a TLB holding the old one is
+			 * as harmless as after that change, which it now is; its
+			 * maintenance is still owed (stale-tlb), unless nothing changed.
+			 */
+			if (((p->old ^ ev->new) & ~DESC_SW_MASK) == 0 || relax_only(b, t, L, p->old, ev->new))
+				pend_clear(b, x);
+		} else if (p) {
 			bool tab = is_table(b, t, p->old, L);
 			if (!fully_covered(b, e)) {
 				bool had_att = (e->flags & F_ATT) || p->bad.seq;
@@ -1642,11 +1903,8 @@ static void on_unseen(struct bbm *b, const struct fm_event *ev)
 			return;
 	}
 	struct ent *e = E(b, x);
-	if (cacheable(b, t, e->cur, L) && (e->cur & DESC_CONT) && !is_table(b, t, e->cur, L))
-		b->ncont--;
-	e->cur = ev->new;
-	if (cacheable(b, t, ev->new, L) && (ev->new & DESC_CONT) && !is_table(b, t, ev->new, L))
-		b->ncont++;
+	e->flags &= (uint16_t)~F_AFSTALE;
+	set_cur(b, e, ev->new);
 	maybe_free(b, x);
 }
 
@@ -1780,15 +2038,81 @@ static void on_lost(struct bbm *b, const struct fm_event *ev)
 	c->isb_seq = ev->seq; /* a lost ISB satisfies every watch of this CPU */
 }
 
+/*
+ * cN use table=T [asid=] [vmid=] [replaces=U] (section 3a): CPU N loaded T's
+ * root and may cache its entries from now on. The root it replaces (U, or for
+ * the one-root regimes EL2 and stage 2 the table it loaded last) is no longer
+ * loaded, but its entries stay in N's TLB until a whole-regime TLBI reaches N
+ * (allop_done()). The tags, when given, are the table's from now on.
+ */
 static void on_use(struct bbm *b, const struct fm_event *ev)
 {
-	unsigned t = ev->table < b->ntables ? ev->table : 0;
+	unsigned t = ev->table < b->ntables ? ev->table : 0, c = ev->cpu;
 	struct tbl *tb = &b->tables[t];
+	struct cpu_state *cs = &b->cpus[c];
 
-	cs_add(&tb->walkers, ev->cpu);
+	if (ev->flags & FM_EVF_ASID) {
+		tb->has_asid = true;
+		tb->asid = (uint16_t)TLBI_ASID(ev->arg);
+	}
+	if (ev->flags & FM_EVF_VMID) {
+		tb->has_vmid = true;
+		tb->vmid = ev->vmid;
+	}
+	if ((ev->flags & FM_EVF_REPLACES) && ev->ptep < b->ntables && ev->ptep != t) {
+		b->tables[ev->ptep].loaded.w[c / 64] &= ~(1ull << (c % 64));
+	} else if (tb->regime == FM_REGIME_EL2 || tb->regime == FM_REGIME_S2) {
+		uint32_t prev = cs->cur[tb->regime];
+		if (prev && prev - 1 != t && prev - 1 < b->ntables)
+			b->tables[prev - 1].loaded.w[c / 64] &= ~(1ull << (c % 64));
+		cs->cur[tb->regime] = t + 1;
+	}
+	/*
+	 * A CPU that loads the root before the storing CPU's DSB made a pending
+	 * change visible to it (D8.2.6: only a DSB of a domain that includes it
+	 * does) may walk the old entry: it holds the old translation too.
+	 */
+	if (tb->npend && !cs_has(&tb->walkers, c)) {
+		for (uint32_t y = b->pend_head; y; y = PD(b, y)->pnext) {
+			struct pend *p = PD(b, y);
+			const struct ent *e = E(b, p->owner);
+			if (e->table == t && b->cpus[p->brk.cpu].dsb_wide_seq < p->brk.seq)
+				cs_add(&p->holders, c);
+		}
+	}
+	cs_add(&tb->walkers, c);
+	cs_add(&tb->loaded, c);
 	if (tb->regime == FM_REGIME_S2 && tb->has_vmid) {
-		b->cpus[ev->cpu].vmid = tb->vmid;
-		b->cpus[ev->cpu].has_vmid = true;
+		cs->vmid = tb->vmid;
+		cs->has_vmid = true;
+	}
+}
+
+/*
+ * A whole-regime TLBI (or one by ASID) completed on the CPUs in reach: they
+ * hold nothing more of the tables of its regime they no longer have loaded
+ * (D8.17: ALL operations remove every entry of the regime, of the VMID where
+ * it applies; ASIDE1 every non-global one of the ASID, which is all of a
+ * table's when none of its known leaves is global).
+ */
+static void allop_done(struct bbm *b, const struct allop *a, const cpuset *reach)
+{
+	unsigned f = arm64_tlbi_flags(a->att.op);
+
+	for (unsigned t = 0; t < b->ntables; t++) {
+		struct tbl *tb = &b->tables[t];
+		if (!tb->dynamic || !op_reaches_regime(f, tb->regime))
+			continue;
+		if (tb->regime == FM_REGIME_S2 && !(f & TLBI_F_S2))
+			continue; /* vmalle1* leaves the stage-2 entries */
+		if ((tb->regime == FM_REGIME_EL1 || tb->regime == FM_REGIME_S2) && tb->has_vmid &&
+		    !(f & TLBI_F_ALLVMID) && a->has_vmid && a->vmid != tb->vmid)
+			continue;
+		if ((f & TLBI_F_ASID) && !(tb->has_asid && tb->asid == TLBI_ASID(a->att.arg) &&
+					   !tb->nglobal))
+			continue;
+		for (unsigned i = 0; i < NW; i++)
+			tb->walkers.w[i] &= ~(reach->w[i] & ~tb->loaded.w[i]);
 	}
 }
 
@@ -1874,7 +2198,8 @@ void bbm_finish(struct bbm *b)
 		struct ent *e = E(b, v[i]);
 		if (!(e->flags & F_USED) || !(e->flags & F_PEND) || (e->flags & F_ORPHAN))
 			continue;
-		judge(b, v[i], WHY_END, &end);
+		if (!fully_covered(b, e))
+			judge(b, v[i], WHY_END, &end);
 		pend_clear(b, v[i]);
 		maybe_free(b, v[i]);
 	}
@@ -1945,6 +2270,10 @@ void bbm_free(struct bbm *b)
 {
 	if (!b)
 		return;
+	for (unsigned c = 0; b->cpus && c < b->ncpus; c++) {
+		free(b->cpus[c].infl);
+		free(b->cpus[c].allops);
+	}
 	free(b->cpus);
 	free(b->pool);
 	free(b->pds);

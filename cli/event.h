@@ -33,6 +33,8 @@ enum fm_ev_type {
 #define FM_EVF_ASID 0x08  /* tlbi: asid given (also encoded in arg) */
 #define FM_EVF_PC 0x10    /* pc is known (pc= in a trace, always for the agent's rings) */
 #define FM_EVF_TABLE 0x20 /* access: table given (the CPU uses this table's translation) */
+#define FM_EVF_REPLACES 0x40 /* use: replaces= given (the table whose root it unloads: ptep) */
+/* use: asid= / vmid= given (the tag the root is loaded with) use FM_EVF_ASID / FM_EVF_VMID */
 
 struct fm_event {
 	uint8_t type;  /* enum fm_ev_type */
@@ -49,7 +51,7 @@ struct fm_event {
 	uint64_t va;    /* pte/access: VA (IPA for s2); tlbi: address decoded from arg */
 	uint64_t old;   /* pte: previous descriptor */
 	uint64_t new;   /* pte: stored descriptor */
-	uint64_t ptep;  /* pte: PA of the entry; free: PA of the page */
+	uint64_t ptep;  /* pte: PA of the entry; free: PA of the page; use: replaces= table index */
 	uint64_t arg;   /* tlbi: raw Xt operand (va=/ttl=/asid= are encoded into it); lost: count */
 };
 

@@ -1259,19 +1259,52 @@ static int parse_event(struct trace_reader *r, struct tok *t, int n, struct fm_e
 		return 0;
 	}
 	if (tok_eq(op, "use")) {
-		struct kv kv[] = {{"table", false, {0}}};
+		enum { TABLE, ASID, VMID, REPL };
+		struct kv kv[] = {{"table", false, {0}},
+				  {"asid", false, {0}},
+				  {"vmid", false, {0}},
+				  {"replaces", false, {0}}};
+		uint64_t v;
 		ev->type = FM_EV_USE;
-		if (parse_kvs(r, t + 2, n - 2, kv, 1, "use", NULL, NULL, err))
+		if (parse_kvs(r, t + 2, n - 2, kv, 4, "use", NULL, NULL, err))
 			return -1;
-		if (!kv[0].seen)
+		if (!kv[TABLE].seen)
 			return perr(r, err, "use: expected table=NAME");
-		if (event_table(r, &kv[0], "use", ev, err))
+		if (event_table(r, &kv[TABLE], "use", ev, err))
 			return -1;
-		if (!ctx->tables[ev->table].dynamic)
+		const struct fm_table_decl *d = &ctx->tables[ev->table];
+		if (!d->dynamic)
 			return perr(r, err,
 				    "use: table %s is not dynamic (its walkers are declared with "
 				    "shared/private); declare it 'dynamic' to name them with use",
-				    ctx->tables[ev->table].name);
+				    d->name);
+		if (kv[ASID].seen) {
+			if (d->regime != FM_REGIME_EL1 && d->regime != FM_REGIME_EL20)
+				return perr(r, err, "use: asid= applies to regime=el1 and el20 only");
+			if (num(r, kv[ASID].val, "asid", 0xffff, &v, err))
+				return -1;
+			ev->arg = v << 48;
+			ev->flags |= FM_EVF_ASID;
+		}
+		if (kv[VMID].seen) {
+			if (d->regime != FM_REGIME_EL1 && d->regime != FM_REGIME_S2)
+				return perr(r, err, "use: vmid= applies to regime=el1 and s2 only");
+			if (num(r, kv[VMID].val, "vmid", 0xffff, &v, err))
+				return -1;
+			ev->vmid = (uint16_t)v;
+			ev->flags |= FM_EVF_VMID;
+		}
+		if (kv[REPL].seen) {
+			int ti = find_table_r(r, kv[REPL].val);
+			if (ti < 0)
+				return perr(r, err, "use: replaces=%s is not declared", q(kv[REPL].val, b));
+			if (ctx->tables[ti].regime != d->regime)
+				return perr(r, err,
+					    "use: replaces=%s is a table of another regime than %s",
+					    q(kv[REPL].val, b), d->name);
+			ev->ptep = (uint64_t)ti;
+			ev->flags |= FM_EVF_REPLACES;
+		}
 		return 0;
 	}
 	if (tok_eq(op, "lost")) {
@@ -1471,10 +1504,21 @@ size_t trace_text_format_event(const struct fm_trace_ctx *ctx, const struct fm_e
 			     ev->cpu, ev->va, ev->level, ev->new, tbl);
 		break;
 	}
-	case FM_EV_USE:
-		w = snprintf(buf, n, "c%u use table=%s", ev->cpu,
-			     ev->table < ctx->ntables ? ctx->tables[ev->table].name : "?");
+	case FM_EV_USE: {
+		char tags[120] = "";
+		int o = 0;
+		if (ev->flags & FM_EVF_ASID)
+			o += snprintf(tags + o, sizeof(tags) - (size_t)o, " asid=%u",
+				      (unsigned)TLBI_ASID(ev->arg));
+		if (ev->flags & FM_EVF_VMID)
+			o += snprintf(tags + o, sizeof(tags) - (size_t)o, " vmid=%u", ev->vmid);
+		if ((ev->flags & FM_EVF_REPLACES) && ev->ptep < ctx->ntables)
+			snprintf(tags + o, sizeof(tags) - (size_t)o, " replaces=%s",
+				 ctx->tables[ev->ptep].name);
+		w = snprintf(buf, n, "c%u use table=%s%s", ev->cpu,
+			     ev->table < ctx->ntables ? ctx->tables[ev->table].name : "?", tags);
 		break;
+	}
 	case FM_EV_LOST:
 		w = snprintf(buf, n, "c%u lost count=%" PRIu64, ev->cpu, ev->arg);
 		break;

@@ -71,6 +71,11 @@ static void same_event(const struct fm_event *a, const struct fm_event *b)
 			abort();
 		break;
 	case FM_EV_USE:
+		if (a->table != b->table || ((a->flags & FM_EVF_ASID) && a->arg != b->arg) ||
+		    ((a->flags & FM_EVF_VMID) && a->vmid != b->vmid) ||
+		    ((a->flags & FM_EVF_REPLACES) && a->ptep != b->ptep))
+			abort();
+		break;
 	case FM_EV_TABLE:
 		if (a->table != b->table)
 			abort();

@@ -200,7 +200,7 @@ static void additions_3a(void)
 			"c0 pte va=0x0 level=-1 old=0x41000003 new=0x0 table=big pc=0x1234\n"
 			"c1 lost count=7\n"
 			"table s2-0x48000000 regime=s2 dynamic vmid=3\n"
-			"c1 use table=s2-0x48000000\n"
+			"c1 use table=s2-0x48000000 vmid=4\n"
 			"c0 unseen va=0x80004000 level=3 new=0x41004743 table=g16\n"
 			"c1 access va=0x400000 table=host\n"
 			"c1 tlbi vale2is va=0x80004000 pc=0x40\n"
@@ -223,7 +223,8 @@ static void additions_3a(void)
 	CHECK(ev[1].type == FM_EV_PTE && ev[1].level == -1 && ev[1].table == 1);
 	CHECK(ev[2].type == FM_EV_LOST && ev[2].arg == 7 && ev[2].cpu == 1);
 	CHECK(ev[3].type == FM_EV_TABLE && ev[3].table == 3 && ev[3].line == 9);
-	CHECK(ev[4].type == FM_EV_USE && ev[4].table == 3);
+	CHECK(ev[4].type == FM_EV_USE && ev[4].table == 3 && (ev[4].flags & FM_EVF_VMID));
+	CHECK(ev[4].vmid == 4);
 	CHECK(ev[5].type == FM_EV_UNSEEN && ev[5].level == 3 && ev[5].new == 0x41004743);
 	CHECK(ev[6].type == FM_EV_ACCESS && (ev[6].flags & FM_EVF_TABLE) && ev[6].table == 0);
 	CHECK(ev[7].type == FM_EV_TLBI && ev[7].pc == 0x40);
@@ -246,7 +247,7 @@ static void additions_3a(void)
 		       "c0 pte va=0x0 level=-1 old=0x41000003 new=0x0 table=big pc=0x1234\n"
 		       "c1 lost count=7\n"
 		       "table s2-0x48000000 regime=s2 dynamic vmid=3\n"
-		       "c1 use table=s2-0x48000000\n"
+		       "c1 use table=s2-0x48000000 vmid=4\n"
 		       "c0 unseen va=0x80004000 level=3 new=0x41004743 table=g16\n"
 		       "c1 access va=0x400000 table=host\n"
 		       "c1 tlbi vale2is va=0x80004000 pc=0x40\n"
@@ -275,6 +276,13 @@ static void additions_3a_errors(void)
 			 "t.trace:4: pte: va=0x1000 is not aligned to the 16 KiB"));
 	CHECK(fails_with(H "c0 pte va=0 level=-2 old=0 new=0\n", "t.trace:3: pte: expected level=-1"));
 	CHECK(fails_with(H "c0 use table=default\n", "t.trace:3: use: table default is not dynamic"));
+	CHECK(fails_with(H "table a regime=el2 dynamic\nc0 use table=a asid=1\n",
+			 "t.trace:4: use: asid= applies to regime=el1 and el20 only"));
+	CHECK(fails_with(H "table a regime=el1 dynamic\ntable s regime=s2 dynamic\n"
+			   "c0 use table=a replaces=s\n",
+			 "t.trace:5: use: replaces=s is a table of another regime than a"));
+	CHECK(fails_with(H "table a regime=el1 dynamic\nc0 use table=a replaces=z\n",
+			 "t.trace:4: use: replaces=z is not declared"));
 	CHECK(fails_with(H "c0 use\n", "t.trace:3: use: expected table=NAME"));
 	CHECK(fails_with(H "c0 lost\n", "t.trace:3: lost: expected count=C"));
 	CHECK(fails_with(H "c0 lost count=0\n", "t.trace:3: lost: count=0"));
