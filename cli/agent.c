@@ -332,8 +332,9 @@ int agent_trace_ctx(const struct agent_state *st, struct fm_trace_ctx *ctx)
 
 	fm_ctx_free(ctx);
 	memset(ctx, 0, sizeof(*ctx));
+	/* Every CPU with a ring can send events, online or not. */
 	for (unsigned i = 0; i < st->max_cpus; i++)
-		if (st->cpu[i].c.online && i + 1 > ncpus)
+		if ((st->cpu[i].c.online || st->cpu[i].usable) && i + 1 > ncpus)
 			ncpus = i + 1;
 	if (!ncpus)
 		ncpus = st->max_cpus;
