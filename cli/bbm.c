@@ -141,6 +141,7 @@ struct step {
 	uint16_t op;  /* tlbi: enum tlbi_op; dsb: CRm */
 	uint8_t has_pc;
 	uint8_t why;  /* miss/bad: enum cov */
+	uint8_t type; /* enum fm_ev_type (for --explain) */
 };
 
 /* A live or pending entry. */
@@ -161,6 +162,7 @@ struct pend {
 	uint64_t orphan_of;
 	cpuset holders, done, s1done;
 	struct step brk, att, bef, aft, local, narrow, bad, s1early, unreach, miss;
+	struct step cmpl; /* the DSB that completed the latest TLBI (for --explain) */
 	uint32_t owner;	       /* the struct ent, index + 1 */
 	uint32_t pnext, pprev; /* pending list, index + 1 (also the free list) */
 	uint8_t att_part, bef_state, aft_state;
@@ -247,6 +249,9 @@ struct bbm {
 		uint8_t why;
 	} miss[MISS_MAX];
 	unsigned nmiss;
+	/* report(), for --explain: the event judge() runs for (seq 0: the end) */
+	struct step judging;
+	bool in_judge;
 };
 
 /* ---- tables ---- */
@@ -519,7 +524,8 @@ static struct step step_of(const struct fm_event *ev)
 			 .line = ev->line,
 			 .cpu = ev->cpu,
 			 .op = ev->type == FM_EV_TLBI ? ev->tlbi : ev->bar,
-			 .has_pc = (ev->flags & FM_EVF_PC) != 0};
+			 .has_pc = (ev->flags & FM_EVF_PC) != 0,
+			 .type = ev->type};
 	return s;
 }
 
@@ -842,6 +848,8 @@ static void cpus_text(const struct bbm *b, const cpuset *s, char *buf, size_t n)
 	}
 }
 
+static void explain_fill(struct bbm *b, int rule, const struct ent *e, const struct step *at,
+			 struct bbm_explain *x);
 static void report(struct bbm *b, int rule, const struct ent *e, const struct step *at,
 		   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 static void report(struct bbm *b, int rule, const struct ent *e, const struct step *at,
@@ -869,6 +877,7 @@ static void report(struct bbm *b, int rule, const struct ent *e, const struct st
 	f.fmt = T(b, e)->fmt;
 	f.table = tname(b, e->table);
 	f.source = b->source;
+	explain_fill(b, rule, e, at, &f.ex);
 	va_start(ap, fmt);
 	vsnprintf(f.message, sizeof(f.message), fmt, ap);
 	va_end(ap);
@@ -1032,6 +1041,226 @@ static int dom_rank(unsigned crm) /* NSH < ISH < OSH < SY */
 
 static const char *bar(unsigned crm, char buf[8]) { return arm64_bar_name(crm, buf); }
 
+/* ---- what a finding is made of (--explain) ---- */
+
+/* Adds step s (if it happened) in sequence order; the same event twice merges its flags. */
+static void ex_add(struct bbm_explain *x, const struct step *s, unsigned kind, unsigned flags)
+{
+	unsigned i;
+
+	if (!s->seq)
+		return;
+	for (i = 0; i < x->nsteps; i++)
+		if (x->steps[i].seq == s->seq) {
+			x->steps[i].flags |= (uint8_t)flags;
+			return;
+		}
+	if (x->nsteps == BBM_EXPLAIN_STEPS)
+		return;
+	for (i = x->nsteps; i > 0 && x->steps[i - 1].seq > s->seq; i--)
+		x->steps[i] = x->steps[i - 1];
+	x->steps[i] = (struct bbm_step){.seq = s->seq,
+					.pc = s->pc,
+					.line = s->line,
+					.cpu = s->cpu,
+					.kind = (uint8_t)kind,
+					.flags = (uint8_t)flags,
+					.type = s->type,
+					.has_pc = s->has_pc != 0};
+	x->nsteps++;
+}
+
+static unsigned ex_kind(const struct step *s, unsigned pte_kind)
+{
+	switch (s->type) {
+	case FM_EV_TLBI:
+		return BBM_STEP_TLBI;
+	case FM_EV_DSB:
+		return BBM_STEP_DSB;
+	case FM_EV_PTE:
+		return pte_kind;
+	case FM_EV_ACCESS:
+		return BBM_STEP_ACCESS;
+	case FM_EV_FREE:
+		return BBM_STEP_FREE;
+	default:
+		return BBM_STEP_EVENT;
+	}
+}
+
+static void ex_missing(struct bbm_explain *x, uint64_t before, unsigned cpu, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void ex_missing(struct bbm_explain *x, uint64_t before, unsigned cpu, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(x->missing, sizeof(x->missing), fmt, ap);
+	va_end(ap);
+	x->missing_before = before;
+	x->missing_cpu = (uint16_t)cpu;
+}
+
+/* Marks step s wrong (adding it) and says what it should have been. */
+static void ex_wrong(struct bbm_explain *x, const struct step *s, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void ex_wrong(struct bbm_explain *x, const struct step *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	ex_add(x, s, ex_kind(s, BBM_STEP_STORE), BBM_STEPF_WRONG);
+	va_start(ap, fmt);
+	vsnprintf(x->fix, sizeof(x->fix), fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * The steps behind a finding of rule at step at on record e, and the one that
+ * is wrong or missing. The advice is that of the finding's message, as
+ * instructions: the renderer puts it where it belongs.
+ */
+static void explain_fill(struct bbm *b, int rule, const struct ent *e, const struct step *at,
+			 struct bbm_explain *x)
+{
+	const struct tbl *t = T(b, e);
+	const struct pend *p = (e->flags & F_PEND) ? P(b, e) : NULL;
+	const struct step *jd = b->in_judge ? &b->judging : NULL;
+	bool tab = is_table(b, e->table, p ? p->old : e->cur, e->level);
+	const char *op = suggest_op(b, e->table, tab);
+	unsigned f = p ? arm64_tlbi_flags(p->att.op) : 0;
+	const char *dom = (f & TLBI_F_OS) ? "osh" : "ish";
+
+	memset(x, 0, sizeof(*x));
+	if (p) {
+		bool s2 = t->regime == FM_REGIME_S2;
+		for (unsigned i = 0; i < NW; i++) {
+			x->holders[i] = p->holders.w[i];
+			x->done[i] = p->holders.w[i] & p->done.w[i] & (s2 ? p->s1done.w[i] : ~0ull);
+		}
+		if (p->cmpl.seq > p->brk.seq)
+			x->done_seq = p->cmpl.seq;
+		if (cs_count(&p->holders) <= 1)
+			dom = "nsh";
+		x->win_start = p->brk.seq;
+		ex_add(x, &p->brk, BBM_STEP_BREAK, 0);
+		if (p->bef_state == BEF_NARROW)
+			ex_add(x, &p->bef, BBM_STEP_DSB, 0);
+		ex_add(x, &p->att, BBM_STEP_TLBI, 0);
+		if (p->aft_state != AFT_NONE)
+			ex_add(x, &p->aft, BBM_STEP_DSB, 0);
+		ex_add(x, &p->narrow, BBM_STEP_DSB, 0);
+		ex_add(x, &p->local, BBM_STEP_TLBI, 0);
+		ex_add(x, &p->cmpl, BBM_STEP_DSB, 0);
+		if (rule != R_LOCAL && rule != R_DSB_DOMAIN)
+			ex_add(x, &p->bad, BBM_STEP_TLBI, 0);
+		ex_add(x, &p->s1early, BBM_STEP_TLBI, 0);
+		ex_add(x, &p->unreach, BBM_STEP_TLBI, 0);
+		if (jd && jd->seq)
+			ex_add(x, jd, ex_kind(jd, BBM_STEP_MAKE), 0);
+		if (jd)
+			x->win_end = jd->seq;
+		else if (at->seq > p->brk.seq && at->type != FM_EV_TLBI && at->type != FM_EV_DSB)
+			x->win_end = at->seq;
+		else if (x->done_seq && cs_subset(&p->holders, &p->done))
+			x->win_end = x->done_seq;
+	}
+	if (rule == R_ISB && e->isb_seq) {
+		/* A make after completed maintenance watches from the make (isb_seq) but
+		 * names the DSB that completed it (isb_line): show that DSB when it is known. */
+		const struct step *mt = &b->cpus[e->isb_cpu].maint;
+		struct step m = {.seq = e->isb_seq,
+				 .pc = e->isb_pc,
+				 .line = e->isb_line,
+				 .cpu = e->isb_cpu,
+				 .has_pc = e->isb_pc != 0,
+				 .type = FM_EV_DSB};
+		if (e->flags & F_ISBMAKE)
+			m.type = FM_EV_PTE;
+		else if (mt->seq && mt->seq <= e->isb_seq && mt->line == e->isb_line &&
+			 mt->pc == e->isb_pc)
+			m = *mt;
+		else if (mt->seq != e->isb_seq)
+			m.line = 0; /* the DSB is not known: the make, by its own line */
+		ex_add(x, &m, ex_kind(&m, BBM_STEP_MAKE), 0);
+	}
+	ex_add(x, at, ex_kind(at, rule == R_V2V || rule == R_CONT ? BBM_STEP_STORE : BBM_STEP_MAKE),
+	       BBM_STEPF_AT);
+
+	/* What is missing or wrong, where. */
+	uint64_t end = jd ? jd->seq : at->type == FM_EV_ACCESS || at->type == FM_EV_FREE ? at->seq : 0;
+	unsigned bcpu = p ? p->brk.cpu : at->cpu;
+	switch (rule) {
+	case R_V2V:
+		ex_missing(x, at->seq, at->cpu, "pte new=0 (break); dsb ishst; tlbi %s; dsb ish", op);
+		break;
+	case R_CONT:
+		ex_missing(x, at->seq, at->cpu,
+			   "break the whole contiguous set; dsb ishst; tlbi %s each; dsb ish", op);
+		break;
+	case R_NO_TLBI:
+		if (p && p->unreach.seq)
+			ex_wrong(x, &p->unreach, "tlbi %s (broadcast), or one on every holder", op);
+		else
+			ex_missing(x, at->seq, bcpu, "dsb ishst; tlbi %s; dsb ish", op);
+		break;
+	case R_LOCAL:
+		ex_wrong(x, at, "tlbi %s", op);
+		break;
+	case R_NO_DSB_BEFORE:
+		ex_missing(x, at->seq, at->cpu, "dsb %sst", dom);
+		break;
+	case R_NO_DSB_AFTER:
+		if (p && at->seq == p->s1early.seq)
+			ex_wrong(x, &p->s1early, "dsb ish; then tlbi %s",
+				 arm64_tlbi_name(p->s1early.op));
+		else if (p && p->aft_state == AFT_ST)
+			ex_wrong(x, &p->aft, "dsb %s", (f & (TLBI_F_IS | TLBI_F_OS)) ? dom : "nsh");
+		else
+			ex_missing(x, end, p ? p->att.cpu : at->cpu, "dsb %s",
+				   !p || (f & (TLBI_F_IS | TLBI_F_OS)) ? dom : "nsh");
+		break;
+	case R_DSB_DOMAIN:
+		if (p) {
+			const struct step *d = at->seq == p->bef.seq      ? &p->bef
+					       : at->seq == p->narrow.seq ? &p->narrow
+					       : at->seq == p->aft.seq	  ? &p->aft
+									  : at;
+			ex_wrong(x, d, "dsb %s%s", (f & TLBI_F_OS) ? "osh" : "ish",
+				 d->seq < p->att.seq ? "st" : "");
+		}
+		break;
+	case R_TTL:
+		ex_wrong(x, at, tab ? "no TTL hint (ttl=0)" : "a TTL hint of level %d, or none",
+			 e->level);
+		break;
+	case R_REGIME:
+		if (t->regime == FM_REGIME_S2 && at->type == FM_EV_TLBI &&
+		    (arm64_tlbi_flags(at->op) & TLBI_F_S2) && !(arm64_tlbi_flags(at->op) & TLBI_F_EL1))
+			ex_missing(x, end, at->cpu, "dsb ish; tlbi vmalle1is; dsb ish");
+		else if (at->type == FM_EV_TLBI)
+			ex_wrong(x, at, "tlbi %s", op);
+		break;
+	case R_COVERAGE:
+		if (at->type == FM_EV_TLBI)
+			ex_wrong(x, at, "tlbi %s for va %#" PRIx64, op, e->va);
+		else
+			ex_missing(x, at->seq, at->cpu,
+				   "a TLBI for every leaf below (or a whole-regime TLBI)");
+		break;
+	case R_STALE:
+		if (p && (e->flags & F_INFL))
+			ex_missing(x, end, p->att.cpu, "dsb %s", dom);
+		else if (p && p->unreach.seq)
+			ex_wrong(x, &p->unreach, "tlbi %s (broadcast)", op);
+		else
+			ex_missing(x, end, bcpu, "dsb ishst; tlbi %s; dsb ish", op);
+		break;
+	case R_ISB:
+		ex_missing(x, at->seq, at->cpu, "isb");
+		break;
+	}
+}
+
 /* ---- judging a pending record ---- */
 
 enum why { WHY_MAKE, WHY_END, WHY_FREE };
@@ -1167,7 +1396,18 @@ static void report_miss(struct bbm *b, const struct ent *e, const struct step *m
 	(void)at;
 }
 
+static void judge_one(struct bbm *b, uint32_t x, enum why why, const struct fm_event *ev);
+
+/* Judges record x for the event ev (a make, a free; the end: WHY_END). */
 static void judge(struct bbm *b, uint32_t x, enum why why, const struct fm_event *ev)
+{
+	b->in_judge = true; /* --explain: the window ends at ev */
+	b->judging = why == WHY_END ? (struct step){0} : step_of(ev);
+	judge_one(b, x, why, ev);
+	b->in_judge = false;
+}
+
+static void judge_one(struct bbm *b, uint32_t x, enum why why, const struct fm_event *ev)
 {
 	struct ent *e = E(b, x);
 	struct pend *p = P(b, e);
@@ -1178,6 +1418,7 @@ static void judge(struct bbm *b, uint32_t x, enum why why, const struct fm_event
 
 	if (why == WHY_END)
 		at.cpu = p->brk.cpu;
+
 	walked_text(b, e, w, sizeof(w));
 	/* Already reported as stale (at an access) or as a valid-to-valid change:
 	 * no second stale-tlb for it, but the wrong steps are still named. */
@@ -1595,6 +1836,7 @@ static void on_dsb(struct bbm *b, const struct fm_event *ev)
 			cs_or(&p->s1done, &reach);
 		if (!(fl & (TLBI_F_IS | TLBI_F_OS)))
 			p->local = f.att;
+		p->cmpl = step_of(ev);
 		if (latest)
 			infl_unlink(b, x);
 		c->maint = step_of(ev);
@@ -1945,7 +2187,6 @@ static void on_access(struct bbm *b, const struct fm_event *ev)
 				    !(ev->flags & FM_EVF_EXEC))
 					continue;
 				struct step at = step_of(ev);
-				e->isb_seq = 0;
 				report(b, R_ISB, e, &at,
 				       "cpu%u uses va %#" PRIx64 " after %s at line %u with no isb "
 				       "in between, so it may still use the earlier translation "
@@ -1953,6 +2194,7 @@ static void on_access(struct bbm *b, const struct fm_event *ev)
 				       ev->cpu, ev->va,
 				       make ? "making the entry valid" : "completing the TLB maintenance",
 				       e->isb_line);
+				e->isb_seq = 0;
 			}
 		}
 	}
@@ -2282,6 +2524,11 @@ void bbm_free(struct bbm *b)
 	free(b);
 }
 
+uint64_t bbm_seq(const struct bbm *b)
+{
+	return b ? b->events : 0;
+}
+
 void bbm_get_stats(const struct bbm *b, struct bbm_stats *s)
 {
 	memset(s, 0, sizeof(*s));
@@ -2319,13 +2566,19 @@ const char *bbm_policy_name(enum bbm_policy p)
 
 void bbm_finding_print(const struct bbm_finding *f)
 {
+	print_obj_begin(NULL);
+	bbm_finding_print_fields(f);
+	print_obj_end();
+}
+
+void bbm_finding_print_fields(const struct bbm_finding *f)
+{
 	char oa[160], na[160], lv[8];
 	int level = f->level;
 
 	desc_format_raw_fmt(&f->fmt, f->old, level, 0, oa, sizeof(oa));
 	desc_format_raw_fmt(&f->fmt, f->new, level, 0, na, sizeof(na));
 	snprintf(lv, sizeof(lv), "L%d", level);
-	print_obj_begin(NULL);
 	if (f->source)
 		print_str("file", "%s:", f->source);
 	if (f->line)
@@ -2354,5 +2607,4 @@ void bbm_finding_print(const struct bbm_finding *f)
 	print_str("old_attrs", " (%s)", oa);
 	print_hex("new", ", new %#" PRIx64, f->new);
 	print_str("new_attrs", " (%s)]", na);
-	print_obj_end();
 }

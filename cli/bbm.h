@@ -21,6 +21,58 @@
 enum bbm_policy { BBM_POLICY_ARM, BBM_POLICY_LINUX, BBM_POLICY_STRICT };
 enum bbm_severity { BBM_ERROR, BBM_WARNING };
 
+/*
+ * What a finding is made of, for a renderer (--explain, cli/explain.h): the
+ * events of the maintenance sequence that matter to it, which CPUs may hold
+ * the old translation and from when to when, and the step that is wrong or
+ * missing. Sequence numbers are the checker's own (bbm_seq()).
+ */
+enum bbm_step_kind {
+	BBM_STEP_BREAK = 1, /* the store that removed or changed the translation */
+	BBM_STEP_DSB,	    /* a DSB of the sequence */
+	BBM_STEP_TLBI,	    /* a TLBI meant for the entry */
+	BBM_STEP_MAKE,	    /* the store that made the entry valid again */
+	BBM_STEP_ACCESS,    /* a use of the address */
+	BBM_STEP_FREE,	    /* the page was freed */
+	BBM_STEP_STORE,	    /* another store the finding is about (a live change) */
+	BBM_STEP_EVENT,	    /* any other event the finding is reported at */
+};
+#define BBM_STEPF_WRONG 0x01 /* this step is the wrong one */
+#define BBM_STEPF_AT 0x02    /* the finding is reported at this step */
+
+struct bbm_step {
+	uint64_t seq; /* the checker's sequence number of the event */
+	uint64_t pc;
+	uint32_t line; /* 0 when live */
+	uint16_t cpu;
+	uint8_t kind;  /* enum bbm_step_kind */
+	uint8_t flags; /* BBM_STEPF_* */
+	uint8_t type;  /* the event's enum fm_ev_type */
+	bool has_pc;
+};
+
+#define BBM_EXPLAIN_STEPS 12
+struct bbm_explain {
+	unsigned nsteps;
+	struct bbm_step steps[BBM_EXPLAIN_STEPS]; /* in sequence order, no duplicates */
+	/* CPUs that may hold the old translation (none when nothing is cached, as
+	 * for missing-isb), and those of them a completed TLBI has cleaned, at done_seq. */
+	uint64_t holders[FM_MAX_CPUS / 64];
+	uint64_t done[FM_MAX_CPUS / 64];
+	uint64_t done_seq;
+	/* The window: from the break (win_start) to the event that judged it
+	 * (win_end); win_end 0: still open at the last step (the trace ended, or
+	 * the finding is reported at the store that opened it). */
+	uint64_t win_start, win_end;
+	/* The missing step, as the instructions that belong there ("dsb ish"), on
+	 * missing_cpu just before the event missing_before (0: at the end). */
+	char missing[80];
+	uint64_t missing_before;
+	uint16_t missing_cpu;
+	/* What the wrong step (BBM_STEPF_WRONG) should have been ("tlbi vale2is"). */
+	char fix[80];
+};
+
 struct bbm_finding {
 	const char *rule; /* one of bbm_rules[] */
 	enum bbm_severity severity;
@@ -40,6 +92,7 @@ struct bbm_finding {
 	bool has_pc;
 	char sym[128];	    /* pc as "function+0xoff" (bbm_set_symbolizer), "" if unknown */
 	struct desc_fmt fmt; /* the table's format: how old and new decode */
+	struct bbm_explain ex; /* the steps behind the finding, for --explain (ex.nsteps 0: none) */
 };
 
 typedef void (*bbm_report_fn)(const struct bbm_finding *f, void *arg);
@@ -67,6 +120,12 @@ void bbm_set_source(struct bbm *b, const char *name);
 typedef int (*bbm_symbolize_fn)(uint64_t pc, char *buf, size_t n, void *arg);
 void bbm_set_symbolizer(struct bbm *b, bbm_symbolize_fn fn, void *arg);
 void bbm_event(struct bbm *b, const struct fm_event *ev);
+/*
+ * The sequence number the checker gave the last event it took (0 before the
+ * first): findings and their steps name events by it. Declarations between
+ * events, and events of CPUs beyond the trace's count, take none.
+ */
+uint64_t bbm_seq(const struct bbm *b);
 /* End of stream: reports what is still pending (stale-tlb and friends). */
 void bbm_finish(struct bbm *b);
 void bbm_free(struct bbm *b);
@@ -86,5 +145,7 @@ void bbm_get_stats(const struct bbm *b, struct bbm_stats *s);
  * pc and symbol when known, old, new, old_attrs, new_attrs, message).
  */
 void bbm_finding_print(const struct bbm_finding *f);
+/* The same inside an object the caller opened and closes (to add members). */
+void bbm_finding_print_fields(const struct bbm_finding *f);
 
 #endif

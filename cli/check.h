@@ -16,6 +16,10 @@ struct elfsym;
 struct check_opts {
 	enum bbm_policy policy;
 	struct elfsym *elf; /* symbols for the PCs of findings (text output); NULL: none */
+	/* --explain: a lane diagram under each finding (cli/explain.h), the events of
+	 * each CPU kept for it (0: the default), colour. */
+	bool explain, color;
+	size_t window;
 	/* Called at the end of the stream before the summary is printed; may be NULL. */
 	void (*before_summary)(void *arg);
 	void *arg;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * fixmapctl check [--policy P] [-j] FILE|-: run a trace file (format v1)
- * through the BBM checker, streaming: one event in memory at a time.
+ * fixmapctl check [--policy P] [--explain] [-j] FILE|-: run a trace file
+ * (format v1) through the BBM checker, streaming: one event in memory at a
+ * time (with --explain, a bounded window of recent events per CPU).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -15,12 +16,16 @@
 #include "cmds.h"
 #include "elfsym.h"
 #include "err.h"
+#include "explain.h"
 #include "print.h"
+#include "rules.h"
 #include "trace_text.h"
 
 struct check_counts {
 	uint64_t errors, warnings;
 	uint64_t per_rule[BBM_NRULES];
+	struct explain_window *win; /* --explain */
+	struct explain_style style;
 };
 
 static void on_finding(const struct bbm_finding *f, void *arg)
@@ -34,13 +39,17 @@ static void on_finding(const struct bbm_finding *f, void *arg)
 		c->errors++;
 	if (i >= 0)
 		c->per_rule[i]++;
-	bbm_finding_print(f);
+	if (c->win)
+		explain_finding_print(f, c->win, &c->style);
+	else
+		bbm_finding_print(f);
 }
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: fixmapctl check [--policy arm|linux|strict] [--elf FILE] [-j] FILE|-\n"
+		"usage: fixmapctl check [--policy arm|linux|strict] [--explain] [--color WHEN]\n"
+		"                       [--window N] [--elf FILE] [-j] FILE|-\n"
 		"\n"
 		"Check a trace (format v1, see fixmap-trace(5)) for break-before-make and TLB\n"
 		"maintenance errors. FILE - reads standard input.\n"
@@ -49,10 +58,18 @@ static void usage(FILE *f)
 		"                   ARM's rule), linux (arm64 pgattr_change_is_safe), strict\n"
 		"                   (any change outside the software bits)\n"
 		"  --elf FILE       symbols for the PCs of findings (the image the trace ran)\n"
+		"  --explain        under each finding, a lane diagram: one column per CPU, the\n"
+		"                   steps in order, where the old translation may still be\n"
+		"                   cached, the wrong or missing step (at most 100 columns)\n"
+		"  --window N       --explain keeps the last N events of each CPU (default %u)\n"
+		"  --color WHEN     colour the diagram: auto (default: a terminal), always, never\n"
 		"  -j, --json       JSON Lines: one object per finding, then a summary object\n"
+		"                   (with --explain, each finding has an \"explain\" object)\n"
 		"  -h, --help       this text\n"
 		"\n"
-		"Exit status: 0 no error findings, 1 error findings, 2 bad input or usage.\n");
+		"Exit status: 0 no error findings, 1 error findings, 2 bad input or usage.\n",
+		EXPLAIN_PER_CPU);
+	rules_usage(f);
 }
 
 static void print_summary(const struct check_counts *c, const struct bbm_stats *st,
@@ -108,7 +125,14 @@ int check_stream(FILE *f, const char *name, const struct check_opts *o)
 	}
 	memset(&counts, 0, sizeof(counts));
 	b = bbm_new(&ctx, o->policy, on_finding, &counts);
-	if (!b) {
+	if (o->explain)
+		counts.win = explain_window_new(ctx.ncpus, o->window);
+	counts.style = (struct explain_style){.color = o->color, .ctx = &ctx};
+	if (o->elf) {
+		counts.style.sym = elf_symbolize;
+		counts.style.sym_arg = o->elf;
+	}
+	if (!b || (o->explain && !counts.win)) {
 		fm_warn("check: out of memory");
 		rc = -1;
 		goto out;
@@ -117,7 +141,7 @@ int check_stream(FILE *f, const char *name, const struct check_opts *o)
 	if (o->elf)
 		bbm_set_symbolizer(b, elf_symbolize, o->elf);
 	while ((rc = trace_text_next(r, &ev, &err)) == 1)
-		bbm_event(b, &ev);
+		explain_feed(counts.win, b, &ev);
 	if (rc == 0) {
 		struct bbm_stats st;
 		bbm_finish(b);
@@ -130,6 +154,7 @@ int check_stream(FILE *f, const char *name, const struct check_opts *o)
 	}
 out:
 	bbm_free(b);
+	explain_window_free(counts.win);
 	trace_text_close(r);
 	fm_ctx_free(&ctx);
 	if (rc < 0)
@@ -139,13 +164,19 @@ out:
 
 int cmd_check(int argc, char **argv)
 {
+	enum { O_EXPLAIN = 0x100, O_COLOR, O_WINDOW };
 	static const struct option opts[] = {{"policy", required_argument, NULL, 'p'},
 					     {"elf", required_argument, NULL, 'e'},
+					     {"explain", no_argument, NULL, O_EXPLAIN},
+					     {"color", required_argument, NULL, O_COLOR},
+					     {"window", required_argument, NULL, O_WINDOW},
 					     {"json", no_argument, NULL, 'j'},
 					     {"help", no_argument, NULL, 'h'},
 					     {NULL, 0, NULL, 0}};
 	struct check_opts o = {.policy = BBM_POLICY_ARM};
-	const char *path, *name, *elf = NULL;
+	const char *path, *name, *elf = NULL, *color = NULL;
+	unsigned long window;
+	char *end;
 	bool json = false;
 	struct fm_err err;
 	FILE *f;
@@ -165,6 +196,20 @@ int cmd_check(int argc, char **argv)
 		case 'e':
 			elf = optarg;
 			break;
+		case O_EXPLAIN:
+			o.explain = true;
+			break;
+		case O_COLOR:
+			color = optarg;
+			break;
+		case O_WINDOW:
+			window = strtoul(optarg, &end, 0);
+			if (*end || !window || window > (1ul << 24) || *optarg == '-') {
+				fm_warn("check: --window %s: expected 1 to 16777216 events", optarg);
+				return EXIT_BAD;
+			}
+			o.window = window;
+			break;
 		case 'j':
 			json = true;
 			break;
@@ -176,6 +221,8 @@ int cmd_check(int argc, char **argv)
 				fm_warn("check: --policy needs a value (arm, linux or strict)");
 			else if (optopt == 'e')
 				fm_warn("check: --elf needs a FILE");
+			else if (optopt == O_COLOR || optopt == O_WINDOW)
+				fm_warn("check: %s needs a value", argv[optind - 1]);
 			else
 				fm_warn("check: %s: unknown option (try fixmapctl check -h)",
 					argv[optind - 1]);
@@ -186,6 +233,10 @@ int cmd_check(int argc, char **argv)
 		fm_warn("check: %s (try fixmapctl check -h)",
 			optind >= argc ? "expected a trace FILE or - for standard input"
 				       : "expected exactly one trace FILE");
+		return EXIT_BAD;
+	}
+	if (explain_color_parse(color, &o.color)) {
+		fm_warn("check: --color %s: expected auto, always or never", color);
 		return EXIT_BAD;
 	}
 	if (elf && !(o.elf = elfsym_open(elf, &err))) {

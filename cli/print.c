@@ -11,11 +11,13 @@ static struct {
 	bool json;
 	int depth;
 	bool first[MAX_DEPTH]; /* no member printed yet at this depth */
+	FILE *saved;	       /* print_capture(): the output to restore */
 } pr = {.json = false};
 
 void print_init(FILE *out, bool json)
 {
 	pr.out = out;
+	pr.saved = NULL;
 	pr.json = json;
 	pr.depth = 0;
 	pr.first[0] = true;
@@ -29,6 +31,22 @@ bool print_is_json(void)
 FILE *print_file(void)
 {
 	return pr.out ? pr.out : stdout;
+}
+
+int print_capture(FILE *f)
+{
+	if (f) {
+		if (pr.json || pr.saved)
+			return -1;
+		pr.saved = print_file();
+		pr.out = f;
+		return 0;
+	}
+	if (!pr.saved)
+		return -1;
+	pr.out = pr.saved;
+	pr.saved = NULL;
+	return 0;
 }
 
 void print_json_string(FILE *f, const char *s)

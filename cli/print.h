@@ -23,6 +23,12 @@
 void print_init(FILE *out, bool json);
 bool print_is_json(void);
 FILE *print_file(void);
+/*
+ * Text mode: what is printed goes to f until print_capture(NULL) restores the
+ * output (to post-process a line, e.g. wrap it). Not nested; -1 in JSON mode
+ * or when a capture is already on.
+ */
+int print_capture(FILE *f);
 
 void print_obj_begin(const char *key); /* key: inside an object; NULL at top level or in arrays */
 void print_obj_end(void);
