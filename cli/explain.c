@@ -8,8 +8,20 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "elfsym.h"
 #include "print.h"
 #include "trace_text.h"
+
+int explain_symbolize(uint64_t pc, char *buf, size_t n, void *elfsym)
+{
+	uint64_t off;
+	const char *name = elfsym ? elfsym_symbolize(elfsym, pc, &off) : NULL;
+
+	if (!name)
+		return -1;
+	snprintf(buf, n, "%s+%#" PRIx64, name, off);
+	return 0;
+}
 
 /* ---- the window of recent events ---- */
 

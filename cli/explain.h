@@ -82,6 +82,9 @@ void explain_finding_print(const struct bbm_finding *f, const struct explain_win
  */
 int explain_color_parse(const char *when, bool *color);
 
+/* A bbm_symbolize_fn over an elfsym (arg): "function+0xoff", -1 when no symbol holds pc. */
+int explain_symbolize(uint64_t pc, char *buf, size_t n, void *elfsym);
+
 /* Word wraps text into lines of at most width columns, the later ones indented. */
 void explain_wrap(const char *text, unsigned width, unsigned indent, explain_line_fn fn,
 		  void *arg);

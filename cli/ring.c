@@ -104,6 +104,8 @@ int ring_record_to_event(const struct fixmap_rec_event *rec, unsigned cpu, struc
 	ev->cpu = (uint16_t)cpu;
 	ev->seq = rec->seq;
 	ev->pc = rec->pc;
+	if (rec->pc) /* the agent records the PC of every event (event.h) */
+		ev->flags |= FM_EVF_PC;
 	switch (rec->hdr.type) {
 	case FIXMAP_REC_PTE: {
 		/* a4 is the level as a signed 64-bit value, -1..3 (level -1: 4K with LPA2). */
@@ -131,7 +133,7 @@ int ring_record_to_event(const struct fixmap_rec_event *rec, unsigned cpu, struc
 		ev->old = a[2];
 		ev->new = a[3];
 		ev->level = (int8_t)level;
-		ev->flags = FM_EVF_PTEP;
+		ev->flags |= FM_EVF_PTEP;
 		ev->table = 0; /* the agent's one shared EL2 table (agent_trace_ctx) */
 		return 0;
 	}
@@ -184,7 +186,7 @@ int ring_record_to_event(const struct fixmap_rec_event *rec, unsigned cpu, struc
 		ev->type = FM_EV_ACCESS;
 		ev->va = a[0];
 		if (a[1] & 1)
-			ev->flags = FM_EVF_EXEC;
+			ev->flags |= FM_EVF_EXEC;
 		return 0;
 	case FIXMAP_REC_FREE:
 		ev->type = FM_EV_FREE;
