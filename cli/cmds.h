@@ -16,6 +16,7 @@ int cmd_view(int argc, char **argv);
 int cmd_lint(int argc, char **argv);
 int cmd_symbols(int argc, char **argv);
 int cmd_record(int argc, char **argv);
+int cmd_export(int argc, char **argv);
 
 extern const char *fixmapctl_version;
 

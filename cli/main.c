@@ -23,6 +23,7 @@ static const struct cmd cmds[] = {
 	{"lint", cmd_lint, "find wrong TLB maintenance sequences in AArch64 code"},
 	{"symbols", cmd_symbols, "list an image's symbols (a Linux Image's from its kallsyms)"},
 	{"record", cmd_record, "run a guest under QEMU with the TCG plugin and check it live"},
+	{"export", cmd_export, "write a trace as Perfetto/Chrome trace-event JSON"},
 };
 
 static void usage(FILE *f)
