@@ -21,6 +21,8 @@
 #include "event.h"
 #include "lintseq.h"
 #include "print.h"
+#include "rules.h"
+#include "sarif.h"
 #include "tgtopt.h"
 
 /* Code no symbol bounds: analysed this far on each side of a site. */
@@ -31,7 +33,7 @@
 struct lint_opts {
 	const char *file;
 	const char *symbols;
-	bool raw, base_given, json, sites;
+	bool raw, base_given, json, sites, sarif;
 	uint64_t base;
 	unsigned seq_opts;
 	const char **funcs, **privs;
@@ -82,9 +84,12 @@ static void usage(FILE *f)
 	       "  --sites                list every TLBI site, with or without findings\n"
 	       "  -j, --json             JSON Lines: one object per finding (and site), then a\n"
 	       "                         summary object\n"
+	       "  --sarif                a SARIF 2.1.0 log instead (for code-scanning tools and\n"
+	       "                         IDEs): the rules below, one result per finding\n"
 	       "  -h, --help             this help\n"
 	       "\n"
 	       "Exit status: 0 no error findings, 1 error findings, 2 bad input.\n");
+	rules_usage(f);
 }
 
 static int add_name(const char ***list, size_t *n, const char *name, struct fm_err *err)
@@ -106,7 +111,7 @@ static bool in_list(const char **list, size_t n, const char *name)
 	return false;
 }
 
-enum { O_FUNC = 0x100, O_PRIVATE, O_RAW, O_BASE, O_SYMBOLS, O_POLICY, O_SITES };
+enum { O_FUNC = 0x100, O_PRIVATE, O_RAW, O_BASE, O_SYMBOLS, O_POLICY, O_SITES, O_SARIF };
 
 static int parse(int argc, char **argv, struct lint_opts *o, struct fm_err *err)
 {
@@ -119,6 +124,7 @@ static int parse(int argc, char **argv, struct lint_opts *o, struct fm_err *err)
 					     {"symbols", required_argument, NULL, O_SYMBOLS},
 					     {"policy", required_argument, NULL, O_POLICY},
 					     {"sites", no_argument, NULL, O_SITES},
+					     {"sarif", no_argument, NULL, O_SARIF},
 					     {NULL, 0, NULL, 0}};
 	enum bbm_policy policy;
 	int c;
@@ -161,6 +167,9 @@ static int parse(int argc, char **argv, struct lint_opts *o, struct fm_err *err)
 		case O_SITES:
 			o->sites = true;
 			break;
+		case O_SARIF:
+			o->sarif = true;
+			break;
 		case ':':
 			return fm_err_set(err, "%s: missing argument", argv[optind - 1]);
 		default:
@@ -176,6 +185,8 @@ static int parse(int argc, char **argv, struct lint_opts *o, struct fm_err *err)
 		return fm_err_set(err, "--raw needs --base ADDR (the image's load address)");
 	if (o->base_given && !o->raw)
 		return fm_err_set(err, "--base is only for a raw image (--raw)");
+	if (o->sarif && (o->json || o->sites))
+		return fm_err_set(err, "--sarif is a format of its own: not with -j or --sites");
 	return 0;
 }
 
@@ -217,9 +228,51 @@ static void print_where(const struct lintseq_func *f, uint64_t addr, const char 
 	print_text("%s", sep);
 }
 
+/* The file offset of the instruction at addr, when a region of the file holds it. */
+static bool file_offset(struct elfsym *e, uint64_t addr, uint64_t *off)
+{
+	for (size_t r = 0; r < elfsym_nregions(e); r++) {
+		const struct elfsym_region *x = elfsym_region(e, r);
+
+		if (!(x->flags & ELFSYM_R_ZERO) && addr >= x->addr && addr - x->addr < x->size) {
+			*off = x->off + (addr - x->addr);
+			return true;
+		}
+	}
+	return false;
+}
+
+static void sarif_finding(struct lint_state *st, const struct lintseq_func *f,
+			  const struct lintseq_finding *fd)
+{
+	const struct lintseq_insn *site = &f->insns[fd->site], *at = &f->insns[fd->at];
+	struct sarif_loc l = {.addr = site->addr, .func = f->name, .func_off = site->addr - f->start};
+	struct sarif_loc rel = {.addr = at->addr, .func = f->name, .func_off = at->addr - f->start};
+	uint8_t b[4] = {(uint8_t)at->word, (uint8_t)(at->word >> 8), (uint8_t)(at->word >> 16),
+			(uint8_t)(at->word >> 24)};
+	char text[96], msg[160];
+
+	l.has_off = file_offset(st->e, l.addr, &l.file_off);
+	rel.has_off = file_offset(st->e, rel.addr, &rel.file_off);
+	disasm_insn(at->addr, b, 4, text, sizeof(text));
+	snprintf(msg, sizeof(msg), "the instruction the finding points at: %s", text);
+	rel.message = msg;
+	sarif_result(fd->rule, fd->severity != LINTSEQ_ERROR, fd->message, &l,
+		     fd->at != fd->site ? &rel : NULL);
+}
+
 static void print_finding(struct lint_state *st, const struct lintseq_func *f,
 			  const struct lintseq_finding *fd)
 {
+	if (st->o->sarif) {
+		sarif_finding(st, f, fd);
+		if (fd->severity == LINTSEQ_ERROR)
+			st->errors++;
+		else
+			st->warnings++;
+		return;
+	}
+	{
 	const struct lintseq_insn *site = &f->insns[fd->site];
 	uint8_t b[4] = {(uint8_t)site->word, (uint8_t)(site->word >> 8),
 			(uint8_t)(site->word >> 16), (uint8_t)(site->word >> 24)};
@@ -238,6 +291,7 @@ static void print_finding(struct lint_state *st, const struct lintseq_func *f,
 		st->errors++;
 	else
 		st->warnings++;
+	}
 }
 
 static void collect(const struct lintseq_func *f, const struct lintseq_finding *fd, void *arg)
@@ -565,13 +619,19 @@ int cmd_lint(int argc, char **argv)
 			goto out;
 		}
 	}
-	print_init(stdout, o.json);
+	print_init(stdout, o.json || o.sarif);
+	if (o.sarif)
+		sarif_begin(o.file);
 	if (lint_file(&o, &st, &err)) {
+		if (o.sarif)
+			sarif_end(false);
 		fm_warn("lint: %s: %s", o.file, err.msg);
 		rc = EXIT_BAD;
 		goto out;
 	}
-	if (print_is_json()) {
+	if (o.sarif) {
+		sarif_end(true);
+	} else if (print_is_json()) {
 		print_obj_begin(NULL);
 		print_obj_begin("summary");
 		print_uint("sites", NULL, st.sites);

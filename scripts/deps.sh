@@ -9,7 +9,8 @@
 set -e
 PKGS="make gcc pkg-config clang lld libclang-rt-14-dev gcc-aarch64-linux-gnu
 binutils-aarch64-linux-gnu qemu-system-arm libelf-dev libcapstone-dev libncurses-dev
-mandoc groff-base tmux valgrind python3 libglib2.0-dev chromium"
+mandoc groff-base tmux valgrind python3 libglib2.0-dev chromium
+python3-jsonschema"
 qemu10()
 {
 	"$(dirname "$0")/qemu10.sh" fetch ||
