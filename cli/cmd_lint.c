@@ -621,7 +621,7 @@ int cmd_lint(int argc, char **argv)
 	}
 	print_init(stdout, o.json || o.sarif);
 	if (o.sarif)
-		sarif_begin(o.file);
+		sarif_begin(FIXMAP_VERSION, o.file);
 	if (lint_file(&o, &st, &err)) {
 		if (o.sarif)
 			sarif_end(false);

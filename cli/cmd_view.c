@@ -35,6 +35,7 @@
 #include "desc.h"
 #include "elfsym.h"
 #include "err.h"
+#include "explain.h"
 #include "live.h"
 #include "merge.h"
 #include "print.h"
@@ -115,7 +116,8 @@ static void usage(FILE *f)
 		"findings marked by rule, details of the selected slot (descriptor fields, the\n"
 		"walk from the root, disassembly around the last store and TLBI), and a status\n"
 		"line. Keys: arrows or j/k select, Enter details, p pause, c CPU filter, f rule\n"
-		"filter, / search, r raw/decoded, ? help, q quit.\n"
+		"filter, / search, r raw/decoded, e explain the selected CPU's finding ([ and ]\n"
+		"older and newer), ? help, q quit.\n"
 		"\n"
 		"%s"
 		"  --interval MS          time between drains (default %u ms over --gdb, %u ms\n"
@@ -228,6 +230,7 @@ static void on_finding(const struct bbm_finding *f, void *arg)
 	struct view_run *vr = arg;
 
 	view_model_finding(&vr->vm, f->rule, f->severity == BBM_ERROR, f->cpu, f->seq);
+	view_model_keep_finding(&vr->vm, f);
 }
 
 static void on_merged(void *arg, const struct fm_event *ev)
@@ -240,7 +243,7 @@ static void on_merged(void *arg, const struct fm_event *ev)
 	else
 		view_model_event(&vr->vm, ev); /* the model first: a finding on ev finds it there */
 	if (vr->bbm)
-		bbm_event(vr->bbm, ev);
+		explain_feed(vr->vm.win, vr->bbm, ev);
 }
 
 static void on_ring_diag(void *arg, unsigned cpu, const char *msg)
@@ -588,6 +591,9 @@ int cmd_view(int argc, char **argv)
 	if (!vr->lossy && vr->rs.lost_records)
 		vr->rs.wait_ms = vr->wait_ms = live_wait_ms(vr->interval_ms);
 	vr->bbm = bbm_new(&vr->ctx, vr->policy, on_finding, vr);
+	if (vr->bbm && vr->elf)
+		bbm_set_symbolizer(vr->bbm, explain_symbolize, vr->elf);
+	vr->vm.win = explain_window_new(vr->ctx.ncpus, 0); /* NULL: findings without event text */
 	vr->vm.elf = vr->elf;
 	snprintf(vr->vm.target, sizeof(vr->vm.target), "%s", target_describe(vr->t));
 	view_model_slots(&vr->vm, &vr->st, now());
@@ -631,6 +637,7 @@ int cmd_view(int argc, char **argv)
 		close(pipefd[1]);
 	}
 	bbm_free(vr->bbm);
+	explain_window_free(vr->vm.win);
 	view_model_free(&vr->vm);
 out_rings:
 	ring_set_free(&vr->rs);

@@ -18,6 +18,7 @@ int cmd_symbols(int argc, char **argv);
 int cmd_record(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 
-extern const char *fixmapctl_version;
+#define FIXMAP_VERSION "0.1"
+extern const char *fixmapctl_version; /* FIXMAP_VERSION (main.c: not in the unit tests) */
 
 #endif

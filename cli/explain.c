@@ -25,15 +25,21 @@ int explain_symbolize(uint64_t pc, char *buf, size_t n, void *elfsym)
 
 /* ---- the window of recent events ---- */
 
+struct kept {
+	uint64_t key; /* base + the checker's number */
+	struct fm_event ev; /* as it came (its own seq: what a live view shows) */
+};
+
 struct cpuwin {
-	struct fm_event *ev; /* ring of per events; ev[i].seq is the checker's number */
-	uint64_t n;	     /* events ever kept */
+	struct kept *ev; /* ring of per events, keys ascending */
+	uint64_t n;	 /* events ever kept */
 };
 
 struct explain_window {
 	unsigned ncpus;
 	size_t per;
 	struct cpuwin *c;
+	uint64_t base, last; /* explain_window_restart(); the last number kept */
 };
 
 struct explain_window *explain_window_new(unsigned ncpus, size_t per_cpu)
@@ -66,6 +72,19 @@ void explain_window_reset(struct explain_window *w)
 {
 	for (unsigned i = 0; w && i < w->ncpus; i++)
 		w->c[i].n = 0;
+	if (w)
+		w->base = w->last = 0;
+}
+
+void explain_window_restart(struct explain_window *w)
+{
+	if (w)
+		w->base = w->last;
+}
+
+uint64_t explain_window_base(const struct explain_window *w)
+{
+	return w ? w->base : 0;
 }
 
 size_t explain_window_per_cpu(const struct explain_window *w)
@@ -85,9 +104,10 @@ void explain_window_add(struct explain_window *w, uint64_t seq, const struct fm_
 		if (!c->ev)
 			return; /* this CPU's steps are then named without their text */
 	}
-	c->ev[c->n % w->per] = *ev;
-	c->ev[c->n % w->per].seq = seq;
+	c->ev[c->n % w->per].ev = *ev;
+	c->ev[c->n % w->per].key = w->base + seq;
 	c->n++;
+	w->last = w->base + seq;
 }
 
 void explain_feed(struct explain_window *w, struct bbm *b, const struct fm_event *ev)
@@ -99,8 +119,10 @@ void explain_feed(struct explain_window *w, struct bbm *b, const struct fm_event
 	if (keep)
 		explain_window_add(w, seq, ev);
 	bbm_event(b, ev);
-	if (keep && bbm_seq(b) != seq && w->c[ev->cpu].n)
+	if (keep && bbm_seq(b) != seq && w->c[ev->cpu].n) {
 		w->c[ev->cpu].n--; /* the checker did not take it (no number) */
+		w->last = w->base + bbm_seq(b);
+	}
 }
 
 /* Index in c->ev of the first kept event with seq >= s (kept count if none). */
@@ -110,7 +132,7 @@ static uint64_t lower_bound(const struct explain_window *w, const struct cpuwin 
 
 	while (lo < hi) {
 		uint64_t mid = (lo + hi) / 2;
-		if (c->ev[(first + mid) % w->per].seq < s)
+		if (c->ev[(first + mid) % w->per].key < s)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -118,8 +140,8 @@ static uint64_t lower_bound(const struct explain_window *w, const struct cpuwin 
 	return lo;
 }
 
-static const struct fm_event *kept_at(const struct explain_window *w, const struct cpuwin *c,
-				      uint64_t i)
+static const struct kept *kept_at(const struct explain_window *w, const struct cpuwin *c,
+				  uint64_t i)
 {
 	uint64_t kept = c->n < w->per ? c->n : w->per;
 
@@ -129,13 +151,13 @@ static const struct fm_event *kept_at(const struct explain_window *w, const stru
 static const struct fm_event *find_on(const struct explain_window *w, unsigned cpu, uint64_t seq)
 {
 	const struct cpuwin *c;
-	const struct fm_event *e;
+	const struct kept *k;
 
 	if (cpu >= w->ncpus || !w->c[cpu].ev || !w->c[cpu].n)
 		return NULL;
 	c = &w->c[cpu];
-	e = kept_at(w, c, lower_bound(w, c, seq));
-	return e && e->seq == seq ? e : NULL;
+	k = kept_at(w, c, lower_bound(w, c, seq));
+	return k && k->key == seq ? &k->ev : NULL;
 }
 
 const struct fm_event *explain_window_get(const struct explain_window *w, unsigned cpu,
@@ -201,6 +223,7 @@ enum mark { M_STEP = 'o', M_WRONG = 'x', M_AT = '*', M_MISSING = '+', M_OTHER = 
 struct row {
 	uint64_t seq;	  /* the event; for the missing row, the event it goes before (0: end) */
 	uint32_t line;
+	uint64_t shown;	  /* without lines (live): the number shown, the event's own seq */
 	uint16_t cpu;
 	char mark;	  /* enum mark, or 0 for an elision row */
 	int step;	  /* index into ex.steps, -1 for none */
@@ -286,6 +309,7 @@ struct lbuf {
 	size_t len;
 	unsigned cols;
 	bool color;
+	bool text; /* a word is on this line after the lanes */
 };
 
 static void lb_put(struct lbuf *b, enum tint t, const char *s)
@@ -361,7 +385,7 @@ static void lb_prefix(struct render *r, struct lbuf *b, const struct row *row, b
 			s = r->x->win_end ? r->x->win_end : UINT64_MAX - 1;
 	}
 	if (!cont && row->mark && row->mark != M_MISSING)
-		snprintf(num, sizeof(num), "%" PRIu64, r->use_seq ? row->seq : (uint64_t)row->line);
+		snprintf(num, sizeof(num), "%" PRIu64, r->use_seq ? row->shown : (uint64_t)row->line);
 	lb_pad(b, 2 + r->numw - (unsigned)strlen(num));
 	lb_put(b, T_NONE, num);
 	for (unsigned i = 0; i < r->ln.n; i++) {
@@ -402,20 +426,19 @@ static void put_words(struct render *r, struct lbuf *b, const struct row *row, e
 			s++;
 		if (!n)
 			continue;
-		bool fresh = b->cols <= r->text_at + indent;
-		if (!fresh && b->cols + 1 + n > r->width) {
+		if (b->text && b->cols + 1 + n > r->width) {
 			emit(r, b);
 			lb_prefix(r, b, row, true);
 			lb_pad(b, r->text_at + indent);
-			fresh = true;
 		}
-		if (!fresh)
+		if (b->text)
 			lb_put(b, T_NONE, " ");
 		if (b->cols + n > r->width && n > 3) { /* a word longer than the room: cut */
 			word[r->width > b->cols + 3 ? r->width - b->cols - 3 : 0] = '\0';
 			strcat(word, "...");
 		}
 		lb_put(b, t, word);
+		b->text = true;
 	}
 }
 
@@ -427,11 +450,11 @@ static void put_chunk(struct render *r, struct lbuf *b, const struct row *row, e
 
 	if (!n)
 		return;
-	if (b->cols + 2 + n > r->width && b->cols > r->text_at + 2) {
+	if (b->text && b->cols + 2 + n > r->width) {
 		emit(r, b);
 		lb_prefix(r, b, row, true);
 		lb_pad(b, r->text_at + 2);
-	} else if (b->cols > r->text_at) {
+	} else if (b->text) {
 		lb_put(b, T_NONE, " ");
 	}
 	put_words(r, b, row, t, s, 2);
@@ -576,7 +599,7 @@ static void draw_row(struct render *r, const struct row *row)
 		emit(r, &b);
 		return;
 	}
-	ev = explain_window_get(r->w, row->cpu, row->seq);
+	ev = explain_window_get(r->w, row->cpu, r->st->seq_base + row->seq);
 	if (ev)
 		event_text(r, ev, text, sizeof(text));
 	else
@@ -645,10 +668,11 @@ static void collect_rows(struct render *r)
 	for (unsigned i = 0; i < x->nsteps; i++) {
 		const struct bbm_step *s = &x->steps[i];
 		char m = (s->flags & BBM_STEPF_WRONG) ? M_WRONG : (s->flags & BBM_STEPF_AT) ? M_AT : M_STEP;
-		const struct fm_event *ev = explain_window_get(r->w, s->cpu, s->seq);
+		const struct fm_event *ev = explain_window_get(r->w, s->cpu, r->st->seq_base + s->seq);
 		add(steps, s->cpu);
 		cand[nc++] = (struct row){.seq = s->seq,
 					  .line = s->line ? s->line : ev ? ev->line : 0,
+					  .shown = ev ? ev->seq : s->seq,
 					  .cpu = s->cpu,
 					  .mark = m,
 					  .step = (int)i};
@@ -667,15 +691,18 @@ static void collect_rows(struct render *r)
 		unsigned looked = 0;
 		if (!cw->ev || !cw->n)
 			continue;
-		for (uint64_t i = lower_bound(r->w, cw, lo); looked < SCAN_MAX; i++, looked++) {
-			const struct fm_event *ev = kept_at(r->w, cw, i);
-			if (!ev || ev->seq > hi)
+		uint64_t base = r->st->seq_base;
+		for (uint64_t i = lower_bound(r->w, cw, base + lo); looked < SCAN_MAX; i++, looked++) {
+			const struct kept *k = kept_at(r->w, cw, i);
+			const struct fm_event *ev = k ? &k->ev : NULL;
+			if (!k || k->key > base + hi)
 				break;
-			if (step_by_seq(x, ev->seq) || !context_event(r, ev, steps))
+			if (step_by_seq(x, k->key - base) || !context_event(r, ev, steps))
 				continue;
 			if (nc + 2 >= sizeof(cand) / sizeof(cand[0]))
 				break;
-			cand[nc++] = (struct row){.seq = ev->seq, .line = ev->line, .cpu = ev->cpu,
+			cand[nc++] = (struct row){.seq = k->key - base, .line = ev->line, .shown = ev->seq,
+						  .cpu = ev->cpu,
 						  .mark = M_OTHER, .step = -1};
 		}
 	}
@@ -765,7 +792,7 @@ unsigned explain_render(const struct bbm_finding *f, const struct explain_window
 	collect_rows(&r);
 	choose_lanes(&r);
 	for (unsigned i = 0; i < r.nrows; i++) {
-		uint64_t v = r.use_seq ? r.rows[i].seq : r.rows[i].line;
+		uint64_t v = r.use_seq ? r.rows[i].shown : r.rows[i].line;
 		if (r.rows[i].mark && v > maxline)
 			maxline = (uint32_t)(v > UINT32_MAX ? UINT32_MAX : v);
 	}
@@ -828,10 +855,14 @@ unsigned explain_render(const struct bbm_finding *f, const struct explain_window
 	}
 	if (r.missing_steps) {
 		char line[256];
-		snprintf(line, sizeof(line),
-			 "%u step%s no longer kept: only the last %zu events of each CPU are",
-			 r.missing_steps, r.missing_steps == 1 ? " is" : "s are",
-			 explain_window_per_cpu(w));
+		if (w)
+			snprintf(line, sizeof(line),
+				 "%u step%s no longer kept: only the last %zu events of each CPU are",
+				 r.missing_steps, r.missing_steps == 1 ? " is" : "s are",
+				 explain_window_per_cpu(w));
+		else
+			snprintf(line, sizeof(line), "%u step%s not kept: no events are", r.missing_steps,
+				 r.missing_steps == 1 ? " is" : "s are");
 		memset(&b, 0, sizeof(b));
 		lb_pad(&b, 2);
 		lb_put(&b, T_NONE, line);
@@ -930,7 +961,7 @@ static void explain_json(const struct bbm_finding *f, const struct explain_windo
 	print_arr_begin("steps");
 	for (unsigned i = 0; i < x->nsteps; i++) {
 		const struct bbm_step *s = &x->steps[i];
-		const struct fm_event *ev = explain_window_get(w, s->cpu, s->seq);
+		const struct fm_event *ev = explain_window_get(w, s->cpu, st->seq_base + s->seq);
 		char text[512], pc[192];
 
 		print_obj_begin(NULL);
@@ -978,9 +1009,13 @@ static void explain_json(const struct bbm_finding *f, const struct explain_windo
 }
 
 void explain_finding_print(const struct bbm_finding *f, const struct explain_window *w,
-			   const struct explain_style *st)
+			   const struct explain_style *style)
 {
+	struct explain_style now = *style;
+	const struct explain_style *st = &now;
 	unsigned width = st->width ? st->width : EXPLAIN_WIDTH;
+
+	now.seq_base = explain_window_base(w); /* the finding is of the checker's current run */
 
 	if (print_is_json()) {
 		print_obj_begin(NULL);

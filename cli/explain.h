@@ -38,13 +38,20 @@ struct explain_window;
 /* Keeps the last per_cpu events of each CPU (0: EXPLAIN_PER_CPU). NULL when out of memory. */
 struct explain_window *explain_window_new(unsigned ncpus, size_t per_cpu);
 void explain_window_free(struct explain_window *w);
-/* Forgets every event (the checker was restarted: its numbering starts again). */
+/* Forgets every event. */
 void explain_window_reset(struct explain_window *w);
+/*
+ * The checker was restarted (events were lost) and numbers from 1 again: the
+ * events kept so far stay, and later ones are kept under base + the new
+ * numbers. A finding's numbers are found at the base of its time (seq_base).
+ */
+void explain_window_restart(struct explain_window *w);
+uint64_t explain_window_base(const struct explain_window *w);
 /* Runs ev through the checker b and keeps it under the number b gave it. */
 void explain_feed(struct explain_window *w, struct bbm *b, const struct fm_event *ev);
 /* Keeps ev as the checker's event seq (explain_feed does this). */
 void explain_window_add(struct explain_window *w, uint64_t seq, const struct fm_event *ev);
-/* The event the checker numbered seq, looked for on cpu first; NULL when not kept. */
+/* The event kept as seq (base + the checker's number), looked for on cpu first; NULL if none. */
 const struct fm_event *explain_window_get(const struct explain_window *w, unsigned cpu,
 					  uint64_t seq);
 size_t explain_window_per_cpu(const struct explain_window *w);
@@ -55,6 +62,7 @@ struct explain_style {
 	const struct fm_trace_ctx *ctx; /* how events are written (table names) */
 	bbm_symbolize_fn sym;		/* names PCs; NULL: bare addresses */
 	void *sym_arg;
+	uint64_t seq_base; /* explain_window_base() when the finding was made (explain_render) */
 };
 
 /* One line of a diagram, without newline; it may hold colour escapes if style->color. */
@@ -68,7 +76,7 @@ unsigned explain_render(const struct bbm_finding *f, const struct explain_window
 			const struct explain_style *style, explain_line_fn fn, void *arg);
 
 /*
- * Prints f through print.h with its explanation. Text: the finding's line
+ * Prints f, found just now, through print.h with its explanation. Text: the finding's line
  * wrapped to the width (FILE:LINE: first, continuation lines indented), the
  * diagram, a blank line. JSON: the finding's object with an "explain" member
  * (holders, window, steps with their event text, missing, fix, diagram).

@@ -6,7 +6,7 @@
 #include "cmds.h"
 #include "err.h"
 
-const char *fixmapctl_version = "0.1";
+const char *fixmapctl_version = FIXMAP_VERSION;
 
 struct cmd {
 	const char *name;

@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cmds.h"
 #include "print.h"
 #include "rules.h"
 
@@ -40,7 +39,7 @@ static void text(const char *key, const char *s)
 	print_obj_end();
 }
 
-void sarif_begin(const char *artifact)
+void sarif_begin(const char *version, const char *artifact)
 {
 	nrelated = 0;
 	artifact_path = artifact;
@@ -52,8 +51,8 @@ void sarif_begin(const char *artifact)
 	print_obj_begin("tool");
 	print_obj_begin("driver");
 	print_str("name", NULL, "fixmapctl");
-	print_str("version", NULL, fixmapctl_version);
-	print_str("semanticVersion", NULL, fixmapctl_version);
+	print_str("version", NULL, version);
+	print_str("semanticVersion", NULL, version);
 	print_arr_begin("rules");
 	for (int i = 0; i < RULES_N; i++) {
 		char help[1024];

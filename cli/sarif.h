@@ -22,8 +22,8 @@ struct sarif_loc {
 	const char *message;  /* for a related location, or NULL */
 };
 
-/* Opens the log: tool (with every rule), the artifact uri (a path). */
-void sarif_begin(const char *artifact);
+/* Opens the log: the tool (its version, every rule) and the artifact (a path). */
+void sarif_begin(const char *version, const char *artifact);
 /* One result: rule ID, error or warning, the message, where, and optionally a related place. */
 void sarif_result(const char *rule, bool warning, const char *message, const struct sarif_loc *at,
 		  const struct sarif_loc *related);

@@ -19,8 +19,14 @@ int view_model_init(struct view_model *m, size_t cap, const struct fm_trace_ctx 
 {
 	memset(m, 0, sizeof(*m));
 	m->ev = calloc(cap ? cap : 1, sizeof(*m->ev));
-	if (!m->ev)
+	m->found = calloc((size_t)FIXMAP_MAX_CPUS * VIEW_FINDINGS, sizeof(*m->found));
+	if (!m->ev || !m->found) {
+		free(m->ev);
+		free(m->found);
+		m->ev = NULL;
+		m->found = NULL;
 		return -1;
+	}
 	m->cap = cap ? cap : 1;
 	m->ctx = ctx;
 	snprintf(m->mode, sizeof(m->mode), "?");
@@ -31,7 +37,34 @@ int view_model_init(struct view_model *m, size_t cap, const struct fm_trace_ctx 
 void view_model_free(struct view_model *m)
 {
 	free(m->ev);
+	free(m->found);
 	m->ev = NULL;
+	m->found = NULL;
+}
+
+void view_model_keep_finding(struct view_model *m, const struct bbm_finding *f)
+{
+	struct view_finding *v;
+
+	if (f->cpu >= FIXMAP_MAX_CPUS)
+		return;
+	v = &m->found[f->cpu * VIEW_FINDINGS + m->nfound[f->cpu]++ % VIEW_FINDINGS];
+	v->f = *f;
+	v->seq_base = explain_window_base(m->win);
+}
+
+const struct bbm_finding *view_model_cpu_finding(const struct view_model *m, unsigned cpu,
+						 unsigned k, unsigned *n, uint64_t *seq_base)
+{
+	uint64_t nf = cpu < FIXMAP_MAX_CPUS ? m->nfound[cpu] : 0;
+	unsigned kept = nf < VIEW_FINDINGS ? (unsigned)nf : VIEW_FINDINGS;
+	const struct view_finding *hit = NULL;
+
+	if (k < kept)
+		hit = &m->found[cpu * VIEW_FINDINGS + (nf - 1 - k) % VIEW_FINDINGS];
+	*n = kept;
+	*seq_base = hit ? hit->seq_base : 0;
+	return hit ? &hit->f : NULL;
 }
 
 size_t view_model_kept(const struct view_model *m)

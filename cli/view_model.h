@@ -12,14 +12,17 @@
 #include <stdint.h>
 
 #include "agent.h"
+#include "bbm.h"
 #include "elfsym.h"
 #include "event.h"
+#include "explain.h"
 #include "walk.h"
 
 #define VIEW_SEQ_LEN 96     /* "dsb ishst; tlbi vale2is; dsb ish; isb" and more */
 #define VIEW_MAX_RULES 16
 #define VIEW_RULE_LEN 32
 #define VIEW_LINE 160       /* one line of the detail pane */
+#define VIEW_FINDINGS 16    /* findings kept whole per CPU, for the explain pane */
 
 struct view_event {
 	struct fm_event ev;
@@ -49,6 +52,12 @@ struct view_slot {
 	char walk_err[200];
 };
 
+/* A finding kept for the explain pane, and where its checker's numbers start in the window. */
+struct view_finding {
+	struct bbm_finding f;
+	uint64_t seq_base; /* explain_window_base() when it was found */
+};
+
 struct view_rule {
 	char name[VIEW_RULE_LEN];
 	uint64_t n;
@@ -70,6 +79,10 @@ struct view_model {
 	unsigned nrules;
 	const struct fm_trace_ctx *ctx;
 	struct elfsym *elf;    /* may be NULL */
+	/* Each CPU's last VIEW_FINDINGS findings, whole; the checker's events behind them. */
+	struct view_finding *found; /* [FIXMAP_MAX_CPUS][VIEW_FINDINGS] */
+	uint64_t nfound[FIXMAP_MAX_CPUS]; /* kept ever: found[cpu][i % VIEW_FINDINGS] */
+	struct explain_window *win; /* may be NULL; owned by the caller */
 	uint64_t mair;         /* for decoding: CPU 0's MAIR_EL2 */
 	char target[160];      /* "gdb 127.0.0.1:1234 ..." */
 	char mode[32];         /* agent mode: "broadcast" ... */
@@ -90,6 +103,14 @@ void view_model_gap(struct view_model *m, uint64_t seq);
  */
 void view_model_finding(struct view_model *m, const char *rule, bool error, unsigned cpu,
 			uint64_t seq);
+/* Keeps a finding whole for the explain pane (the newest VIEW_FINDINGS of its CPU). */
+void view_model_keep_finding(struct view_model *m, const struct bbm_finding *f);
+/*
+ * The k-th newest kept finding of cpu (k = 0: the newest), or NULL; *n: how
+ * many of cpu's findings are kept; *seq_base: where its numbers start in m->win.
+ */
+const struct bbm_finding *view_model_cpu_finding(const struct view_model *m, unsigned cpu,
+						 unsigned k, unsigned *n, uint64_t *seq_base);
 /* Slot state and rates from a refreshed agent area, at time now (seconds). */
 void view_model_slots(struct view_model *m, const struct agent_state *st, double now);
 /* Events per second and lost events, at time now; lost is the total since the start. */

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "desc.h"
+#include "explain.h"
 
 enum role {
 	ROLE_NORMAL,
@@ -276,6 +277,73 @@ static int draw_detail(struct view_ui *u, int y, int height)
 	return y + per;
 }
 
+/* ---- explain pane: the selected CPU's finding as a lane diagram ---- */
+
+#define EXPLAIN_MAX 80
+
+struct pane_lines {
+	char (*l)[VIEW_LINE];
+	size_t n;
+};
+
+static void pane_line(const char *line, void *arg)
+{
+	struct pane_lines *p = arg;
+
+	if (p->n < EXPLAIN_MAX)
+		snprintf(p->l[p->n++], VIEW_LINE, "%s", line);
+}
+
+static int draw_explain(struct view_ui *u, int y, int height)
+{
+	static char lines[EXPLAIN_MAX][VIEW_LINE];
+	struct pane_lines pl = {.l = lines};
+	uint64_t base;
+	unsigned n;
+	const struct bbm_finding *f = view_model_cpu_finding(u->m, u->sel, u->fsel, &n, &base);
+	struct explain_style st = {.width = COLS - 1 < EXPLAIN_WIDTH ? (unsigned)COLS - 1
+								   : EXPLAIN_WIDTH,
+				   .ctx = u->m->ctx,
+				   .sym = u->m->elf ? explain_symbolize : NULL,
+				   .sym_arg = u->m->elf};
+	char head[800];
+	uint64_t seqno;
+
+	if (n && u->fsel >= n)
+		f = view_model_cpu_finding(u->m, u->sel, u->fsel = n - 1, &n, &base);
+	st.seq_base = base;
+	bar(y, ROLE_HEADER, "");
+	if (!f) {
+		putf(y++, 0, ROLE_HEADER, "EXPLAIN cpu%u  (e closes)", u->sel);
+		put(y, 2, ROLE_NORMAL, "no finding of this CPU yet");
+		return y + height - 1;
+	}
+	putf(y++, 0, ROLE_HEADER, "EXPLAIN cpu%u  finding %u of %u kept%s  ([ older, ] newer, e closes)",
+	     u->sel, u->fsel + 1, n, u->fsel ? "" : " (the newest)");
+	{
+		/* live events have no line: the event's own seq, as the event pane shows it */
+		const struct fm_event *ev = explain_window_get(u->m->win, f->cpu, base + f->seq);
+		seqno = ev ? ev->seq : f->seq;
+	}
+	snprintf(head, sizeof(head), "%s %" PRIu64 ": %s: %s: %s", f->line ? "line" : "seq",
+		 f->line ? (uint64_t)f->line : seqno,
+		 f->severity == BBM_WARNING ? "warning" : "error", f->rule, f->message);
+	explain_wrap(head, st.width, 4, pane_line, &pl);
+	if (pl.n > 3)
+		pl.n = 3; /* the diagram matters more than the whole message here */
+	explain_render(f, u->m->win, &st, pane_line, &pl);
+	if ((int)pl.n < height - 1)
+		height = (int)pl.n + 1; /* the events get the rows the diagram does not need */
+	for (size_t i = 0; i < pl.n && (int)i < height - 1 && y + (int)i < LINES - 1; i++) {
+		enum role r = i < 3 && !strncmp(lines[i], "line", 4) ? ROLE_FINDING : ROLE_NORMAL;
+		/* the wrong step's row in the finding's colour */
+		if (strstr(lines[i], "<- wrong") || strstr(lines[i], "<- missing"))
+			r = ROLE_FINDING;
+		put(y + (int)i, 0, r, lines[i]);
+	}
+	return y + height - 1;
+}
+
 /* ---- event pane ---- */
 
 static bool event_shown(const struct view_ui *u, const struct view_event *ve, const char *text)
@@ -390,6 +458,8 @@ static void draw_help(void)
 		"",
 		"  Up/Down, j/k   select a slot (CPU)",
 		"  Enter          open or close the slot's details",
+		"  e              explain the CPU's newest finding: a lane diagram",
+		"  [ ]            explain: an older / a newer finding of the CPU",
 		"  p              pause / resume (paused: rings not drained)",
 		"  c              event pane: next CPU filter (all, cpu0 ...)",
 		"  f              event pane: next rule filter (all, findings, each rule)",
@@ -439,7 +509,15 @@ void view_ui_draw(struct view_ui *u)
 		 m->mode, m->ncpus, m->state);
 	bar(0, ROLE_TITLE, title);
 	y = draw_slots(u, 1);
-	if (u->detail) {
+	if (u->explain) {
+		/* The diagram wants room; the events keep at least a few rows. */
+		int left = y_end - y, h = left - 5;
+
+		if (h > 30)
+			h = 30;
+		if (h >= 4)
+			y = draw_explain(u, y, h);
+	} else if (u->detail) {
 		/* The detail pane leaves the events at least a few rows. */
 		int left = y_end - y, h = left - 6;
 
@@ -491,19 +569,35 @@ void view_ui_key(struct view_ui *u, int ch)
 	case 'k':
 		if (u->sel > 0)
 			u->sel--;
+		u->fsel = 0;
 		break;
 	case KEY_DOWN:
 	case 'j':
 		if (u->sel + 1 < m->ncpus)
 			u->sel++;
+		u->fsel = 0;
 		break;
 	case '\n':
 	case '\r':
 	case KEY_ENTER:
 		u->detail = !u->detail;
+		u->explain = false;
 		break;
 	case 27:
 		u->detail = false;
+		u->explain = false;
+		break;
+	case 'e':
+		u->explain = !u->explain;
+		u->detail = false;
+		u->fsel = 0;
+		break;
+	case '[':
+		u->fsel++; /* draw_explain keeps it within the findings kept */
+		break;
+	case ']':
+		if (u->fsel > 0)
+			u->fsel--;
 		break;
 	case 'p':
 		u->paused = !u->paused;

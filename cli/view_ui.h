@@ -26,6 +26,8 @@ struct view_ui {
 	struct view_model *m;
 	unsigned sel;     /* selected CPU row */
 	bool detail;      /* detail pane open */
+	bool explain;     /* explain pane open (the selected CPU's finding as a lane diagram) */
+	unsigned fsel;    /* explain: which of the CPU's findings, 0 = the newest */
 	bool paused;      /* no drains: the screen holds still */
 	bool raw;         /* event pane: trace v1 lines instead of decoded text */
 	bool help;        /* help overlay shown */

@@ -276,6 +276,30 @@ static void batch_keys(void)
 	CHECK(run("--iterations", "100", "--keys", "q", NULL) == 0);
 }
 
+static void batch_explain(void)
+{
+	char l[512];
+
+	/* j selects cpu1, e explains its newest finding; [ goes to the older one. */
+	CHECK(run("--iterations", "4", "--keys", "je", "--size", "120x44", NULL) == 0);
+	printf("%s", screen);
+	CHECK(strstr(screen, "EXPLAIN cpu1  finding 1 of 2 kept (the newest)"));
+	CHECK(line_with(" seq cpu0 cpu1", l, sizeof(l)));
+	/* the lanes: cpu0 may hold the old translation, cpu1 stored and erred */
+	CHECK(line_with("|    x     dsb nshst", l, sizeof(l)) && strstr(l, "<- wrong: use dsb ishst"));
+	CHECK(line_with("<- made valid again while cpu 0 may hold", l, sizeof(l)));
+	CHECK(strstr(screen, "EVENTS  cpu:all")); /* the events keep their pane */
+	CHECK(run("--iterations", "5", "--keys", "je[", "--size", "120x44", NULL) == 0);
+	CHECK(strstr(screen, "finding 2 of 2 kept"));
+	CHECK(line_with("x     tlbi vale2 va=0x80001000", l, sizeof(l)) &&
+	      strstr(l, "<- wrong: use tlbi vale2is"));
+	/* A CPU without findings says so; e closes the pane again. */
+	CHECK(run("--iterations", "3", "--keys", "e", NULL) == 0);
+	CHECK(strstr(screen, "EXPLAIN cpu0") && strstr(screen, "no finding of this CPU yet"));
+	CHECK(run("--iterations", "4", "--keys", "ee", NULL) == 0);
+	CHECK(!strstr(screen, "EXPLAIN"));
+}
+
 static void batch_small_and_json(void)
 {
 	CHECK(run("--iterations", "1", "--size", "60x10", NULL) == 0);
@@ -329,6 +353,7 @@ int main(int argc, char **argv)
 	RUN(model_sequences_and_findings);
 	RUN(batch_slot_table);
 	RUN(batch_keys);
+	RUN(batch_explain);
 	RUN(batch_small_and_json);
 	RUN(bad_usage);
 	unlink(memfile);
