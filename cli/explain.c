@@ -400,7 +400,9 @@ static void lb_prefix(struct render *r, struct lbuf *b, const struct row *row, b
 			    : row->mark == M_MISSING ? T_MISSING
 			    : row->mark == M_AT	     ? T_AT
 						     : T_NONE;
-		} else if (lane_holds(&r->ln, i, r->x, s, after)) {
+		} else if ((row->mark != M_MISSING || s > r->x->win_start) &&
+			   lane_holds(&r->ln, i, r->x, s, after)) {
+			/* (a missing step before the store that opens the window: none yet) */
 			m[0] = row->mark ? '|' : ':';
 			r->drawn['|'] = true;
 		}
