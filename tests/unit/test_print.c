@@ -57,8 +57,42 @@ static void json_escapes_control_characters(void)
 	free(j);
 }
 
+static char *captured;
+
+static void capture(void)
+{
+	size_t len = 0;
+	FILE *m = open_memstream(&captured, &len);
+
+	print_text("before ");
+	if (print_capture(m) == 0) {
+		print_str("rule", "%s: ", "stale-tlb");
+		print_text("captured");
+		print_capture(NULL);
+	}
+	fclose(m);
+	print_text("after\n");
+}
+
+/* Text printed between print_capture(FILE) and print_capture(NULL) goes to FILE only. */
+static void capture_text(void)
+{
+	char *t = render(0, capture);
+
+	CHECK_STR(t, "before after\n");
+	CHECK_STR(captured, "stale-tlb: captured");
+	free(t);
+	free(captured);
+	CHECK(print_capture(NULL) == -1); /* none on */
+	t = render(1, capture);		  /* JSON: no capture, all goes out */
+	CHECK_STR(captured, "");
+	free(captured);
+	free(t);
+}
+
 int main(void)
 {
+	RUN(capture_text);
 	RUN(text_and_json_from_one_call);
 	RUN(json_escapes_control_characters);
 	return UNIT_EXIT();
