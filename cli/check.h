@@ -20,6 +20,8 @@ struct check_opts {
 	 * each CPU kept for it (0: the default), colour. */
 	bool explain, color;
 	size_t window;
+	/* Also writes the events and findings as trace-event JSON here (cli/export.h); NULL: not. */
+	FILE *perfetto;
 	/* Called at the end of the stream before the summary is printed; may be NULL. */
 	void (*before_summary)(void *arg);
 	void *arg;

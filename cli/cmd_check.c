@@ -17,6 +17,7 @@
 #include "elfsym.h"
 #include "err.h"
 #include "explain.h"
+#include "export.h"
 #include "print.h"
 #include "rules.h"
 #include "trace_text.h"
@@ -26,6 +27,7 @@ struct check_counts {
 	uint64_t per_rule[BBM_NRULES];
 	struct explain_window *win; /* --explain */
 	struct explain_style style;
+	struct perfetto *pf; /* check_opts.perfetto */
 };
 
 static void on_finding(const struct bbm_finding *f, void *arg)
@@ -43,6 +45,8 @@ static void on_finding(const struct bbm_finding *f, void *arg)
 		explain_finding_print(f, c->win, &c->style);
 	else
 		bbm_finding_print(f);
+	if (c->pf)
+		perfetto_finding(c->pf, f);
 }
 
 static void usage(FILE *f)
@@ -132,6 +136,13 @@ int check_stream(FILE *f, const char *name, const struct check_opts *o)
 		counts.style.sym = elf_symbolize;
 		counts.style.sym_arg = o->elf;
 	}
+	if (o->perfetto && !(counts.pf = perfetto_open(o->perfetto, &ctx, name, &err))) {
+		fm_warn("check: %s", err.msg);
+		rc = -1;
+		goto out;
+	}
+	if (counts.pf && o->elf)
+		perfetto_set_symbolizer(counts.pf, elf_symbolize, o->elf);
 	if (!b || (o->explain && !counts.win)) {
 		fm_warn("check: out of memory");
 		rc = -1;
@@ -140,8 +151,13 @@ int check_stream(FILE *f, const char *name, const struct check_opts *o)
 	bbm_set_source(b, name);
 	if (o->elf)
 		bbm_set_symbolizer(b, elf_symbolize, o->elf);
-	while ((rc = trace_text_next(r, &ev, &err)) == 1)
+	while ((rc = trace_text_next(r, &ev, &err)) == 1) {
+		uint64_t seq = bbm_seq(b);
+
 		explain_feed(counts.win, b, &ev);
+		if (counts.pf && bbm_seq(b) != seq) /* the checker's number is the time */
+			perfetto_event(counts.pf, bbm_seq(b), &ev);
+	}
 	if (rc == 0) {
 		struct bbm_stats st;
 		bbm_finish(b);
@@ -153,6 +169,10 @@ int check_stream(FILE *f, const char *name, const struct check_opts *o)
 		fm_warn("check: %s", err.msg);
 	}
 out:
+	if (counts.pf && perfetto_close(counts.pf)) {
+		fm_warn("check: writing the trace-event JSON failed");
+		rc = -1;
+	}
 	bbm_free(b);
 	explain_window_free(counts.win);
 	trace_text_close(r);

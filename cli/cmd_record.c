@@ -35,6 +35,7 @@
 #include "cmds.h"
 #include "elfsym.h"
 #include "err.h"
+#include "explain.h"
 #include "print.h"
 
 #define DEFAULT_RAM (128ull << 20) /* QEMU's default -m */
@@ -51,6 +52,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: fixmapctl record [--save FILE] [--policy P] [--elf FILE] [--plugin FILE]\n"
+		"                        [--explain] [--color WHEN] [--perfetto FILE.json]\n"
 		"                        [--quiet] [-j] -- QEMU-COMMAND...\n"
 		"\n"
 		"Run an AArch64 guest under QEMU 10 (or later) with fixmap-plugin.so and check its\n"
@@ -65,6 +67,10 @@ static void usage(FILE *f)
 		"  --elf FILE       symbols for the PCs of findings (the guest's ELF image)\n"
 		"  --plugin FILE    fixmap-plugin.so to load (default: $FIXMAP_PLUGIN, or the one\n"
 		"                   beside fixmapctl)\n"
+		"  --explain        under each finding, a lane diagram of its steps, as for check\n"
+		"  --color WHEN     colour the diagram: auto (a terminal), always, never\n"
+		"  --perfetto FILE  also write the events and findings as Chrome/Perfetto\n"
+		"                   trace-event JSON, as fixmapctl export does\n"
 		"  -q, --quiet      do not show QEMU's standard output (the guest's console)\n"
 		"  -j, --json       JSON Lines: one object per finding, then a summary object\n"
 		"  -h, --help       this text\n"
@@ -293,10 +299,14 @@ int cmd_record(int argc, char **argv)
 					     {"plugin", required_argument, NULL, 'P'},
 					     {"quiet", no_argument, NULL, 'q'},
 					     {"json", no_argument, NULL, 'j'},
+					     {"explain", no_argument, NULL, 'X'},
+					     {"color", required_argument, NULL, 'C'},
+					     {"perfetto", required_argument, NULL, 'F'},
 					     {"help", no_argument, NULL, 'h'},
 					     {NULL, 0, NULL, 0}};
 	struct check_opts co = {.policy = BBM_POLICY_ARM};
-	const char *save = NULL, *elf_path = NULL, *plugin_arg = NULL;
+	const char *save = NULL, *elf_path = NULL, *plugin_arg = NULL, *color = NULL;
+	const char *perfetto = NULL;
 	char plugin[PATH_MAX], shm[128] = "", version[256];
 	char obj[PATH_MAX + 128], plg[2 * PATH_MAX + 64];
 	struct sigaction sa, old_int, old_term;
@@ -318,6 +328,9 @@ int cmd_record(int argc, char **argv)
 		case 'P': plugin_arg = optarg; break;
 		case 'q': quiet = true; break;
 		case 'j': json = true; break;
+		case 'X': co.explain = true; break;
+		case 'C': color = optarg; break;
+		case 'F': perfetto = optarg; break;
 		case 'p':
 			if (bbm_policy_parse(optarg, &co.policy)) {
 				fm_warn("record: --policy %s: expected arm, linux or strict", optarg);
@@ -328,13 +341,17 @@ int cmd_record(int argc, char **argv)
 			usage(stdout);
 			return EXIT_OK;
 		default:
-			if (optopt && strchr("p", optopt))
+			if (optopt && strchr("pCF", optopt))
 				fm_warn("record: %s needs a value", argv[optind - 1]);
 			else
 				fm_warn("record: %s: unknown option (try fixmapctl record -h)",
 					argv[optind - 1]);
 			return EXIT_BAD;
 		}
+	}
+	if (explain_color_parse(color, &co.color)) {
+		fm_warn("record: --color %s: expected auto, always or never", color);
+		return EXIT_BAD;
 	}
 	if (optind < argc && !strcmp(argv[optind], "--"))
 		optind++;
@@ -397,6 +414,10 @@ int cmd_record(int argc, char **argv)
 	}
 	if (elf_path && !(co.elf = elfsym_open(elf_path, &err))) {
 		fm_warn("record: --elf %s", err.msg);
+		goto out;
+	}
+	if (perfetto && !(co.perfetto = fopen(perfetto, "w"))) {
+		fm_warn("record: --perfetto %s: %s", perfetto, strerror(errno));
 		goto out;
 	}
 	if (save && !(tee.save = fopen(save, "w"))) {
@@ -537,6 +558,10 @@ out:
 	}
 	if (tee.save_failed)
 		rc = EXIT_BAD;
+	if (co.perfetto && fclose(co.perfetto)) {
+		fm_warn("record: --perfetto %s: %s", perfetto, strerror(errno));
+		rc = EXIT_BAD;
+	}
 	elfsym_close(co.elf);
 	return rc;
 }

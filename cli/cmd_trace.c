@@ -29,6 +29,7 @@
 #include "elfsym.h"
 #include "err.h"
 #include "event.h"
+#include "explain.h"
 #include "live.h"
 #include "merge.h"
 #include "print.h"
@@ -50,7 +51,10 @@ static void on_signal(int sig)
 
 struct trace_run {
 	struct tgtopt to;
-	bool json, quiet, follow, no_trim, disasm, lossy;
+	bool json, quiet, follow, no_trim, disasm, lossy, explain;
+	const char *color;
+	struct explain_window *win; /* --explain */
+	struct explain_style style;
 	uint64_t count;   /* 0: no limit */
 	double duration;  /* seconds; 0: none */
 	unsigned interval_ms;
@@ -95,7 +99,8 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: fixmapctl trace (--gdb HOST:PORT | --mem FILE[@PHYSBASE]) [--elf agent.elf]\n"
 		"                       [--follow | --count N | --duration S] [--interval MS]\n"
-		"                       [--save FILE] [--policy arm|linux|strict] [--lossy] [-q] [-j]\n"
+		"                       [--save FILE] [--policy arm|linux|strict] [--lossy]\n"
+		"                       [--explain] [--color WHEN] [-q] [-j]\n"
 		"\n"
 		"Drains the agent's per-CPU event rings, merges the CPUs by sequence number,\n"
 		"prints every event with its symbolized PC and checks it for break-before-make\n"
@@ -115,12 +120,15 @@ static void usage(FILE *f)
 		"  --policy P             checker policy: arm (default), linux, strict\n"
 		"  --no-trim              keep the events of sequences still unfinished at the end\n"
 		"  --disasm               show the instruction at each event's PC (needs --elf)\n"
+		"  --explain              under each finding, a lane diagram of its steps (the\n"
+		"                         last %u events of each CPU are kept for it)\n"
+		"  --color WHEN           colour the diagram: auto (a terminal), always, never\n"
 		"  -q, --quiet            print only findings and the summary\n"
 		"  -j, --json             JSON Lines: events, findings, then a summary object\n"
 		"  -h, --help             this help\n"
 		"\n"
 		"Exit status: 0 no error findings, 1 error findings, 2 bad usage or target failure.\n",
-		tgtopt_usage_short, DEFAULT_INTERVAL_GDB_MS, DEFAULT_INTERVAL_MEM_MS);
+		tgtopt_usage_short, DEFAULT_INTERVAL_GDB_MS, DEFAULT_INTERVAL_MEM_MS, EXPLAIN_PER_CPU);
 }
 
 static void count_rule(struct trace_run *tr, const char *rule)
@@ -145,7 +153,10 @@ static void on_finding(const struct bbm_finding *f, void *arg)
 	else
 		tr->warnings++;
 	count_rule(tr, f->rule);
-	bbm_finding_print(f);
+	if (tr->win)
+		explain_finding_print(f, tr->win, &tr->style);
+	else
+		bbm_finding_print(f);
 }
 
 static void print_event(struct trace_run *tr, const struct fm_event *ev)
@@ -231,7 +242,7 @@ static void on_merged(void *arg, const struct fm_event *merged)
 	if (tr->savef && !tr->save_failed && trace_text_write_event(tr->savef, &tr->ctx, ev))
 		tr->save_failed = true;
 	if (tr->bbm)
-		bbm_event(tr->bbm, ev);
+		explain_feed(tr->win, tr->bbm, ev);
 }
 
 static void on_ring_diag(void *arg, unsigned cpu, const char *msg)
@@ -350,7 +361,7 @@ static void print_summary(struct trace_run *tr)
 static int parse_args(struct trace_run *tr, int argc, char **argv, struct fm_err *err)
 {
 	enum { O_FOLLOW = 0x2000, O_COUNT, O_DURATION, O_INTERVAL, O_SAVE, O_POLICY,
-	       O_NOTRIM, O_DISASM, O_LOSSY };
+	       O_NOTRIM, O_DISASM, O_LOSSY, O_EXPLAIN, O_COLOR };
 	static const struct option opts[] = {
 		{"json", no_argument, NULL, 'j'},
 		{"help", no_argument, NULL, 'h'},
@@ -364,6 +375,8 @@ static int parse_args(struct trace_run *tr, int argc, char **argv, struct fm_err
 		{"no-trim", no_argument, NULL, O_NOTRIM},
 		{"disasm", no_argument, NULL, O_DISASM},
 		{"lossy", no_argument, NULL, O_LOSSY},
+		{"explain", no_argument, NULL, O_EXPLAIN},
+		{"color", required_argument, NULL, O_COLOR},
 		TGTOPT_LONGOPTS,
 		{0},
 	};
@@ -420,6 +433,15 @@ static int parse_args(struct trace_run *tr, int argc, char **argv, struct fm_err
 		case O_DISASM:
 			tr->disasm = true;
 			break;
+		case O_EXPLAIN:
+			tr->explain = true;
+			break;
+		case O_COLOR:
+			if (explain_color_parse(optarg, &tr->style.color))
+				return fm_err_set(err, "--color '%s': expected auto, always or never",
+						  optarg);
+			tr->color = optarg;
+			break;
 		case O_LOSSY:
 			tr->lossy = true;
 			break;
@@ -440,6 +462,8 @@ static int parse_args(struct trace_run *tr, int argc, char **argv, struct fm_err
 		return fm_err_set(err, "no target: give --gdb HOST:PORT or --mem FILE[@PHYSBASE]");
 	if (tr->disasm && !tr->to.elf)
 		return fm_err_set(err, "--disasm needs --elf (the image the PCs are in)");
+	if (!tr->color)
+		explain_color_parse(NULL, &tr->style.color);
 	return 0;
 }
 
@@ -523,7 +547,15 @@ int cmd_trace(int argc, char **argv)
 				tr->st.hdr.major, tr->st.hdr.minor);
 	}
 	tr->bbm = bbm_new(&tr->ctx, tr->policy, on_finding, tr);
-	if (!tr->bbm) {
+	if (tr->explain)
+		tr->win = explain_window_new(tr->ctx.ncpus, 0);
+	tr->style.ctx = &tr->ctx;
+	if (tr->elf) {
+		bbm_set_symbolizer(tr->bbm, explain_symbolize, tr->elf);
+		tr->style.sym = explain_symbolize;
+		tr->style.sym_arg = tr->elf;
+	}
+	if (!tr->bbm || (tr->explain && !tr->win)) {
 		fm_warn("trace: out of memory");
 		status = EXIT_BAD;
 		goto out_rings;
@@ -600,6 +632,7 @@ int cmd_trace(int argc, char **argv)
 out_rings:
 	release(tr);
 	bbm_free(tr->bbm);
+	explain_window_free(tr->win);
 	ring_set_free(&tr->rs);
 out_target:
 	target_close(tr->t); /* a gdb target resumes the guest unless --stay-stopped */

@@ -71,6 +71,24 @@ else
 	fail plugin-equals-agent-ring "qemu rc=$qrc, $same CPUs equal, $n ring events: $(diff "$TMP/plugin.1" "$TMP/ring.1" | head -n3)"
 fi
 
+# 2b. --explain and --perfetto while recording: a lane diagram under each finding,
+#     and trace-event JSON whose findings are those of the saved trace.
+"$FM" record --quiet --elf "$BUILD/agent.elf" --explain --perfetto "$TMP/rec.json" \
+	--save "$TMP/rec.trace" -- "$Q10" "${AGENT[@]}" -smp 4 \
+	-append "fixmap.mode=local fixmap.iters=20" >"$TMP/rec.out" 2>"$TMP/rec.err"
+rc=$?
+if [ $rc = 1 ] && grep -q '^  line cpu0 cpu1 cpu2 cpu3$' "$TMP/rec.out" &&
+	grep -Eq '<- wrong: use (tlbi vale2is|dsb ishst)' "$TMP/rec.out" &&
+	grep -q '<fixmap_unmap+0x' "$TMP/rec.out" &&
+	awk 'length($0) > 100 { bad = 1 } END { exit bad }' "$TMP/rec.out"; then
+	pass record-explain
+else
+	fail record-explain "rc=$rc $(grep -m3 -E 'line cpu|wrong' "$TMP/rec.out") $(tail -n2 "$TMP/rec.err")"
+fi
+"$FM" check -j "$TMP/rec.trace" >"$TMP/rec.jsonl" 2>/dev/null
+python3 tests/tools/trace_event_check.py "$TMP/rec.json" "$TMP/rec.jsonl" >"$TMP/rec.chk" 2>&1 &&
+	pass record-perfetto || fail record-perfetto "$(head -n3 "$TMP/rec.chk")"
+
 # 3. Ctrl-C: SIGINT to record while the guest runs (iters=0: forever).
 "$FM" record --quiet --save "$TMP/int.trace" -- "$Q10" "${AGENT[@]}" -smp 4 \
 	-append "fixmap.mode=broadcast fixmap.iters=0" >"$TMP/int.out" 2>"$TMP/int.err" &
