@@ -8,6 +8,7 @@ BUILD=${BUILD:-build}
 . tests/lib.sh
 
 bad=0 n=0
+mkdir -p "$TMP/json"
 for t in tests/traces/*.trace; do
 	name=explain-$(basename "$t" .trace)
 	policy=$(sed -n 's/^# policy:[[:space:]]*//p' "$t" | head -1)
@@ -25,19 +26,33 @@ for t in tests/traces/*.trace; do
 		why="$why; not every finding's FILE:LINE: first"
 	awk 'length($0) > 100 { exit 1 }' "$TMP/ex" || why="$why; a line over 100 columns"
 	LC_ALL=C grep -q '[^ -~]' "$TMP/ex" && why="$why; not plain ASCII"
-	python3 -c '
-import json, sys
-objs = [json.loads(l) for l in open(sys.argv[1])]
-finds = [o for o in objs if "rule" in o]
-assert len(finds) == int(sys.argv[2]), "findings"
-assert all("explain" in o and o["explain"]["steps"] and o["explain"]["diagram"] for o in finds), "explain"
-assert "summary" in objs[-1], "summary"' "$TMP/exj" "$nf" 2>"$TMP/py" || why="$why; JSON: $(tail -1 "$TMP/py")"
+	cp "$TMP/exj" "$TMP/json/$name.$nf.jsonl"
 	if [ -n "$why" ]; then
 		fail "$name" "${why#; }"
 		bad=$((bad + 1))
 	fi
 	n=$((n + 1))
 done
+# The JSON of all of them, in one run: one object per expected finding, each explained.
+python3 -c '
+import glob, json, os, sys
+bad = 0
+for path in sorted(glob.glob(sys.argv[1] + "/*.jsonl")):
+    name, nf = os.path.basename(path).rsplit(".", 2)[:2]
+    objs = [json.loads(l) for l in open(path)]
+    finds = [o for o in objs if "rule" in o]
+    why = []
+    if len(finds) != int(nf):
+        why.append(f"{len(finds)} findings, expected {nf}")
+    if not all(o.get("explain") and o["explain"]["steps"] and o["explain"]["diagram"] for o in finds):
+        why.append("a finding without its explain")
+    if "summary" not in objs[-1]:
+        why.append("no summary last")
+    if why:
+        bad += 1
+        msg = "; ".join(why)
+        print(f"FAIL: {name} (JSON: {msg})")
+sys.exit(1 if bad else 0)' "$TMP/json" >"$TMP/py" || { cat "$TMP/py"; bad=$((bad + 1)); nfail=$((nfail + 1)); }
 [ $bad -eq 0 ] && pass "explain-every-trace ($n traces)"
 
 # PCs named by --elf: a trace whose pc= are inside the agent's fixmap_unmap.
@@ -77,5 +92,5 @@ usage() { # name expected-message args...
 usage explain-bad-color "check: --color sometimes: expected auto, always or never" \
 	--explain --color sometimes tests/traces/no-tlbi.trace
 usage explain-bad-window "check: --window 0: expected 1 to 16777216" --window 0 tests/traces/no-tlbi.trace
-usage explain-bad-elf "check: /nonexistent.elf" --elf /nonexistent.elf tests/traces/no-tlbi.trace
+usage explain-bad-elf "check: --elf /nonexistent.elf" --elf /nonexistent.elf tests/traces/no-tlbi.trace
 finish

@@ -5,6 +5,7 @@ fields its phase needs, slices do not overlap on a CPU's track, async spans
 begin and end in pairs, instants sit on a CPU's track.
 
   trace_event_check.py FILE.json [FINDINGS.jsonl]
+  trace_event_check.py --pairs FILE.json FINDINGS.jsonl ...   (many at once)
 
 With FINDINGS (the output of `fixmapctl check -j` on the same trace), the
 instant events must be exactly the findings: the same rule, CPU and line.
@@ -13,8 +14,8 @@ import json
 import sys
 
 
-def main():
-    doc = json.load(open(sys.argv[1]))
+def check(path, findings):
+    doc = json.load(open(path))
     bad = []
     evs = doc.get("traceEvents")
     if not isinstance(evs, list):
@@ -70,19 +71,26 @@ def main():
     for e in instants:
         if e["tid"] not in names:
             bad.append(f"instant {e['name']} on tid {e['tid']}, which has no thread_name")
-    if len(sys.argv) > 2:
+    if findings:
         want = sorted((f["rule"], f["cpu"], f["line"]) for f in
-                      map(json.loads, open(sys.argv[2])) if "rule" in f)
+                      map(json.loads, open(findings)) if "rule" in f)
         got = sorted((e["name"], e["tid"], e["args"]["line"]) for e in instants)
         if want != got:
             bad.append(f"instants {got} are not the findings {want}")
     for b in bad[:20]:
-        print(b)
+        print(f"{path}: {b}")
     if bad:
         return 1
-    print(f"ok: {sum(map(len, slices.values()))} slices on {len(slices)} tracks, "
+    print(f"ok: {path}: {sum(map(len, slices.values()))} slices on {len(slices)} tracks, "
           f"{len(instants)} findings")
     return 0
+
+
+def main():
+    if sys.argv[1] == "--pairs":
+        a = sys.argv[2:]
+        return max([check(a[i], a[i + 1]) for i in range(0, len(a), 2)] or [0])
+    return check(sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else None)
 
 
 sys.exit(main())
