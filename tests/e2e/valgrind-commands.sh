@@ -26,7 +26,11 @@ vg() {
 
 vg check 1 "$FMV" check tests/traces/seed-local.trace
 vg check-json 1 "$FMV" check -j tests/traces/seed-local.trace
+vg check-explain 1 "$FMV" check --explain tests/traces/seed-local.trace
+vg check-explain-json 1 "$FMV" check --explain -j tests/traces/stale-access.trace
+vg export 0 "$FMV" export --perfetto "$TMP/t.json" tests/traces/seed-local.trace
 vg lint 1 "$FMV" lint "$BUILD/agent.elf"
+vg lint-sarif 1 "$FMV" lint --sarif "$BUILD/agent.elf"
 vg symbols 0 "$FMV" symbols "$BUILD/agent.elf"
 # A small Image with kallsyms tables (the fuzz seed, without its mode byte).
 tail -c +2 tests/fuzz/kallsyms/6.1-seqs-rela >"$TMP/Image"
@@ -41,6 +45,7 @@ vg dump-table 0 "$FMV" dump $M --regime el2
 vg walk 0 "$FMV" walk $M 0x80001000
 vg trace 1 "$FMV" trace $M --save "$TMP/t.trace"
 vg view 0 "$FMV" view $M --iterations 3 --dump-screen "$TMP/screen.txt"
+vg view-explain 0 "$FMV" view $M --iterations 4 --keys je --dump-screen "$TMP/screen.txt"
 qemu_stop
 
 qemu_start -s 2 -m broadcast -i 0 || { fail "valgrind-boot-gdb"; finish; }
