@@ -322,6 +322,16 @@ struct desc_fmt agent_table_fmt(const struct agent_state *st)
 	return f;
 }
 
+unsigned agent_trace_ncpus(const struct agent_state *st)
+{
+	unsigned ncpus = st->ncpus;
+
+	for (unsigned i = 0; i < st->max_cpus; i++)
+		if (st->cpu[i].c.online && i + 1 > ncpus)
+			ncpus = i + 1;
+	return ncpus ? ncpus : st->max_cpus;
+}
+
 int agent_trace_ctx(const struct agent_state *st, struct fm_trace_ctx *ctx)
 {
 	struct fm_table_decl *tb;
@@ -332,12 +342,7 @@ int agent_trace_ctx(const struct agent_state *st, struct fm_trace_ctx *ctx)
 
 	fm_ctx_free(ctx);
 	memset(ctx, 0, sizeof(*ctx));
-	/* Every CPU with a ring can send events, online or not. */
-	for (unsigned i = 0; i < st->max_cpus; i++)
-		if ((st->cpu[i].c.online || st->cpu[i].usable) && i + 1 > ncpus)
-			ncpus = i + 1;
-	if (!ncpus)
-		ncpus = st->max_cpus;
+	ncpus = agent_trace_ncpus(st);
 	ctx->ncpus = ncpus;
 	tb = fm_ctx_add_table(ctx);
 	if (!tb)

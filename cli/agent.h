@@ -91,6 +91,9 @@ int agent_refresh(struct target *t, struct agent_state *st, struct fm_err *err);
  * them with fm_ctx_free() at the end). -1 when out of memory.
  */
 int agent_trace_ctx(const struct agent_state *st, struct fm_trace_ctx *ctx);
+/* The CPUs a trace of the agent declares: those brought up, and any online one
+ * above them; every CPU if none is yet. Only their rings are drained. */
+unsigned agent_trace_ncpus(const struct agent_state *st);
 
 /*
  * The format of the agent's table (regime EL2 or EL2&0, granule, LPA2), from

@@ -67,12 +67,15 @@ int ring_set_init(struct ring_set *rs, const struct agent_state *st, struct fm_e
 	rs->have_fmt = true;
 	rs->seq_pa = st->pa + offsetof(struct fixmap_shared_hdr, seq);
 	rs->n = st->max_cpus;
+	unsigned ncpus = agent_trace_ncpus(st);
 	for (unsigned i = 0; i < st->max_cpus; i++) {
 		const struct agent_cpu *ac = &st->cpu[i];
 		struct ring *r = &rs->r[i];
 
 		r->cpu = i;
-		r->usable = ac->usable;
+		/* Only the CPUs the trace declares (agent_trace_ctx()): a ring of any
+		 * other holds nothing a trace can carry. */
+		r->usable = ac->usable && i < ncpus;
 		r->ctl_pa = ac->pa;
 		r->data_pa = ac->ring_pa;
 		r->offset = ac->c.ring_offset;
