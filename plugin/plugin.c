@@ -174,8 +174,9 @@ static struct {
 	int loading;  /* the root load_root() is walking (its notes are news), -1 */
 	struct vcpu *vcpus;
 	GHashTable *insns;
-	struct qemu_plugin_scoreboard *sb_pending, *sb_window, *sb_dirty;
+	struct qemu_plugin_scoreboard *sb_pending, *sb_window, *sb_dirty, *sb_ttbr0w, *sb_ttbr1w;
 	qemu_plugin_u64 pending, window_open, dirty;
+	qemu_plugin_u64 ttbr0_written, ttbr1_written; /* since the last sync */
 	struct window windows[MAX_WINDOWS];
 	unsigned nwindows;
 	/* the event being handled (for ptrack's callbacks) */
@@ -575,13 +576,16 @@ static void use_root(unsigned cpu, struct vcpu *c, unsigned slot, int root, int 
 	struct fm_event ev = {.type = FM_EV_USE, .cpu = (uint16_t)cpu, .pc = pc};
 	struct root_state *rs;
 	int old = c->root[slot];
+	bool held;
 
 	if (root < 0)
 		return;
 	rs = root_state((unsigned)root);
+	/* (not held: a TLBI completed while this vCPU did not walk it: loaded anew) */
+	held = cpu < FM_MAX_CPUS && ((rs->hold[cpu / 64] >> (cpu % 64)) & 1);
 	if (cpu < FM_MAX_CPUS)
 		rs->hold[cpu / 64] |= 1ull << (cpu % 64);
-	if (old == root && (asid < 0 || (rs->has_asid && rs->asid == asid)) &&
+	if (old == root && held && (asid < 0 || (rs->has_asid && rs->asid == asid)) &&
 	    (vmid < 0 || (rs->has_vmid && rs->vmid == vmid)))
 		return;
 	c->root[slot] = root;
@@ -685,7 +689,9 @@ static int tcr_asid(uint64_t tcr, uint64_t ttbr0, uint64_t ttbr1)
 	return (tcr >> 36) & 1 ? asid : asid & 0xff;
 }
 
-static void load_el2(unsigned cpu, struct vcpu *c, bool e2h, uint64_t tcr, uint64_t pc)
+/* The EL2 (E2H = 0) or EL2&0 roots; ttbrs: bit 0 TTBR0_EL2, bit 1 TTBR1_EL2 may be taken. */
+static void load_el2(unsigned cpu, struct vcpu *c, bool e2h, uint64_t tcr, unsigned ttbrs,
+		     uint64_t pc)
 {
 	struct pt_geom g;
 	char why[128];
@@ -695,12 +701,12 @@ static void load_el2(unsigned cpu, struct vcpu *c, bool e2h, uint64_t tcr, uint6
 		uint64_t t0 = reg(c, c->r[R_TTBR0_EL2]), t1 = reg(c, c->r[R_TTBR1_EL2]);
 		int asid = tcr_asid(tcr, t0, t1);
 		err = ptrack_geom_el1(tcr, false, PT_EL20, &g, why, sizeof(why));
-		if (!((tcr >> 7) & 1)) /* EPD0: no walks from TTBR0 */
+		if (!((tcr >> 7) & 1) && (ttbrs & 1)) /* EPD0: no walks from TTBR0 */
 			load_root(cpu, c, S_TTBR0_EL2, t0, err, &g, why, asid, -1, -1, pc);
 		err = ptrack_geom_el1(tcr, true, PT_EL20, &g, why, sizeof(why));
-		if (!((tcr >> 23) & 1)) /* EPD1 */
+		if (!((tcr >> 23) & 1) && (ttbrs & 2)) /* EPD1 */
 			load_root(cpu, c, S_TTBR1_EL2, t1, err, &g, why, asid, -1, -1, pc);
-	} else {
+	} else if (ttbrs & 1) {
 		err = ptrack_geom_el2(tcr, &g, why, sizeof(why));
 		load_root(cpu, c, S_TTBR0_EL2, reg(c, c->r[R_TTBR0_EL2]), err, &g, why, -1, -1, -1,
 			  pc);
@@ -751,6 +757,12 @@ static void load_s2(unsigned cpu, struct vcpu *c, uint64_t vtcr, uint64_t vttbr,
  * reach the _EL2 registers, the _EL12 names the _EL1 ones: D13.2.3
  * "redirection") is read, not guessed.
  *
+ * EL2 roots are taken with SCTLR_EL2.M set, or, with it clear, when their
+ * TTBR was written since the last synchronization: with the MMU off TTBR0_EL2 may hold
+ * whatever the previous software left there (U-Boot's table when Linux
+ * starts and switches HCR_EL2.E2H), while firmware loads its tables before
+ * it turns its MMU on.
+ *
  * EL1&0 roots are those the vCPU runs at EL1 with: taken at a synchronization
  * at EL1, or at an ERET from EL2 to EL1 or EL0 (SPSR_EL2.M: a hypervisor's
  * world switch writes the EL1 registers at EL2, then returns into them), and
@@ -763,13 +775,17 @@ static void sync_cb(unsigned int cpu, void *udata)
 {
 	struct vcpu *c = &P.vcpus[cpu];
 	uint64_t pc, hcr, vttbr;
-	unsigned el, target;
+	unsigned el, target, written;
 	bool vm;
 
 	if (cpu >= P.nvcpus)
 		return;
 	pc = qemu_plugin_u64_get(P.dirty, cpu);
 	qemu_plugin_u64_set(P.dirty, cpu, 0);
+	written = (qemu_plugin_u64_get(P.ttbr0_written, cpu) ? 1u : 0) |
+		  (qemu_plugin_u64_get(P.ttbr1_written, cpu) ? 2u : 0);
+	qemu_plugin_u64_set(P.ttbr0_written, cpu, 0);
+	qemu_plugin_u64_set(P.ttbr1_written, cpu, 0);
 	el = (unsigned)(reg(c, c->r[R_CPSR]) >> 2) & 3;
 	target = el;
 	if (udata && el == 2 && c->r[R_SPSR_EL2]) /* an ERET: the EL it returns to */
@@ -791,7 +807,11 @@ static void sync_cb(unsigned int cpu, void *udata)
 	c->mmu[PT_EL1] = c->r[R_SCTLR_EL1] ? reg(c, c->r[R_SCTLR_EL1]) & 1 : true;
 	c->mmu[PT_S2] = vm;
 	if (el == 2) {
-		load_el2(cpu, c, (hcr >> 34) & 1, reg(c, c->r[R_TCR_EL2]), pc);
+		/* With its MMU off, only a root just written (firmware loads its
+		 * tables, then turns its MMU on): a TTBR left as it was holds
+		 * whatever the software before left there (U-Boot's, for Linux). */
+		load_el2(cpu, c, (hcr >> 34) & 1, reg(c, c->r[R_TCR_EL2]), c->mmu[PT_EL2] ? 3 : written,
+			 pc);
 		if (vm)
 			load_s2(cpu, c, reg(c, c->r[R_VTCR]), vttbr, pc);
 	}
@@ -1093,6 +1113,13 @@ static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 			/* Evaluated at the next context synchronization (sync_cb). */
 			qemu_plugin_register_vcpu_insn_exec_inline_per_vcpu(
 			    insn, QEMU_PLUGIN_INLINE_STORE_U64, P.dirty, pc ? pc : 1);
+			/* (the _EL1 names reach the _EL2 registers at EL2 with E2H = 1) */
+			if (op == SR_TTBR0_EL2 || op == SR_TTBR0_EL1)
+				qemu_plugin_register_vcpu_insn_exec_inline_per_vcpu(
+				    insn, QEMU_PLUGIN_INLINE_STORE_U64, P.ttbr0_written, 1);
+			if (op == SR_TTBR1_EL2 || op == SR_TTBR1_EL1)
+				qemu_plugin_register_vcpu_insn_exec_inline_per_vcpu(
+				    insn, QEMU_PLUGIN_INLINE_STORE_U64, P.ttbr1_written, 1);
 		} else if (w == 0xd69f03e0u /* ERET */) {
 			/*
 			 * An exception return is a context synchronization event like
@@ -1352,6 +1379,10 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
 	P.window_open = qemu_plugin_scoreboard_u64(P.sb_window);
 	P.sb_dirty = qemu_plugin_scoreboard_new(sizeof(uint64_t));
 	P.dirty = qemu_plugin_scoreboard_u64(P.sb_dirty);
+	P.sb_ttbr0w = qemu_plugin_scoreboard_new(sizeof(uint64_t));
+	P.ttbr0_written = qemu_plugin_scoreboard_u64(P.sb_ttbr0w);
+	P.sb_ttbr1w = qemu_plugin_scoreboard_new(sizeof(uint64_t));
+	P.ttbr1_written = qemu_plugin_scoreboard_u64(P.sb_ttbr1w);
 	g_mutex_init(&P.lock);
 	P_ctx.ncpus = (unsigned)info->system.smp_vcpus;
 	P.last_audit_ns = P.last_flush_ns = now_ns();
