@@ -34,12 +34,15 @@ for suite in bookworm trixie; do
 		continue
 	fi
 	t=$TMP/$suite
+	start=${EPOCHREALTIME/./}
 	"$FM" record --policy linux --save "$t.trace" -- "$Q10" -M virt,virtualization=on,gic-version=3 \
 		-cpu max,pauth-impdef=on -smp 2 -m 1G -nographic -nic none -no-reboot \
 		-kernel "$LINUX_IMAGE" -initrd "$CPIO" \
 		-append "console=ttyAMA0 earlycon kvm-arm.mode=protected nokaslr panic=-1" \
 		>"$t.out" 2>"$t.err"
 	rc=$?
+	us=$((${EPOCHREALTIME/./} - start))
+	echo "time: $suite $((us / 1000000)).$(((us / 100000) % 10))"
 	if grep -q 'fixmap-kvm: done rounds=4 errors=0' "$t.out" && grep -q 'Protected .*VHE mode initialized' "$t.out"; then
 		pass "record-linux-$suite-kvm-ran"
 	else
