@@ -27,6 +27,9 @@
  * judged and reported; when maintenance completes for every holder it is
  * dropped.
  *
+ * Entries tagged with a VMID that no CPU has current are dormant
+ * (tbl_dormant()): changed, they stay pending until the VMID is used again.
+ *
  * Live entries are small (struct ent); the detail of a pending record
  * (holders, the steps of its maintenance) is kept apart (struct pend) while
  * it is pending, so memory follows the live entries plus the pending ones.
