@@ -30,6 +30,34 @@ int arm64_tlbi_lookup(const char *name)
 
 unsigned arm64_tlbi_flags(unsigned op) { return op < TLBI_NR_OPS ? tlbi_ops[op].flags : 0; }
 
+bool arm64_tlbi_reaches_regime(unsigned f, unsigned regime)
+{
+	switch (regime) {
+	case FM_REGIME_EL2:
+		return f & TLBI_F_EL2;
+	case FM_REGIME_EL20:
+		/* E2 ops act on EL2&0 when E2H = 1; executed at EL2 with E2H = TGE = 1, the
+		 * EL1 ops (not ALLE1, VMALLS12E1 or the stage-2 ops) do too. A trace does
+		 * not carry TGE: an EL1 op is taken to reach EL2&0. */
+		return (f & TLBI_F_EL2) ||
+		       ((f & TLBI_F_EL1) && !(f & (TLBI_F_S2 | TLBI_F_ALLVMID)));
+	case FM_REGIME_EL1:
+		return f & TLBI_F_EL1;
+	case FM_REGIME_S2:
+		return f & (TLBI_F_S2 | TLBI_F_EL1);
+	}
+	return false;
+}
+
+bool arm64_dsb_completes(unsigned crm, unsigned f)
+{
+	/* CRm[3:2]: 0 OSH, 1 NSH, 2 ISH, 3 SY, ranked NSH < ISH < OSH < SY. */
+	static const int rank[4] = {2, 0, 1, 3};
+	int need = (f & TLBI_F_OS) ? 2 : (f & TLBI_F_IS) ? 1 : 0;
+
+	return BAR_TYPE(crm) == BAR_TYPE_ALL && rank[BAR_DOM(crm)] >= need;
+}
+
 int arm64_tlbi_from_sys(unsigned op1, unsigned crm, unsigned op2)
 {
 	for (unsigned i = 0; i < TLBI_NR_OPS; i++)

@@ -8,6 +8,7 @@
 #ifndef FIXMAP_ARM64_H
 #define FIXMAP_ARM64_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "arm64/barrier.h"
@@ -19,6 +20,20 @@ const char *arm64_tlbi_name(unsigned op);
 int arm64_tlbi_lookup(const char *name);
 /* TLBI_F_* of an op; 0 for an op out of range. */
 unsigned arm64_tlbi_flags(unsigned op);
+/*
+ * Does an op of these TLBI_F_* flags act on translation regime `regime`
+ * (enum fm_regime, cli/event.h)? D8.17, C5.5: E2 ops on EL2 and EL2&0; EL1
+ * ops on EL1&0 (and on EL2&0 when executed with E2H = TGE = 1); stage-2 and
+ * EL1 ops on stage 2 (vmalle1* only on its combined entries).
+ */
+bool arm64_tlbi_reaches_regime(unsigned f, unsigned regime);
+/*
+ * Does a DSB with option crm complete a TLBI of these flags issued by the same
+ * CPU (D8.17.4)? Only a full DSB (not ST or LD) does, of a domain that covers
+ * the op: NSH completes local ops, ISH (or OSH, SY) inner-shareable ones, OSH
+ * or SY outer-shareable ones.
+ */
+bool arm64_dsb_completes(unsigned crm, unsigned f);
 /* SYS #op1, C8, Cm, #op2 -> enum tlbi_op, or -1 if it is not a TLBI this table knows. */
 int arm64_tlbi_from_sys(unsigned op1, unsigned crm, unsigned op2);
 /* Encoding of an op with Xt = rt (INSN_TLBI); 0 for an op out of range. */

@@ -27,6 +27,9 @@
  * judged and reported; when maintenance completes for every holder it is
  * dropped.
  *
+ * Entries tagged with a VMID that no CPU has current are dormant
+ * (tbl_dormant()): changed, they stay pending until the VMID is used again.
+ *
  * Live entries are small (struct ent); the detail of a pending record
  * (holders, the steps of its maintenance) is kept apart (struct pend) while
  * it is pending, so memory follows the live entries plus the pending ones.
@@ -202,7 +205,7 @@ struct cpu_state {
 	uint32_t nallops, callops;
 	uint32_t cur[FM_NREGIMES]; /* el2, s2: the table it loaded last, index + 1 */
 	struct step stray;  /* the last TLBI that covered nothing pending */
-	uint16_t vmid;	    /* VMID of the stage-2 table it loaded last (has_vmid) */
+	uint16_t vmid;	    /* the current VMID: of the table it loaded last with one (has_vmid) */
 	bool has_vmid;
 };
 
@@ -923,26 +926,6 @@ enum cov {
 	COV_TG,		  /* a range operation for another granule */
 };
 
-/* Does an op of these flags act on the regime of table t? (D8.17, C5.5) */
-static bool op_reaches_regime(unsigned f, unsigned regime)
-{
-	switch (regime) {
-	case FM_REGIME_EL2:
-		return f & TLBI_F_EL2;
-	case FM_REGIME_EL20:
-		/* E2 ops act on EL2&0 when E2H = 1; executed at EL2 with E2H = TGE = 1, the
-		 * EL1 ops (not ALLE1, VMALLS12E1 or the stage-2 ops) do too. The trace does
-		 * not carry TGE: an EL1 op is taken to reach EL2&0. */
-		return (f & TLBI_F_EL2) ||
-		       ((f & TLBI_F_EL1) && !(f & (TLBI_F_S2 | TLBI_F_ALLVMID)));
-	case FM_REGIME_EL1:
-		return f & TLBI_F_EL1;
-	case FM_REGIME_S2:
-		return f & (TLBI_F_S2 | TLBI_F_EL1);
-	}
-	return false;
-}
-
 /* VMID a TLBI acts on: the one given, or the VMID of the stage-2 table the CPU loaded last. */
 static bool tlbi_vmid(const struct bbm *b, const struct fm_event *ev, unsigned *vmid)
 {
@@ -977,7 +960,7 @@ static enum cov covers(const struct bbm *b, const struct fm_event *ev, const str
 
 	*part = PART_PRIMARY;
 	*rlo = *rhi = 0;
-	if (!op_reaches_regime(f, regime))
+	if (!arm64_tlbi_reaches_regime(f, regime))
 		return COV_REGIME;
 	if (regime == FM_REGIME_S2) {
 		if (f & TLBI_F_S2)
@@ -1743,7 +1726,7 @@ static void on_tlbi(struct bbm *b, const struct fm_event *ev)
 		uint64_t a = arm64_tlbi_addr(ev->tlbi, ev->arg);
 		for (unsigned t = 0; t < b->ntables; t++) {
 			const struct tbl *tb = TB(b, t);
-			if (!op_reaches_regime(f, tb->regime))
+			if (!arm64_tlbi_reaches_regime(f, tb->regime))
 				continue;
 			for (int l = tb->minlvl; l <= 3; l++) {
 				uint32_t x = lookup(b, t, l, a & ~(lsize(b, t, l) - 1));
@@ -1963,6 +1946,57 @@ static void orphan_leaves(struct bbm *b, unsigned t, int L, uint64_t va, const s
 	}
 }
 
+/*
+ * D8.15 (VMIDs): entries of the EL1&0 regime, stage 1 and stage 2, are tagged
+ * with the VMID and used only by translations under the current VMID. A table
+ * tagged with a VMID that no CPU has current is dormant: what TLBs cached
+ * from it stays there, but nothing uses it or caches more of it until a CPU
+ * makes the VMID current again, so a change to it owes its maintenance only
+ * by then (KVM frees a dead VM's stage 2 without a TLBI and flushes the VMID
+ * before giving it out again; a hypervisor changes a stage 2 whose vCPUs do
+ * not run). A CPU whose VMID the trace never showed may have any current.
+ */
+static bool tbl_dormant(const struct bbm *b, unsigned t)
+{
+	const struct tbl *tb = TB(b, t);
+
+	if (!tb->has_vmid || (tb->regime != FM_REGIME_EL1 && tb->regime != FM_REGIME_S2))
+		return false;
+	for (unsigned c = 0; c < b->ncpus; c++)
+		if (!b->cpus[c].has_vmid || b->cpus[c].vmid == tb->vmid)
+			return false;
+	return true;
+}
+
+/*
+ * A store to a dormant table (tbl_dormant()): no finding now. A change that
+ * needs maintenance makes the translation that TLBs may hold pending (the
+ * first one: nothing new is cached while dormant), judged as any other once
+ * the VMID is current again: when the entry is made or used (a TLBI by IPA
+ * under the VMID, loaded only for it, covers it before that).
+ */
+static void on_pte_dormant(struct bbm *b, uint32_t x, uint64_t old, bool oc,
+			   const struct fm_event *ev)
+{
+	struct ent *e = E(b, x);
+	unsigned t = e->table;
+	int L = e->level;
+	uint64_t d = (old ^ ev->new) & ~DESC_SW_MASK;
+	bool nc = cacheable(b, t, ev->new, L);
+	bool owes = oc && d && !(nc && relax_only(b, t, L, old, ev->new)) &&
+		    !(d == DESC_AF && is_valid(b, t, ev->new, L) && !is_table(b, t, old, L));
+
+	if (owes && !(e->flags & F_PEND)) {
+		if (!pend_start(b, x, old, ev))
+			return;
+		if (is_table(b, t, old, L) && !is_table(b, t, ev->new, L))
+			orphan_leaves(b, t, L, e->va, ev);
+		e = E(b, x);
+	}
+	if (!(e->flags & F_PEND))
+		maybe_free(b, x);
+}
+
 static void on_pte(struct bbm *b, const struct fm_event *ev)
 {
 	unsigned t = ev->table < b->ntables ? ev->table : 0;
@@ -1996,6 +2030,10 @@ static void on_pte(struct bbm *b, const struct fm_event *ev)
 	/* A table no CPU has loaded is in no TLB: any change is safe (D8.16.1). */
 	if (!cs_any(&tb->walkers) && !(e->flags & F_PEND)) {
 		maybe_free(b, x);
+		return;
+	}
+	if (tbl_dormant(b, t)) {
+		on_pte_dormant(b, x, old, oc, ev);
 		return;
 	}
 	if (oc && nc) {
@@ -2150,6 +2188,32 @@ static void on_unseen(struct bbm *b, const struct fm_event *ev)
 	maybe_free(b, x);
 }
 
+/*
+ * Would the old translation give this access the same outcome as the entry in
+ * memory now? A TLB keeping the old entry then changes nothing for it (D8.16.1:
+ * either may be used until the maintenance completes). Both must be leaves
+ * with the same output address and attributes; the permissions that differ
+ * must not apply to the access: an instruction fetch ignores write permission
+ * (AP[2], S2AP[1]; taking SCTLR_ELx.WXN as 0, which a trace does not carry),
+ * a data access (a load or a store: the trace does not say which) the execute
+ * permissions and GP. DBM, AF set in both, nG, the contiguous hint and
+ * software bits change no outcome.
+ */
+static bool same_for_access(const struct bbm *b, const struct ent *e, uint64_t old, bool exec)
+{
+	unsigned t = e->table;
+	uint64_t free = DESC_SW_MASK | DESC_DBM | DESC_NG | DESC_CONT;
+
+	if (!cacheable(b, t, old, e->level) || !cacheable(b, t, e->cur, e->level) ||
+	    is_table(b, t, old, e->level) || is_table(b, t, e->cur, e->level))
+		return false;
+	if (exec)
+		free |= DESC_AP2;
+	else
+		free |= DESC_XN | DESC_PXN | DESC_GP;
+	return ((old ^ e->cur) & ~free) == 0;
+}
+
 static void on_access(struct bbm *b, const struct fm_event *ev)
 {
 	struct cpu_state *c = &b->cpus[ev->cpu];
@@ -2169,7 +2233,8 @@ static void on_access(struct bbm *b, const struct fm_event *ev)
 				struct pend *p = P(b, e);
 				if (cs_has(&p->holders, ev->cpu) &&
 				    (!cs_has(&p->done, ev->cpu) ||
-				     (tb->regime == FM_REGIME_S2 && !cs_has(&p->s1done, ev->cpu)))) {
+				     (tb->regime == FM_REGIME_S2 && !cs_has(&p->s1done, ev->cpu))) &&
+				    !same_for_access(b, e, p->old, ev->flags & FM_EVF_EXEC)) {
 					struct step at = step_of(ev);
 					e->flags |= F_STALE;
 					report(b, R_STALE, e, &at,
@@ -2240,8 +2305,8 @@ static void on_free(struct bbm *b, const struct fm_event *ev)
 			hit = (oa & ~0xfffull) == pa;
 		else
 			hit = pa >= oa && pa - oa < esize(b, e);
-		if (!hit || fully_covered(b, e))
-			continue;
+		if (!hit || fully_covered(b, e) || tbl_dormant(b, e->table))
+			continue; /* (dormant: owed by the time the VMID is used again) */
 		judge(b, x, WHY_FREE, ev);
 		pend_clear(b, x);
 		maybe_free(b, x);
@@ -2324,7 +2389,8 @@ static void on_use(struct bbm *b, const struct fm_event *ev)
 	}
 	cs_add(&tb->walkers, c);
 	cs_add(&tb->loaded, c);
-	if (tb->regime == FM_REGIME_S2 && tb->has_vmid) {
+	/* The current VMID: a stage 2's, or the one an EL1&0 root is loaded under. */
+	if ((tb->regime == FM_REGIME_S2 && tb->has_vmid) || (ev->flags & FM_EVF_VMID)) {
 		cs->vmid = tb->vmid;
 		cs->has_vmid = true;
 	}
@@ -2343,7 +2409,7 @@ static void allop_done(struct bbm *b, const struct allop *a, const cpuset *reach
 
 	for (unsigned t = 0; t < b->ntables; t++) {
 		struct tbl *tb = &b->tables[t];
-		if (!tb->dynamic || !op_reaches_regime(f, tb->regime))
+		if (!tb->dynamic || !arm64_tlbi_reaches_regime(f, tb->regime))
 			continue;
 		if (tb->regime == FM_REGIME_S2 && !(f & TLBI_F_S2))
 			continue; /* vmalle1* leaves the stage-2 entries */
@@ -2434,6 +2500,14 @@ void bbm_finish(struct bbm *b)
 		return;
 	}
 	memset(&end, 0, sizeof(end));
+	/* Dormant tables owe their maintenance only before their VMID is used again. */
+	v = snapshot(b, &n);
+	for (i = 0; i < n; i++)
+		if ((E(b, v[i])->flags & F_PEND) && tbl_dormant(b, E(b, v[i])->table)) {
+			pend_clear(b, v[i]);
+			maybe_free(b, v[i]);
+		}
+	free(v);
 	/* Entries first (a table entry's verdict covers the leaves below it)... */
 	v = snapshot(b, &n);
 	for (i = 0; i < n; i++) {

@@ -1477,6 +1477,17 @@ int trace_text_write_header(FILE *f, const struct fm_trace_ctx *ctx)
 	return ferror(f) ? -1 : 0;
 }
 
+/*
+ * Whether pte/unseen events name their table. A reader requires table= once
+ * two tables exist, and a trace with events before its first table line has
+ * the implicit one too: a recorder that declares its first (dynamic) table
+ * after events must name it.
+ */
+static bool names_tables(const struct fm_trace_ctx *ctx)
+{
+	return ctx->ntables > 1 || (ctx->ntables == 1 && ctx->tables[0].dynamic);
+}
+
 size_t trace_text_format_event(const struct fm_trace_ctx *ctx, const struct fm_event *ev, char *buf,
 			       size_t n)
 {
@@ -1486,7 +1497,7 @@ size_t trace_text_format_event(const struct fm_trace_ctx *ctx, const struct fm_e
 	switch (ev->type) {
 	case FM_EV_PTE: {
 		char tbl[80] = "", ptep[32] = "";
-		if (ctx->ntables > 1 && ev->table < ctx->ntables)
+		if (names_tables(ctx) && ev->table < ctx->ntables)
 			snprintf(tbl, sizeof(tbl), " table=%s", ctx->tables[ev->table].name);
 		if (ev->flags & FM_EVF_PTEP)
 			snprintf(ptep, sizeof(ptep), " ptep=0x%" PRIx64, ev->ptep);
@@ -1498,7 +1509,7 @@ size_t trace_text_format_event(const struct fm_trace_ctx *ctx, const struct fm_e
 	}
 	case FM_EV_UNSEEN: {
 		char tbl[80] = "";
-		if (ctx->ntables > 1 && ev->table < ctx->ntables)
+		if (names_tables(ctx) && ev->table < ctx->ntables)
 			snprintf(tbl, sizeof(tbl), " table=%s", ctx->tables[ev->table].name);
 		w = snprintf(buf, n, "c%u unseen va=0x%" PRIx64 " level=%d new=0x%" PRIx64 "%s",
 			     ev->cpu, ev->va, ev->level, ev->new, tbl);

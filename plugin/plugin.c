@@ -16,10 +16,14 @@
  *    the callback costs nothing elsewhere), DMB while a table store awaits its
  *    DSB; or all of them (barriers=all);
  *  - every root load (MSR to TTBR0/1_EL2, TTBR0/1_EL1, VTTBR_EL2, and the
- *    TCR/VTCR writes that change a root's geometry, taken at the next ISB or
- *    ERET) as `use` of a `dynamic` table named by regime and root; a root no
- *    vCPU has loaded any more, whose entries a TLBI has flushed (or a stage 2,
- *    VMID-tagged), is retired until it is loaded again;
+ *    TCR/VTCR/SCTLR/HCR writes that change a root's geometry or use, taken at
+ *    the next ISB or ERET) as `use` of a `dynamic` table named by regime and
+ *    root, with the ASID and VMID it is loaded under and the root it
+ *    replaces; a guest's EL1&0 roots (stage 2 on) through that stage 2, also
+ *    when a world switch loads them at EL2 and ERETs into them; a root no
+ *    vCPU can hold any more (a whole-regime TLBI completed on every vCPU that
+ *    loaded it while it walked it no longer, or ran with translation off) is
+ *    retired until it is loaded again;
  *  - every store into a tracked table page as a `pte` event (ptrack.c: the old
  *    value from the shadow copy, the new one from RAM after the store);
  *  - changes no store showed (dc zva, hardware AF/DBM updates, DMA), found by
@@ -69,15 +73,27 @@ enum {
 	R_TTBR0_EL2,
 	R_TTBR1_EL2,
 	R_VTTBR,
+	R_SCTLR_EL2,
+	R_SCTLR_EL1,
+	R_SPSR_EL2,
 	R_NR
 };
 static const char *const reg_names[R_NR] = {
-    "cpsr",      "HCR_EL2",   "TCR_EL1",   "TCR_EL2",   "VTCR_EL2",
-    "TTBR0_EL1", "TTBR1_EL1", "TTBR0_EL2", "TTBR1_EL2", "VTTBR_EL2",
+    "cpsr",      "HCR_EL2",   "TCR_EL1",   "TCR_EL2",   "VTCR_EL2",  "TTBR0_EL1",
+    "TTBR1_EL1", "TTBR0_EL2", "TTBR1_EL2", "VTTBR_EL2", "SCTLR_EL2", "SCTLR_EL1",
+    "SPSR_EL2",
 };
 
 /* The root slots a CPU walks from; a root load replaces one. */
 enum { S_TTBR0_EL2, S_TTBR1_EL2, S_TTBR0_EL1, S_TTBR1_EL1, S_VTTBR, S_NR };
+
+/* A whole-regime TLBI waiting for the DSB that completes it (see holders_flush()). */
+struct flush {
+	uint16_t op;   /* enum tlbi_op */
+	uint16_t vmid; /* EL1 and stage-2 ops: the VMID current at the TLBI */
+	bool has_vmid;
+};
+#define MAX_FLUSHES 8
 
 struct vcpu {
 	struct qemu_plugin_register *x[31], *r[R_NR];
@@ -85,6 +101,10 @@ struct vcpu {
 	int root[S_NR]; /* ptrack root index in each slot, -1 none */
 	/* Maintenance state for the barrier filter (see pending_update()). */
 	bool store_open, tlbi_open, breaks;
+	struct flush flushes[MAX_FLUSHES];
+	unsigned nflushes;
+	/* Translation on, per enum pt_regime: SCTLR_EL2.M (EL2, EL2&0), SCTLR_EL1.M, HCR_EL2.VM. */
+	bool mmu[PT_NR_REGIMES];
 };
 
 /* System registers an MSR may write that matter here: (op0, op1, CRn, CRm, op2). */
@@ -101,6 +121,10 @@ enum {
 	SR_TCR_EL2 = SYSREG(3, 4, 2, 0, 2),
 	SR_VTTBR_EL2 = SYSREG(3, 4, 2, 1, 0),
 	SR_VTCR_EL2 = SYSREG(3, 4, 2, 1, 2),
+	SR_SCTLR_EL1 = SYSREG(3, 0, 1, 0, 0),
+	SR_SCTLR_EL12 = SYSREG(3, 5, 1, 0, 0),
+	SR_SCTLR_EL2 = SYSREG(3, 4, 1, 0, 0),
+	SR_HCR_EL2 = SYSREG(3, 4, 1, 1, 0),
 };
 
 enum insn_kind { K_NONE, K_BAR, K_TLBI };
@@ -116,10 +140,11 @@ struct insn {
 };
 
 /* What the plugin keeps per root (index = ptrack root = table of the trace). */
+#define CPUW (FM_MAX_CPUS / 64)
 struct root_state {
-	bool flushed;  /* a TLBI of everything in its regime since its last load */
-	bool has_vmid; /* stage 2: the VMID it was loaded with last */
-	uint16_t vmid;
+	uint64_t hold[CPUW];     /* vCPUs whose TLB may hold its entries */
+	bool has_vmid, has_asid; /* the tags it was loaded with last */
+	uint16_t vmid, asid;
 };
 
 /* A VA whose entry changed while its maintenance is not finished (access=). */
@@ -145,10 +170,13 @@ static struct {
 	uint64_t ram_size;
 	struct ptrack *pt;
 	unsigned nvcpus;
+	bool has_el2; /* ID_AA64PFR0_EL1.EL2 of vCPU 0: VTTBR_EL2.VMID tags EL1&0 entries */
+	int loading;  /* the root load_root() is walking (its notes are news), -1 */
 	struct vcpu *vcpus;
 	GHashTable *insns;
-	struct qemu_plugin_scoreboard *sb_pending, *sb_window, *sb_dirty;
+	struct qemu_plugin_scoreboard *sb_pending, *sb_window, *sb_dirty, *sb_ttbr0w, *sb_ttbr1w;
 	qemu_plugin_u64 pending, window_open, dirty;
+	qemu_plugin_u64 ttbr0_written, ttbr1_written; /* since the last sync */
 	struct window windows[MAX_WINDOWS];
 	unsigned nwindows;
 	/* the event being handled (for ptrack's callbacks) */
@@ -209,8 +237,14 @@ static void out_event(struct fm_event *ev)
 		P.n_events++;
 }
 
-/* Declares the table of a new root (ptrack root i is table i of the context). */
-static int declare_table(unsigned root, int asid, int vmid)
+/*
+ * Declares the table of a new root (ptrack root i is table i of the context).
+ * Without tags: a root keeps its table for life but not its tag (Linux 6.1
+ * loads a guest's stage 2 under VMID 0 first, then under the VMID it
+ * allocates; ASIDs are given out again at rollover): each `use` says the tag
+ * it is loaded with.
+ */
+static int declare_table(unsigned root)
 {
 	static const uint8_t regime[PT_NR_REGIMES] = {FM_REGIME_EL2, FM_REGIME_EL20, FM_REGIME_EL1,
 						      FM_REGIME_S2};
@@ -224,10 +258,6 @@ static int declare_table(unsigned root, int asid, int vmid)
 	d->granule = FM_GRANULE_4K;
 	d->lpa2 = g->lpa2;
 	d->dynamic = true;
-	d->has_asid = asid >= 0;
-	d->asid = (uint16_t)(asid >= 0 ? asid : 0);
-	d->has_vmid = vmid >= 0;
-	d->vmid = (uint16_t)(vmid >= 0 ? vmid : 0);
 	out_event(&(struct fm_event){.type = FM_EV_TABLE, .table = (uint16_t)root});
 	return 0;
 }
@@ -318,14 +348,25 @@ static void on_pte(void *ctx, unsigned root, uint64_t va, int level, uint64_t ol
 	window_open(root, P.cur_cpu, va, level);
 }
 
+static bool cpu_loaded(unsigned cpu, unsigned r);
+
+/*
+ * A note goes into the trace; on standard error only while some vCPU has the
+ * root loaded: the pages of a root nobody has loaded may have become anything
+ * (a dead VM's stage 2 given back to its host), and garbage there is no news.
+ */
 static void on_note(void *ctx, unsigned root, const char *msg)
 {
 	char line[400];
+	bool live = (int)root == P.loading;
 
 	(void)ctx;
 	snprintf(line, sizeof(line), "# %s: %s", ptrack_root_name(P.pt, root), msg);
 	out_line(line);
-	fprintf(stderr, PFX "table %s: %s\n", ptrack_root_name(P.pt, root), msg);
+	for (unsigned c = 0; c < P.nvcpus; c++)
+		live |= cpu_loaded(c, root);
+	if (live)
+		fprintf(stderr, PFX "table %s: %s\n", ptrack_root_name(P.pt, root), msg);
 }
 
 static const struct ptrack_ops ops = {.pte = on_pte, .note = on_note};
@@ -395,6 +436,12 @@ static void write_header(struct vcpu *c, GArray *regs)
 		P_ctx.bbm_level = ((mmfr2 >> 52) & 0xf) > 2 ? 2 : (mmfr2 >> 52) & 0xf;
 	if (ok1 && ((mmfr1 >> 36) & 0xf) >= 2)
 		P_ctx.features |= FM_FEAT_ETS2;
+	/* ID_AA64PFR0_EL1.EL2 [11:8]: EL2 implemented (an unreadable register: taken as yes). */
+	{
+		bool okp;
+		uint64_t pfr0 = reg_by_name(c, regs, "ID_AA64PFR0_EL1", &okp);
+		P.has_el2 = !okp || ((pfr0 >> 8) & 0xf) != 0;
+	}
 	g_mutex_lock(&P.lock);
 	trace_text_write_header(P.out, &P_ctx);
 	if (!ok2 || !ok1)
@@ -424,6 +471,9 @@ static void vcpu_init(qemu_plugin_id_t id, unsigned int idx)
 		for (unsigned r = 0; r < R_NR; r++)
 			if (!strcmp(d->name, reg_names[r]))
 				c->r[r] = d->handle;
+		/* QEMU names the register of both execution states after the AArch32 one */
+		if (!strcmp(d->name, "SCTLR") && !c->r[R_SCTLR_EL1])
+			c->r[R_SCTLR_EL1] = d->handle;
 	}
 	if (idx == 0)
 		write_header(c, regs);
@@ -436,55 +486,137 @@ static void vcpu_init(qemu_plugin_id_t id, unsigned int idx)
 
 /* --- root loads --- */
 
-static void retire_if_done(unsigned r, const char *why);
-static struct root_state *root_state(unsigned r);
+static struct root_state *root_state(unsigned r)
+{
+	if (r >= P.nroot_state) {
+		unsigned n = r + 64;
+		struct root_state *rs = g_renew(struct root_state, P.root_state, n);
+		memset(rs + P.nroot_state, 0, (n - P.nroot_state) * sizeof(*rs));
+		P.root_state = rs;
+		P.nroot_state = n;
+	}
+	return &P.root_state[r];
+}
+
+static bool cpu_loaded(unsigned cpu, unsigned r)
+{
+	for (unsigned s = 0; s < S_NR; s++)
+		if (P.vcpus[cpu].root[s] == (int)r)
+			return true;
+	return false;
+}
+
+/* Whether cpu may walk root r now: loaded, and translation on for its regime. */
+static bool cpu_walks(unsigned cpu, unsigned r)
+{
+	return cpu_loaded(cpu, r) && P.vcpus[cpu].mmu[ptrack_root_geom(P.pt, r)->regime];
+}
 
 /*
- * A stage-2 root loaded with the VMID of another, unloaded one: the hypervisor
- * gave that VM's VMID to a new one (KVM frees a VM's stage 2 without a TLBI and
- * relies on its VMID not being used again before a flush), so the old root is
- * dead: its pages may already be another VM's tables.
+ * Retiring roots: no longer following a root (its pages may be freed and
+ * reused: a dead VM's stage 2, Linux's init_pg_dir after boot) once no TLB can
+ * hold its entries, until some vCPU loads it again. The checker decides who
+ * holds what from the trace itself (use, and whole-regime TLBIs completed on
+ * vCPUs that no longer have the root loaded); the plugin keeps the same
+ * per-vCPU account only to stop tracking pages nobody can hold any more, so
+ * it never drops a store the checker could judge.
+ */
+static void retire_if_done(unsigned r, const char *why)
+{
+	const struct root_state *rs;
+	char line[200];
+
+	if (r >= P.nroot_state || !ptrack_root_walked(P.pt, r))
+		return;
+	rs = &P.root_state[r];
+	for (unsigned i = 0; i < CPUW; i++)
+		if (rs->hold[i])
+			return;
+	ptrack_retire(P.pt, r);
+	snprintf(line, sizeof(line), "# %s: retired (%s): not followed until it is loaded again",
+		 ptrack_root_name(P.pt, r), why);
+	out_line(line);
+	P.n_retired++;
+}
+
+/*
+ * A stage-2 root loaded with the VMID of another one that no vCPU has loaded:
+ * the hypervisor gave that VM's VMID to a new one, so the old root is dead
+ * (its pages may already be another VM's tables). Its entries may still be in
+ * TLBs under that VMID (KVM frees a dead VM's stage 2 without a TLBI and
+ * flushes the VMID before it reuses it); which ones is the checker's account.
  */
 static void vmid_taken(unsigned root, uint16_t vmid)
 {
-	for (unsigned r = 0; r < P.nroot_state; r++)
-		if (r != root && P.root_state[r].has_vmid && P.root_state[r].vmid == vmid &&
-		    ptrack_root_geom(P.pt, r)->regime == PT_S2) {
-			P.root_state[r].flushed = true;
-			P.root_state[r].has_vmid = false;
-			retire_if_done(r, "its VMID now belongs to another stage 2");
-		}
+	for (unsigned r = 0; r < P.nroot_state; r++) {
+		struct root_state *rs = &P.root_state[r];
+		bool loaded = false;
+		if (r == root || !rs->has_vmid || rs->vmid != vmid ||
+		    ptrack_root_geom(P.pt, r)->regime != PT_S2)
+			continue;
+		for (unsigned c = 0; c < P.nvcpus; c++)
+			loaded |= cpu_loaded(c, r);
+		if (loaded)
+			continue;
+		rs->has_vmid = false;
+		memset(rs->hold, 0, sizeof(rs->hold));
+		retire_if_done(r, "its VMID now belongs to another stage 2");
+	}
 }
 
-static void use_root(unsigned cpu, struct vcpu *c, unsigned slot, int root, uint64_t pc)
+/*
+ * cpu loaded root (tags asid, vmid: -1 none) into slot: `use`, with the tags
+ * it was loaded with and the root it replaces in that register (the checker
+ * keeps the replaced root's entries in cpu's TLB until a TLBI removes them).
+ * A root loaded again with another tag is used again.
+ */
+static void use_root(unsigned cpu, struct vcpu *c, unsigned slot, int root, int asid, int vmid,
+		     uint64_t pc)
 {
+	struct fm_event ev = {.type = FM_EV_USE, .cpu = (uint16_t)cpu, .pc = pc};
+	struct root_state *rs;
 	int old = c->root[slot];
+	bool held;
 
-	if (root < 0 || old == root)
+	if (root < 0)
+		return;
+	rs = root_state((unsigned)root);
+	/* (not held: a TLBI completed while this vCPU did not walk it: loaded anew) */
+	held = cpu < FM_MAX_CPUS && ((rs->hold[cpu / 64] >> (cpu % 64)) & 1);
+	if (cpu < FM_MAX_CPUS)
+		rs->hold[cpu / 64] |= 1ull << (cpu % 64);
+	if (old == root && held && (asid < 0 || (rs->has_asid && rs->asid == asid)) &&
+	    (vmid < 0 || (rs->has_vmid && rs->vmid == vmid)))
 		return;
 	c->root[slot] = root;
-	root_state((unsigned)root)->flushed = false;
-	out_event(&(struct fm_event){.type = FM_EV_USE, .cpu = (uint16_t)cpu, .table = (uint16_t)root,
-				     .pc = pc});
+	if (asid >= 0) {
+		rs->has_asid = true;
+		rs->asid = (uint16_t)asid;
+		ev.flags |= FM_EVF_ASID;
+		ev.arg = (uint64_t)asid << 48;
+	}
+	if (vmid >= 0) {
+		rs->has_vmid = true;
+		rs->vmid = (uint16_t)vmid;
+		ev.flags |= FM_EVF_VMID;
+		ev.vmid = (uint16_t)vmid;
+	}
+	/* replaces= names a root of the same regime (the same register's). */
+	if (old >= 0 && old != root &&
+	    ptrack_root_geom(P.pt, (unsigned)old)->regime ==
+		ptrack_root_geom(P.pt, (unsigned)root)->regime) {
+		ev.flags |= FM_EVF_REPLACES;
+		ev.ptep = (uint64_t)old;
+	}
+	ev.table = (uint16_t)root;
+	out_event(&ev);
 	P.n_use++;
-	if (old < 0)
-		return;
-	/*
-	 * A stage 2 no vCPU has loaded any more: its TLB entries are tagged with
-	 * its VMID, which KVM does not give to another VM before flushing it, and
-	 * KVM frees a dead VM's tables without a TLBI: follow it again only when
-	 * it is loaded again (changes made meanwhile are then in its shadow).
-	 */
-	if (ptrack_root_geom(P.pt, (unsigned)old)->regime == PT_S2)
-		root_state((unsigned)old)->flushed = true;
-	retire_if_done((unsigned)old, ptrack_root_geom(P.pt, (unsigned)old)->regime == PT_S2
-					  ? "a stage 2, its entries tagged with its VMID"
-					  : "flushed since its last load");
 }
 
 /* Loads the root in ttbr with geometry g (err: why g could not be made) into slot. */
 static void load_root(unsigned cpu, struct vcpu *c, unsigned slot, uint64_t ttbr, int err,
-		      const struct pt_geom *g, const char *why, int asid, int vmid, uint64_t pc)
+		      const struct pt_geom *g, const char *why, int asid, int vmid, int s2,
+		      uint64_t pc)
 {
 	uint64_t base;
 	bool is_new;
@@ -510,29 +642,37 @@ static void load_root(unsigned cpu, struct vcpu *c, unsigned slot, uint64_t ttbr
 		return;
 	}
 	base = ptrack_ttbr_base(ttbr, g);
-	root = ptrack_root(P.pt, base, g, &is_new);
+	if (s2 >= 0 && !ptrack_s2_translate(P.pt, (unsigned)s2, base, &base)) {
+		/* A guest's root at an IPA its stage 2 does not map (yet): once per value. */
+		static uint64_t last_unmapped = ~0ull;
+		char line[256];
+		P.n_guest_roots++;
+		if (ttbr == last_unmapped)
+			return;
+		last_unmapped = ttbr;
+		snprintf(line, sizeof(line),
+			 "# c%u root IPA 0x%" PRIx64 " at pc 0x%" PRIx64
+			 " not followed: not mapped at stage 2 (%s)",
+			 cpu, base, pc, ptrack_root_name(P.pt, (unsigned)s2));
+		out_line(line);
+		return;
+	}
+	P.loading = ptrack_root_find(P.pt, base, g);
+	if (P.loading < 0)
+		P.loading = (int)ptrack_nroots(P.pt); /* the index a new root gets */
+	root = ptrack_root_s2(P.pt, base, g, s2, &is_new);
+	P.loading = -1;
 	if (root < 0) {
 		out_line("# too many translation-table roots: no more are followed");
 		return;
 	}
-	if (vmid >= 0) {
-		root_state((unsigned)root)->vmid = (uint16_t)vmid;
-		root_state((unsigned)root)->has_vmid = true;
-		vmid_taken((unsigned)root, (uint16_t)vmid);
-	}
-	/*
-	 * The table is declared without asid=/vmid=: a root keeps its table for
-	 * life, but not its tag (Linux 6.1 loads a guest's stage 2 first under
-	 * VMID 0, then under the VMID it allocates; ASIDs are reallocated at
-	 * rollover), and a wrong tag would make the checker report TLBIs of the
-	 * right VMID as missing it. Untagged, every VMID's and ASID's TLBI counts.
-	 */
-	(void)asid;
-	if (is_new && declare_table((unsigned)root, -1, -1)) {
+	if (is_new && declare_table((unsigned)root)) {
 		out_line("# too many translation-table roots: no more are followed");
 		return;
 	}
-	use_root(cpu, c, slot, root, pc);
+	if (vmid >= 0 && g->regime == PT_S2)
+		vmid_taken((unsigned)root, (uint16_t)vmid);
+	use_root(cpu, c, slot, root, asid, vmid, pc);
 }
 
 static int vttbr_vmid(struct vcpu *c, uint64_t vttbr)
@@ -541,40 +681,59 @@ static int vttbr_vmid(struct vcpu *c, uint64_t vttbr)
 	return (reg(c, c->r[R_VTCR]) >> 19) & 1 ? (int)(vttbr >> 48) : (int)((vttbr >> 48) & 0xff);
 }
 
-static void load_el2(unsigned cpu, struct vcpu *c, bool e2h, uint64_t tcr, uint64_t pc)
+/* The ASID of a regime with two ranges: TCR.A1 selects the TTBR that holds it, TCR.AS its width. */
+static int tcr_asid(uint64_t tcr, uint64_t ttbr0, uint64_t ttbr1)
+{
+	int asid = (int)((((tcr >> 22) & 1) ? ttbr1 : ttbr0) >> 48);
+
+	return (tcr >> 36) & 1 ? asid : asid & 0xff;
+}
+
+/* The EL2 (E2H = 0) or EL2&0 roots; ttbrs: bit 0 TTBR0_EL2, bit 1 TTBR1_EL2 may be taken. */
+static void load_el2(unsigned cpu, struct vcpu *c, bool e2h, uint64_t tcr, unsigned ttbrs,
+		     uint64_t pc)
 {
 	struct pt_geom g;
 	char why[128];
 	int err;
 
-	if (e2h) { /* EL2&0: TTBR0_EL2 and TTBR1_EL2, TCR_EL2 in the EL1 layout */
+	if (e2h) { /* EL2&0: TTBR0_EL2 and TTBR1_EL2, TCR_EL2 in the EL1 layout, ASIDs */
+		uint64_t t0 = reg(c, c->r[R_TTBR0_EL2]), t1 = reg(c, c->r[R_TTBR1_EL2]);
+		int asid = tcr_asid(tcr, t0, t1);
 		err = ptrack_geom_el1(tcr, false, PT_EL20, &g, why, sizeof(why));
-		load_root(cpu, c, S_TTBR0_EL2, reg(c, c->r[R_TTBR0_EL2]), err, &g, why, -1, -1, pc);
+		if (!((tcr >> 7) & 1) && (ttbrs & 1)) /* EPD0: no walks from TTBR0 */
+			load_root(cpu, c, S_TTBR0_EL2, t0, err, &g, why, asid, -1, -1, pc);
 		err = ptrack_geom_el1(tcr, true, PT_EL20, &g, why, sizeof(why));
-		load_root(cpu, c, S_TTBR1_EL2, reg(c, c->r[R_TTBR1_EL2]), err, &g, why, -1, -1, pc);
-	} else {
+		if (!((tcr >> 23) & 1) && (ttbrs & 2)) /* EPD1 */
+			load_root(cpu, c, S_TTBR1_EL2, t1, err, &g, why, asid, -1, -1, pc);
+	} else if (ttbrs & 1) {
 		err = ptrack_geom_el2(tcr, &g, why, sizeof(why));
-		load_root(cpu, c, S_TTBR0_EL2, reg(c, c->r[R_TTBR0_EL2]), err, &g, why, -1, -1, pc);
+		load_root(cpu, c, S_TTBR0_EL2, reg(c, c->r[R_TTBR0_EL2]), err, &g, why, -1, -1, -1,
+			  pc);
 	}
 }
 
-static void load_el1(unsigned cpu, struct vcpu *c, uint64_t tcr, uint64_t pc)
+/*
+ * EL1&0 roots: tagged with the ASID, and, where EL2 is implemented, with the
+ * VMID of VTTBR_EL2, which tags the EL1&0 regime's entries whether stage 2 is
+ * on or not (that is why KVM gives the host VMID 0). With stage 2 on (s2: its
+ * root), the TTBRs and the tables hold IPAs, translated through it.
+ */
+static void load_el1(unsigned cpu, struct vcpu *c, uint64_t tcr, int s2, uint64_t pc)
 {
 	uint64_t t0 = reg(c, c->r[R_TTBR0_EL1]), t1 = reg(c, c->r[R_TTBR1_EL1]);
-	/* TCR_EL1.A1 selects which TTBR holds the current ASID. */
-	int asid = (int)(((tcr >> 22) & 1 ? t1 : t0) >> 48);
+	int asid = tcr_asid(tcr, t0, t1);
+	int vmid = P.has_el2 ? vttbr_vmid(c, reg(c, c->r[R_VTTBR])) : -1;
 	struct pt_geom g;
 	char why[128];
 	int err;
 
-	if (!((tcr >> 36) & 1)) /* AS = 0: 8-bit ASIDs */
-		asid &= 0xff;
 	err = ptrack_geom_el1(tcr, false, PT_EL1, &g, why, sizeof(why));
 	if (!((tcr >> 7) & 1)) /* EPD0: no walks from TTBR0 */
-		load_root(cpu, c, S_TTBR0_EL1, t0, err, &g, why, asid, -1, pc);
+		load_root(cpu, c, S_TTBR0_EL1, t0, err, &g, why, asid, vmid, s2, pc);
 	err = ptrack_geom_el1(tcr, true, PT_EL1, &g, why, sizeof(why));
 	if (!((tcr >> 23) & 1)) /* EPD1 */
-		load_root(cpu, c, S_TTBR1_EL1, t1, err, &g, why, asid, -1, pc);
+		load_root(cpu, c, S_TTBR1_EL1, t1, err, &g, why, asid, vmid, s2, pc);
 }
 
 static void load_s2(unsigned cpu, struct vcpu *c, uint64_t vtcr, uint64_t vttbr, uint64_t pc)
@@ -583,126 +742,146 @@ static void load_s2(unsigned cpu, struct vcpu *c, uint64_t vtcr, uint64_t vttbr,
 	char why[128];
 	int err = ptrack_geom_s2(vtcr, &g, why, sizeof(why));
 
-	load_root(cpu, c, S_VTTBR, vttbr, err, &g, why, -1, vttbr_vmid(c, vttbr), pc);
+	load_root(cpu, c, S_VTTBR, vttbr, err, &g, why, -1, vttbr_vmid(c, vttbr), -1, pc);
 }
 
 /*
- * Context synchronization (ISB, ERET): a write to TTBRn_ELx, TCR_ELx, VTTBR_EL2
- * or VTCR_EL2 is only guaranteed to affect translation after one (Arm ARM
- * D24.1.2 "synchronization of changes to system registers"). An MSR to any of
- * them stores its PC into the vCPU's `dirty` scoreboard entry (an inline store,
- * no callback); the next ISB or ERET of that vCPU then evaluates its roots from
- * the registers themselves. So the order of TTBR and TCR writes (pKVM writes
- * TTBR0_EL2 first) does not matter, and what an MSR really wrote (with
- * HCR_EL2.E2H = 1 the _EL1 names at EL2 reach the _EL2 registers, the _EL12
- * names the _EL1 ones: D13.2.3 "redirection") is read, not guessed.
+ * Context synchronization (ISB, ERET): a write to TTBRn_ELx, TCR_ELx, VTTBR_EL2,
+ * VTCR_EL2, SCTLR_ELx or HCR_EL2 is only guaranteed to affect translation
+ * after one (Arm ARM D24.1.2 "synchronization of changes to system
+ * registers"). An MSR to any of them stores its PC into the vCPU's `dirty`
+ * scoreboard entry (an inline store, no callback); the next ISB or ERET of
+ * that vCPU then evaluates its roots from the registers themselves. So the
+ * order of TTBR and TCR writes (pKVM writes TTBR0_EL2 first) does not matter,
+ * and what an MSR really wrote (with HCR_EL2.E2H = 1 the _EL1 names at EL2
+ * reach the _EL2 registers, the _EL12 names the _EL1 ones: D13.2.3
+ * "redirection") is read, not guessed.
  *
- * EL1&0 roots are taken only at a synchronization at EL1, from the kernel that
- * runs there, and not when HCR_EL2.VM is set with a VMID other than 0: that is
- * a guest, whose TTBRs hold IPAs (counted, not followed; pKVM's host runs
- * with VMID 0 and an identity stage 2). EL1 roots written at EL2 are world
- * switches: restoring the host's values changes nothing, a guest's are not
- * the host's tables.
+ * EL2 roots are taken with SCTLR_EL2.M set, or, with it clear, when their
+ * TTBR was written since the last synchronization: with the MMU off TTBR0_EL2 may hold
+ * whatever the previous software left there (U-Boot's table when Linux
+ * starts and switches HCR_EL2.E2H), while firmware loads its tables before
+ * it turns its MMU on.
+ *
+ * EL1&0 roots are those the vCPU runs at EL1 with: taken at a synchronization
+ * at EL1, or at an ERET from EL2 to EL1 or EL0 (SPSR_EL2.M: a hypervisor's
+ * world switch writes the EL1 registers at EL2, then returns into them), and
+ * only with SCTLR_EL1.M set (a guest with its MMU off holds no roots). With
+ * HCR_EL2.VM set they are a guest's (or a stage-2-confined host's): their
+ * TTBRs and table descriptors hold IPAs, translated through the stage 2 the
+ * vCPU has loaded (ptrack_root_s2()).
  */
 static void sync_cb(unsigned int cpu, void *udata)
 {
 	struct vcpu *c = &P.vcpus[cpu];
 	uint64_t pc, hcr, vttbr;
-	unsigned el;
-	bool vm, guest;
+	unsigned el, target, written;
+	bool vm;
 
-	(void)udata;
 	if (cpu >= P.nvcpus)
 		return;
 	pc = qemu_plugin_u64_get(P.dirty, cpu);
 	qemu_plugin_u64_set(P.dirty, cpu, 0);
+	written = (qemu_plugin_u64_get(P.ttbr0_written, cpu) ? 1u : 0) |
+		  (qemu_plugin_u64_get(P.ttbr1_written, cpu) ? 2u : 0);
+	qemu_plugin_u64_set(P.ttbr0_written, cpu, 0);
+	qemu_plugin_u64_set(P.ttbr1_written, cpu, 0);
 	el = (unsigned)(reg(c, c->r[R_CPSR]) >> 2) & 3;
+	target = el;
+	if (udata && el == 2 && c->r[R_SPSR_EL2]) /* an ERET: the EL it returns to */
+		target = (unsigned)(reg(c, c->r[R_SPSR_EL2]) >> 2) & 3;
 	hcr = reg(c, c->r[R_HCR]);
 	vttbr = reg(c, c->r[R_VTTBR]);
 	vm = hcr & 1;
-	guest = vm && vttbr_vmid(c, vttbr) != 0;
 	g_mutex_lock(&P.lock);
+	/*
+	 * Translation on or off (SCTLR_ELx.M, HCR_EL2.VM for stage 2): a vCPU with
+	 * it off walks nothing, so a whole-regime TLBI completed then leaves it
+	 * holding nothing of the root it still has in its TTBR (a hypervisor that
+	 * turns its MMU off to switch tables; firmware that hands over to an OS).
+	 */
+	if (c->r[R_SCTLR_EL2])
+		c->mmu[PT_EL2] = c->mmu[PT_EL20] = reg(c, c->r[R_SCTLR_EL2]) & 1;
+	else
+		c->mmu[PT_EL2] = c->mmu[PT_EL20] = true;
+	c->mmu[PT_EL1] = c->r[R_SCTLR_EL1] ? reg(c, c->r[R_SCTLR_EL1]) & 1 : true;
+	c->mmu[PT_S2] = vm;
 	if (el == 2) {
-		load_el2(cpu, c, (hcr >> 34) & 1, reg(c, c->r[R_TCR_EL2]), pc);
+		/* With its MMU off, only a root just written (firmware loads its
+		 * tables, then turns its MMU on): a TTBR left as it was holds
+		 * whatever the software before left there (U-Boot's, for Linux). */
+		load_el2(cpu, c, (hcr >> 34) & 1, reg(c, c->r[R_TCR_EL2]), c->mmu[PT_EL2] ? 3 : written,
+			 pc);
 		if (vm)
 			load_s2(cpu, c, reg(c, c->r[R_VTCR]), vttbr, pc);
-	} else if (el == 1 && !guest) {
-		load_el1(cpu, c, reg(c, c->r[R_TCR_EL1]), pc);
-	} else if (el == 1) {
-		P.n_guest_roots++;
+	}
+	if (target <= 1 && c->mmu[PT_EL1]) {
+		if (!vm)
+			load_el1(cpu, c, reg(c, c->r[R_TCR_EL1]), -1, pc);
+		else if (c->root[S_VTTBR] >= 0)
+			load_el1(cpu, c, reg(c, c->r[R_TCR_EL1]), c->root[S_VTTBR], pc);
+		else
+			P.n_guest_roots++;
 	}
 	tick(cpu);
 	g_mutex_unlock(&P.lock);
 }
 
 /*
- * Retiring roots. A root stays followed while some vCPU has it loaded. Once a
- * TLBI of everything in its regime (alle2*, vmalle1*, vmalls12e1*, alle1*; for
- * stage 2 and EL1&0 of its VMID) has been issued since its last load, and no
- * vCPU has it loaded, no TLB can hold its entries: it is no longer followed
- * (its pages may be freed and reused: a VM's stage 2 after the VM is gone,
- * Linux's init_pg_dir after boot), until some vCPU loads it again. The flush
- * may come before the last unload (pKVM flushes a dying VM's VMID with its
- * VTTBR loaded) or after it (Linux switches TTBR1, then flushes).
+ * The whole-regime TLBIs of cpu that a DSB (CRm crm) completes (D8.17.4): the
+ * vCPUs they reached hold nothing more of the roots of their regime (of
+ * their VMID for EL1&0 and stage 2) that they no longer have loaded. The
+ * checker's account (allop_done() in cli/bbm.c) without ASID operations:
+ * what the plugin keeps following is never less than what the checker judges.
  */
-static bool root_loaded(unsigned r)
+static void holders_flush(unsigned cpu, unsigned crm)
 {
-	for (unsigned c = 0; c < P.nvcpus; c++)
-		for (unsigned s = 0; s < S_NR; s++)
-			if (P.vcpus[c].root[s] == (int)r)
-				return true;
-	return false;
-}
+	static const uint8_t fm_regime[PT_NR_REGIMES] = {FM_REGIME_EL2, FM_REGIME_EL20, FM_REGIME_EL1,
+							 FM_REGIME_S2};
+	struct vcpu *c = &P.vcpus[cpu];
+	unsigned k = 0;
 
-static void retire_if_done(unsigned r, const char *why)
-{
-	char line[200];
-
-	if (r >= P.nroot_state || !P.root_state[r].flushed || !ptrack_root_walked(P.pt, r) ||
-	    root_loaded(r))
-		return;
-	ptrack_retire(P.pt, r);
-	snprintf(line, sizeof(line),
-		 "# %s: retired (%s, and no CPU has it loaded): not followed until it is loaded again",
-		 ptrack_root_name(P.pt, r), why);
-	out_line(line);
-	P.n_retired++;
-}
-
-static struct root_state *root_state(unsigned r)
-{
-	if (r >= P.nroot_state) {
-		unsigned n = r + 64;
-		struct root_state *rs = g_renew(struct root_state, P.root_state, n);
-		memset(rs + P.nroot_state, 0, (n - P.nroot_state) * sizeof(*rs));
-		P.root_state = rs;
-		P.nroot_state = n;
+	for (unsigned i = 0; i < c->nflushes; i++) {
+		const struct flush *fl = &c->flushes[i];
+		unsigned f = arm64_tlbi_flags(fl->op);
+		if (!arm64_dsb_completes(crm, f)) {
+			c->flushes[k++] = *fl;
+			continue;
+		}
+		for (unsigned r = 0; r < P.nroot_state && r < ptrack_nroots(P.pt); r++) {
+			struct root_state *rs = &P.root_state[r];
+			uint8_t regime = ptrack_root_geom(P.pt, r)->regime;
+			if (!arm64_tlbi_reaches_regime(f, fm_regime[regime]))
+				continue;
+			if (regime == PT_S2 && !(f & TLBI_F_S2))
+				continue; /* vmalle1*: combined entries, not the stage-2 ones */
+			if ((regime == PT_EL1 || regime == PT_S2) && !(f & TLBI_F_ALLVMID) &&
+			    fl->has_vmid && rs->has_vmid && fl->vmid != rs->vmid)
+				continue;
+			for (unsigned v = 0; v < P.nvcpus && v < FM_MAX_CPUS; v++)
+				if (((f & (TLBI_F_IS | TLBI_F_OS)) || v == cpu) && !cpu_walks(v, r))
+					rs->hold[v / 64] &= ~(1ull << (v % 64));
+			retire_if_done(r, arm64_tlbi_name(fl->op));
+		}
 	}
-	return &P.root_state[r];
+	c->nflushes = k;
 }
 
-static void tlbi_flushes(const struct fm_event *ev)
+/* A TLBI of cpu: a whole-regime one waits for its DSB (a full list forgets the
+ * oldest: what it would have retired stays followed). */
+static void tlbi_flushes(unsigned cpu, const struct fm_event *ev)
 {
+	struct vcpu *c = &P.vcpus[cpu];
 	unsigned f = arm64_tlbi_flags(ev->tlbi);
 
 	if (!(f & TLBI_F_ALL))
 		return;
-	for (unsigned r = 0; r < ptrack_nroots(P.pt); r++) {
-		const struct pt_geom *g = ptrack_root_geom(P.pt, r);
-		struct root_state *rs = root_state(r);
-		bool hit = ((f & TLBI_F_EL2) && (g->regime == PT_EL2 || g->regime == PT_EL20)) ||
-			   ((f & TLBI_F_EL1) && g->regime == PT_EL1) ||
-			   ((f & TLBI_F_S2) && g->regime == PT_S2);
-
-		/* EL1&0 and stage 2 entries are tagged with the VMID current at the TLBI. */
-		if (hit && g->regime != PT_EL2 && g->regime != PT_EL20 && !(f & TLBI_F_ALLVMID) &&
-		    (ev->flags & FM_EVF_VMID) && rs->has_vmid && rs->vmid != ev->vmid)
-			hit = false;
-		if (!hit || !ptrack_root_walked(P.pt, r))
-			continue;
-		rs->flushed = true;
-		retire_if_done(r, arm64_tlbi_name(ev->tlbi));
-	}
+	if (c->nflushes == MAX_FLUSHES)
+		memmove(c->flushes, c->flushes + 1, (MAX_FLUSHES - 1) * sizeof(*c->flushes));
+	else
+		c->nflushes++;
+	c->flushes[c->nflushes - 1] = (struct flush){
+	    .op = ev->tlbi, .vmid = ev->vmid, .has_vmid = (ev->flags & FM_EVF_VMID) != 0};
 }
 
 /* --- maintenance instructions --- */
@@ -742,7 +921,7 @@ static void maint_cb(unsigned int cpu, void *udata)
 	switch (in->ev) {
 	case FM_EV_TLBI:
 		P.n_tlbi++;
-		tlbi_flushes(&ev);
+		tlbi_flushes(cpu, &ev);
 		c->breaks = false;
 		c->tlbi_open = true;
 		pending_set(cpu, true);
@@ -750,6 +929,8 @@ static void maint_cb(unsigned int cpu, void *udata)
 	case FM_EV_DSB:
 		P.n_bar++;
 		c->store_open = false;
+		if (c->nflushes)
+			holders_flush(cpu, ev.bar);
 		if (BAR_TYPE(in->op) == BAR_TYPE_ALL)
 			c->tlbi_open = false;
 		break;
@@ -882,6 +1063,7 @@ static int decode_msr(uint32_t w, unsigned *sr, unsigned *rt)
 	case SR_TTBR0_EL12: case SR_TTBR1_EL12: case SR_TCR_EL12:
 	case SR_TTBR0_EL2: case SR_TTBR1_EL2: case SR_TCR_EL2:
 	case SR_VTTBR_EL2: case SR_VTCR_EL2:
+	case SR_SCTLR_EL1: case SR_SCTLR_EL12: case SR_SCTLR_EL2: case SR_HCR_EL2:
 		return 1;
 	}
 	return 0;
@@ -931,6 +1113,13 @@ static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 			/* Evaluated at the next context synchronization (sync_cb). */
 			qemu_plugin_register_vcpu_insn_exec_inline_per_vcpu(
 			    insn, QEMU_PLUGIN_INLINE_STORE_U64, P.dirty, pc ? pc : 1);
+			/* (the _EL1 names reach the _EL2 registers at EL2 with E2H = 1) */
+			if (op == SR_TTBR0_EL2 || op == SR_TTBR0_EL1)
+				qemu_plugin_register_vcpu_insn_exec_inline_per_vcpu(
+				    insn, QEMU_PLUGIN_INLINE_STORE_U64, P.ttbr0_written, 1);
+			if (op == SR_TTBR1_EL2 || op == SR_TTBR1_EL1)
+				qemu_plugin_register_vcpu_insn_exec_inline_per_vcpu(
+				    insn, QEMU_PLUGIN_INLINE_STORE_U64, P.ttbr1_written, 1);
 		} else if (w == 0xd69f03e0u /* ERET */) {
 			/*
 			 * An exception return is a context synchronization event like
@@ -940,7 +1129,7 @@ static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 			void *u = (void *)intern(pc, w, K_BAR, FM_EV_ISB, 0, 31);
 			qemu_plugin_register_vcpu_insn_exec_cond_cb(insn, sync_cb, QEMU_PLUGIN_CB_R_REGS,
 								    QEMU_PLUGIN_COND_NE, P.dirty, 0,
-								    NULL);
+								    u); /* an ERET: udata set */
 			if (P.barriers_all)
 				qemu_plugin_register_vcpu_insn_exec_cb(insn, maint_cb,
 								       QEMU_PLUGIN_CB_NO_REGS, u);
@@ -983,7 +1172,8 @@ static void at_exit(qemu_plugin_id_t id, void *u)
 	snprintf(line, sizeof(line),
 		 "# fixmap-plugin: %llu events: %llu pte, %llu tlbi, %llu barriers, %llu use, %llu "
 		 "access, %llu unseen; %u roots, %" PRIu64 " table pages, %" PRIu64
-		 " tables outside RAM, %llu retired, %llu guest EL1 roots (IPAs) not followed%s",
+		 " tables outside RAM, %llu retired, %llu EL1 roots not followed (stage 2 unknown "
+		 "or not mapping them)%s",
 		 P.n_events, P.n_pte, P.n_tlbi, P.n_bar, P.n_use, P.n_access, P.n_unseen,
 		 ptrack_nroots(P.pt), st.pages, st.outside, P.n_retired, P.n_guest_roots,
 		 ptrack_nroots(P.pt) ? "" : "; no translation-table root was loaded (MMU never enabled?)");
@@ -1071,6 +1261,7 @@ static int parse_args(int argc, char **argv)
 {
 	P.ram_base = VIRT_RAM_BASE;
 	P.audit_ms = 100;
+	P.loading = -1;
 	P.access = ACCESS_STORE;
 	for (int i = 0; i < argc; i++) {
 		char *eq = strchr(argv[i], '=');
@@ -1188,6 +1379,10 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
 	P.window_open = qemu_plugin_scoreboard_u64(P.sb_window);
 	P.sb_dirty = qemu_plugin_scoreboard_new(sizeof(uint64_t));
 	P.dirty = qemu_plugin_scoreboard_u64(P.sb_dirty);
+	P.sb_ttbr0w = qemu_plugin_scoreboard_new(sizeof(uint64_t));
+	P.ttbr0_written = qemu_plugin_scoreboard_u64(P.sb_ttbr0w);
+	P.sb_ttbr1w = qemu_plugin_scoreboard_new(sizeof(uint64_t));
+	P.ttbr1_written = qemu_plugin_scoreboard_u64(P.sb_ttbr1w);
 	g_mutex_init(&P.lock);
 	P_ctx.ncpus = (unsigned)info->system.smp_vcpus;
 	P.last_audit_ns = P.last_flush_ns = now_ns();

@@ -36,8 +36,9 @@ struct root {
 	char name[40];
 	uint64_t base;
 	struct pt_geom g;
+	int s2; /* a guest's stage-1 root: the stage-2 root its table addresses (IPAs) go through */
 	bool walked;
-	bool noted_outside, noted_refs;
+	bool noted_outside, noted_refs, noted_unmapped;
 };
 
 struct ptrack {
@@ -264,6 +265,68 @@ static void link_table(struct ptrack *t, unsigned root, int level, uint64_t va0,
 
 static void unlink_table(struct ptrack *t, unsigned root, int level, uint64_t va0, uint64_t pa);
 
+/*
+ * A stage-2 walk over the shadows (D8.2: the IPA through the stage-2 root s2,
+ * as its tables are now): the PA, or false when the IPA maps nothing there.
+ */
+bool ptrack_s2_translate(const struct ptrack *t, unsigned s2, uint64_t ipa, uint64_t *pa)
+{
+	const struct root *r;
+	int level;
+	uint64_t table;
+
+	if (s2 >= t->nroots || t->roots[s2].g.regime != PT_S2 || !t->roots[s2].walked)
+		return false;
+	r = &t->roots[s2];
+	if (r->g.va_bits < 64 && ipa >> r->g.va_bits)
+		return false;
+	level = r->g.start;
+	/* Concatenated start tables: the bits above the start level's pick the page. */
+	table = r->base + ((ipa >> (level_shift(level) + 9)) << PAGE_SHIFT);
+	for (;;) {
+		/* (a start table smaller than a page may begin inside one) */
+		uint64_t e = table + ((ipa >> level_shift(level)) & (ENTRIES - 1)) * 8;
+		uint64_t idx = (e - t->v.base) >> PAGE_SHIFT, d;
+		unsigned j = (unsigned)(e & 0xfff) / 8;
+		struct desc_fmt f = {
+		    .granule = FM_GRANULE_4K, .lpa2 = r->g.lpa2, .regime = FM_REGIME_S2};
+		if (e < t->v.base || idx >= t->v.npages)
+			return false;
+		d = t->pages[idx] ? t->pages[idx]->shadow[j] : ram_load(t, idx, j);
+		if (!desc_fmt_is_valid(&f, d, level))
+			return false;
+		if (level == 3 || !desc_fmt_is_table(&f, d, level)) {
+			uint64_t size = 1ull << level_shift(level);
+			*pa = desc_fmt_oa(&f, d, level) + (ipa & (size - 1));
+			return true;
+		}
+		table = desc_fmt_oa(&f, d, level);
+		level++;
+	}
+}
+
+/* Where the table a table descriptor d (at level, for va) points to lives: its PA. */
+static bool next_table(struct ptrack *t, unsigned root, int level, uint64_t va, uint64_t d,
+		       uint64_t *pa)
+{
+	struct root *r = &t->roots[root];
+	uint64_t next = desc_next(d, level, r->g.lpa2);
+
+	if (r->s2 < 0) {
+		*pa = next;
+		return true;
+	}
+	if (ptrack_s2_translate(t, (unsigned)r->s2, next, pa))
+		return true;
+	if (!r->noted_unmapped) {
+		r->noted_unmapped = true;
+		note(t, root, "a level %d table at IPA 0x%" PRIx64 " (VA 0x%" PRIx64
+			      ") is not mapped at stage 2 (%s): not followed",
+		     level + 1, next, va, t->roots[r->s2].name);
+	}
+	return false;
+}
+
 /* Follows the table entries of a page reached at (root, level, va0). */
 static void walk_children(struct ptrack *t, unsigned root, int level, uint64_t va0,
 			  const uint64_t *entries, unsigned first, unsigned count, bool link)
@@ -271,15 +334,15 @@ static void walk_children(struct ptrack *t, unsigned root, int level, uint64_t v
 	bool lpa2 = t->roots[root].g.lpa2;
 
 	for (unsigned j = first; j < first + count; j++) {
-		uint64_t d = entries[j];
+		uint64_t d = entries[j], pa;
 		uint64_t va = va0 + ((uint64_t)j << level_shift(level));
 
-		if (!desc_is_table(d, level, lpa2))
+		if (!desc_is_table(d, level, lpa2) || !next_table(t, root, level, va, d, &pa))
 			continue;
 		if (link)
-			link_table(t, root, level + 1, va, desc_next(d, level, lpa2), 0, ENTRIES);
+			link_table(t, root, level + 1, va, pa, 0, ENTRIES);
 		else
-			unlink_table(t, root, level + 1, va, desc_next(d, level, lpa2));
+			unlink_table(t, root, level + 1, va, pa);
 	}
 }
 
@@ -404,13 +467,17 @@ static void root_walk(struct ptrack *t, unsigned root, bool link)
 
 int ptrack_root(struct ptrack *t, uint64_t base, const struct pt_geom *g, bool *is_new)
 {
+	return ptrack_root_s2(t, base, g, -1, is_new);
+}
+
+int ptrack_root_s2(struct ptrack *t, uint64_t base, const struct pt_geom *g, int s2, bool *is_new)
+{
 	unsigned i;
 
 	*is_new = false;
-	for (i = 0; i < t->nroots; i++)
-		if (t->roots[i].base == base && t->roots[i].g.regime == g->regime &&
-		    t->roots[i].g.upper == g->upper)
-			break;
+	i = (unsigned)ptrack_root_find(t, base, g); /* (-1: nroots, below) */
+	if ((int)i < 0)
+		i = t->nroots;
 	if (i == t->nroots) {
 		if (t->nroots == MAX_ROOTS)
 			return -1;
@@ -425,17 +492,22 @@ int ptrack_root(struct ptrack *t, uint64_t base, const struct pt_geom *g, bool *
 		memset(&t->roots[i], 0, sizeof(t->roots[i]));
 		t->roots[i].base = base;
 		t->roots[i].g = *g;
+		t->roots[i].s2 = s2;
 		/* A page may be the root of both ranges (Linux's reserved_pg_dir): TTBR1 roots say so. */
 		snprintf(t->roots[i].name, sizeof(t->roots[i].name), "%s-%s0x%" PRIx64,
 			 regime_names[g->regime < PT_NR_REGIMES ? g->regime : 0],
 			 g->upper ? "ttbr1-" : "", base);
 		t->nroots++;
 		*is_new = true;
-	} else if (t->roots[i].walked && memcmp(&t->roots[i].g, g, sizeof(*g)) == 0) {
+	} else if (t->roots[i].walked && memcmp(&t->roots[i].g, g, sizeof(*g)) == 0 &&
+		   t->roots[i].s2 == s2) {
 		return (int)i;
 	} else if (t->roots[i].walked) {
-		root_walk(t, i, false); /* the geometry changed: walk it again */
+		root_walk(t, i, false); /* the geometry or stage 2 changed: walk it again */
 		t->roots[i].g = *g;
+		t->roots[i].s2 = s2;
+	} else {
+		t->roots[i].s2 = s2;
 	}
 	t->roots[i].walked = true;
 	root_walk(t, i, true);
@@ -458,6 +530,15 @@ bool ptrack_root_walked(const struct ptrack *t, unsigned root)
 const char *ptrack_root_name(const struct ptrack *t, unsigned root)
 {
 	return root < t->nroots ? t->roots[root].name : "?";
+}
+
+int ptrack_root_find(const struct ptrack *t, uint64_t base, const struct pt_geom *g)
+{
+	for (unsigned i = 0; i < t->nroots; i++)
+		if (t->roots[i].base == base && t->roots[i].g.regime == g->regime &&
+		    t->roots[i].g.upper == g->upper)
+			return (int)i;
+	return -1;
 }
 
 const struct pt_geom *ptrack_root_geom(const struct ptrack *t, unsigned root)
@@ -489,12 +570,13 @@ static void entry_changed(struct ptrack *t, uint64_t idx, struct tpage *tp, unsi
 		const struct ref *r = &refs[k];
 		uint64_t va = r->va0 + ((uint64_t)j << level_shift(r->level));
 		bool lpa2 = t->roots[r->root].g.lpa2;
+		uint64_t pa;
 		if (j < r->first || j >= r->first + r->count)
 			continue;
-		if (desc_is_table(old, r->level, lpa2))
-			unlink_table(t, r->root, r->level + 1, va, desc_next(old, r->level, lpa2));
-		if (desc_is_table(d, r->level, lpa2))
-			link_table(t, r->root, r->level + 1, va, desc_next(d, r->level, lpa2), 0, ENTRIES);
+		if (desc_is_table(old, r->level, lpa2) && next_table(t, r->root, r->level, va, old, &pa))
+			unlink_table(t, r->root, r->level + 1, va, pa);
+		if (desc_is_table(d, r->level, lpa2) && next_table(t, r->root, r->level, va, d, &pa))
+			link_table(t, r->root, r->level + 1, va, pa, 0, ENTRIES);
 	}
 	tp->busy--;
 	tpage_release(t, idx, tp);

@@ -71,11 +71,22 @@ void ptrack_free(struct ptrack *t);
  * is not (its pages are tracked already). Returns -1 if no more roots fit.
  */
 int ptrack_root(struct ptrack *t, uint64_t base, const struct pt_geom *g, bool *is_new);
+/*
+ * The same for a guest's stage-1 root (HCR_EL2.VM = 1): its table descriptors
+ * hold IPAs, translated through the stage-2 root s2 as its shadow stands when
+ * a table is linked (base is already a PA). s2 = -1: none (PAs). A root
+ * loaded again with another s2 is walked again.
+ */
+int ptrack_root_s2(struct ptrack *t, uint64_t base, const struct pt_geom *g, int s2, bool *is_new);
+/* ipa through the stage-2 root s2 (its shadows): true and *pa, or false if unmapped. */
+bool ptrack_s2_translate(const struct ptrack *t, unsigned s2, uint64_t ipa, uint64_t *pa);
 /* Stops following a root (its pages, unless reached from elsewhere) until ptrack_root() loads it again. */
 void ptrack_retire(struct ptrack *t, unsigned root);
 bool ptrack_root_walked(const struct ptrack *t, unsigned root);
 /* Its name in the trace ("el2-0x7f203000", "el1-ttbr1-0x41857000") and geometry. */
 const char *ptrack_root_name(const struct ptrack *t, unsigned root);
+/* The index of the root at base with g's regime and range, or -1 if none is known. */
+int ptrack_root_find(const struct ptrack *t, uint64_t base, const struct pt_geom *g);
 const struct pt_geom *ptrack_root_geom(const struct ptrack *t, unsigned root);
 unsigned ptrack_nroots(const struct ptrack *t);
 

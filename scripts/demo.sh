@@ -7,7 +7,8 @@
 #   2. the same with the merged `broadcast` sequence: no findings;
 #   3. `fixmapctl record` (QEMU 10 and the TCG plugin): the same agent with no help
 #      from its rings, then Debian's Linux 6.1 with protected KVM running the KVM
-#      initramfs (VMs created, run, their memory unmapped), checked live;
+#      initramfs (VMs created, run, their memory unmapped), checked live; then
+#      Debian's EDK2 booted to its UEFI shell: the missing ISB it ships;
 #   4. `fixmapctl check` on the sample traces (the seed's local sequence and the fix).
 #
 # Every part checks what it shows (local: bbm-local-tlbi found, broadcast: none,
@@ -138,6 +139,37 @@ record_part() {
 		cat "$OUT/rec-linux.err" "$OUT/rec-linux.out" | cut -c1-230 | tail -6
 		echo "(exit status $rc)"
 	fi
+	record_firmware "$q"
+}
+
+# EDK2 as Debian ships it, from reset to its shell: a real finding in released
+# firmware (docs/findings/edk2-replace-live-entry-isb.md). Its console is driven
+# through a FIFO: wait for the shell prompt, then `reset -s`.
+record_firmware() {
+	local Q10=$1 TMP=$OUT TEST_WAIT=$WAIT SERIAL_RC SERIAL_SECS
+	. scripts/deb-lib.sh
+	. tests/record-lib.sh
+	if ! deb_fetch bookworm "qemu-efi-aarch64=./usr/share/qemu-efi-aarch64/*" 2>/dev/null; then
+		echo "demo: EDK2 skipped: $DEB_WHY"
+		return 0
+	fi
+	echo
+	echo "# EDK2 ($(echo $DEB_VERSIONS)) at EL2, to its UEFI shell:"
+	echo "$ build/fixmapctl record -- \$QEMU10 -M virt,virtualization=on,gic-version=3 -cpu max -smp 2 -m 1G -bios QEMU_EFI.fd -serial pipe:CONSOLE ..."
+	serial_record edk2 -M virt,virtualization=on,gic-version=3 -cpu max -smp 2 -m 1G -nic none \
+		-bios "$DEB_ROOT/usr/share/qemu-efi-aarch64/QEMU_EFI.fd"
+	if serial_wait edk2 1 'Shell>'; then
+		echo "# (the shell is up: typing reset -s)"
+		serial_send edk2 'reset -s\r'
+	fi
+	serial_end edk2
+	cat "$OUT/edk2.err" | cut -c1-230
+	grep -m1 'missing-isb' "$OUT/edk2.out" | sed "s|^$OUT/||" | cut -c1-330
+	echo "   ..."
+	tail -2 "$OUT/edk2.out"
+	echo "(exit status $SERIAL_RC, ${SERIAL_SECS} s; the missing ISB: docs/findings/edk2-replace-live-entry-isb.md)"
+	[ "$SERIAL_RC" = 0 ] && grep -q ' missing-isb  ' "$OUT/edk2.out" ||
+		problem "EDK2: exit status $SERIAL_RC, expected 0 with missing-isb warnings"
 }
 
 record_part

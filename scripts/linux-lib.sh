@@ -36,15 +36,7 @@
 FIXMAP_CACHE=${FIXMAP_CACHE:-${HOME:-/tmp}/.cache/fixmap}
 LINUX_RAM_MB=1024
 
-# The private sources list of a suite: its main, -updates and -security archives.
-linux_sources()
-{
-	k=/usr/share/keyrings/debian-archive-keyring.gpg o=arch=arm64
-	[ -r "$k" ] && o="$o signed-by=$k"
-	echo "deb [$o] http://deb.debian.org/debian $1 main"
-	echo "deb [$o] http://deb.debian.org/debian $1-updates main"
-	echo "deb [$o] http://deb.debian.org/debian-security $1-security main"
-}
+. "$(dirname "${BASH_SOURCE[0]}")/deb-lib.sh" # deb_sources
 
 linux_fetch()
 {
@@ -78,7 +70,7 @@ linux_fetch()
 		mkdir -p "$a/lists/partial" "$a/cache/archives/partial" "$a/dl" "$a/sources.d" ||
 			exit 1
 		: >"$a/status"
-		linux_sources "$LINUX_SUITE" >"$a/sources.list"
+		deb_sources "$LINUX_SUITE" >"$a/sources.list"
 		set -- -q -o APT::Architecture=arm64 -o APT::Architectures::=arm64 \
 			-o Dir::Etc::SourceList="$a/sources.list" -o Dir::Etc::SourceParts="$a/sources.d" \
 			-o Dir::State::Lists="$a/lists" -o Dir::Cache="$a/cache" \

@@ -39,3 +39,51 @@ wait_lines()
 	done
 	return 0
 }
+
+# A guest driven through its serial console (firmware prompts): the console on
+# the FIFOs $TMP/NAME-serial.in and .out (QEMU's -serial pipe:, opened
+# read-write by QEMU, so neither side blocks), copied to $TMP/NAME.console.
+#   serial_record NAME QEMU-ARGS...   starts "$FM" record --save $TMP/NAME.trace
+#                                     (stdout $TMP/NAME.out, stderr $TMP/NAME.err)
+#   serial_wait NAME COUNT REGEX      until COUNT console lines match REGEX
+#                                     (grep -E; deadline 3 x TEST_WAIT); 1 if never
+#   serial_send NAME TEXT             types TEXT (printf %b: \r for Enter)
+#   serial_end NAME                   waits for record to end: SERIAL_RC, SERIAL_SECS
+serial_record()
+{
+	local name=$1
+	shift
+	rm -f "$TMP/$name-serial.in" "$TMP/$name-serial.out" "$TMP/$name.console"
+	mkfifo "$TMP/$name-serial.in" "$TMP/$name-serial.out" || return 1
+	cat "$TMP/$name-serial.out" >"$TMP/$name.console" &
+	SERIAL_START=${EPOCHREALTIME/./}
+	"$FM" record --save "$TMP/$name.trace" -- "$Q10" "$@" -display none -monitor none \
+		-serial "pipe:$TMP/$name-serial" >"$TMP/$name.out" 2>"$TMP/$name.err" &
+	SERIAL_PID=$!
+}
+
+serial_wait()
+{
+	local n=$((TEST_WAIT * 30))
+	until [ "$(grep -c -E -- "$3" "$TMP/$1.console" 2>/dev/null)" -ge "$2" ]; do
+		kill -0 "$SERIAL_PID" 2>/dev/null || return 1
+		[ $((n -= 1)) -le 0 ] && return 1
+		sleep 0.1
+	done
+	return 0
+}
+
+serial_send() { printf '%b' "$2" >"$TMP/$1-serial.in"; }
+
+serial_end()
+{
+	local n=$((TEST_WAIT * 30)) us
+	while kill -0 "$SERIAL_PID" 2>/dev/null && [ $((n -= 1)) -gt 0 ]; do
+		sleep 0.1
+	done
+	kill "$SERIAL_PID" 2>/dev/null
+	wait "$SERIAL_PID"
+	SERIAL_RC=$?
+	us=$((${EPOCHREALTIME/./} - SERIAL_START))
+	SERIAL_SECS=$((us / 1000000)).$(((us / 100000) % 10))
+}

@@ -139,7 +139,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			ptrack_retire(t, (unsigned)r);
 			break;
 		case 5:
-			r = ptrack_root(t, root, &g, &is_new);
+			if ((op[1] & 1) && !err && g.regime == PT_S2) {
+				/* a guest's stage-1 root through this stage 2 (IPAs) */
+				struct pt_geom g1;
+				uint64_t pa;
+				if (!ptrack_geom_el1(25, false, PT_EL1, &g1, why, sizeof(why)))
+					ptrack_root_s2(t, BASE + (idx * 8 & ~0xfffull), &g1, r, &is_new);
+				ptrack_s2_translate(t, (unsigned)r, val, &pa);
+			} else {
+				r = ptrack_root(t, root, &g, &is_new);
+			}
 			break;
 		}
 		ptrack_stats(t, &st);

@@ -8,10 +8,34 @@
  *   CASE_16K    loads a root with the 16K granule (TCR_EL2.TG0 = 0b10)
  *   CASE_LOOP   a level-1 table whose entries all point at itself, one at a
  *               table outside RAM; then thousands of stores into it
+ *   CASE_SWITCH builds an identity map A with the MMU off and turns it on,
+ *               builds B, switches to B the way pKVM's __pkvm_init_switch_pgd
+ *               does (MMU off, tlbi alle2, TTBR0_EL2 = B, dsb nsh, isb, MMU
+ *               on), then reuses A's pages for anything (garbage stores):
+ *               nothing can hold A, so none of it is news
  */
 #define CASE_NOMMU 0
 #define CASE_16K 1
 #define CASE_LOOP 2
+#define CASE_SWITCH 3
+
+#define SCTLR_EL2_RES1 0x30c50830	/* non-VHE SCTLR_EL2: RES1 bits, M = 0 */
+#define BLOCK_ATTRS 0x701		/* 2 MiB block: AttrIndx 0, inner shareable, AF */
+
+/* An identity map of 0x40000000-0x7fffffff from the level-1 table \l1 via the level-2 \l2. */
+	.macro	identity_map l1, l2
+	adr	x1, \l2
+	ldr	x2, =0x40000000 | BLOCK_ATTRS
+	mov	x3, #512
+9:	str	x2, [x1], #8
+	add	x2, x2, #0x200000
+	subs	x3, x3, #1
+	b.ne	9b
+	adr	x1, \l1
+	adr	x2, \l2
+	orr	x2, x2, #3
+	str	x2, [x1, #8]
+	.endm
 
 	.section .text.boot, "ax"
 	.globl _start
@@ -51,6 +75,45 @@ _start:
 	tlbi	alle2
 	dsb	ish
 	isb
+#elif CASE == CASE_SWITCH
+	ldr	x0, =0x80853519			/* TCR_EL2: T0SZ 25, 4K, start level 1 */
+	msr	tcr_el2, x0
+	mov	x0, #0xff			/* MAIR_EL2 attr 0: normal write-back */
+	msr	mair_el2, x0
+	identity_map table, table_l2		/* A, with the MMU off */
+	dsb	ish
+	adr	x0, table
+	msr	ttbr0_el2, x0
+	isb
+	tlbi	alle2
+	dsb	nsh
+	ldr	x5, =SCTLR_EL2_RES1 | 1
+	msr	sctlr_el2, x5			/* MMU on, with A */
+	isb
+	identity_map table_b, table_b_l2	/* B, while A translates */
+	dsb	ish
+	ldr	x4, =SCTLR_EL2_RES1
+	msr	sctlr_el2, x4			/* MMU off */
+	isb
+	tlbi	alle2
+	adr	x0, table_b
+	msr	ttbr0_el2, x0
+	dsb	nsh
+	isb
+	msr	sctlr_el2, x5			/* MMU on, with B */
+	isb
+	/* A's pages reused for anything: 8 rounds of junk in its level-2 table. */
+	mov	x4, #8
+2:	adr	x1, table_l2
+	mov	x3, #512
+	ldr	x2, =0x5555555555555557
+3:	eor	x2, x2, #0x400
+	str	x2, [x1], #8
+	subs	x3, x3, #1
+	b.ne	3b
+	subs	x4, x4, #1
+	b.ne	2b
+	dsb	ish
 #endif
 	/* Semihosting SYS_EXIT (0x18) with ADP_Stopped_ApplicationExit, status 0. */
 	mov	x0, #0x18
@@ -65,3 +128,11 @@ exit_block:
 	.balign 4096
 table:
 	.fill	512, 8, 0
+#if CASE == CASE_SWITCH
+table_l2:
+	.fill	512, 8, 0
+table_b:
+	.fill	512, 8, 0
+table_b_l2:
+	.fill	512, 8, 0
+#endif

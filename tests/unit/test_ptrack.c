@@ -349,6 +349,51 @@ static void retire_and_reload(void)
 	ptrack_free(t);
 }
 
+/* A guest's stage-1 root (HCR_EL2.VM = 1): its TTBR and table descriptors are IPAs. */
+static void guest_stage1_through_stage2(void)
+{
+	struct ptrack *t = fresh();
+	struct pt_geom g2, g1;
+	char why[128];
+	bool is_new;
+	uint64_t pa;
+	int s2, r;
+
+	/* Stage 2, 32-bit IPAs from level 1 (SL0 = 1, T0SZ = 32: 4 entries) at page 10:
+	 * L1 (page 10) -> L2 (page 11) -> L3 (page 12) maps IPA page n to PG(20 + n). */
+	CHECK(ptrack_geom_s2(32 | 1 << 6, &g2, why, sizeof(why)) == 0);
+	*ent(10, 0) = TABLE(PG(11));
+	*ent(11, 0) = TABLE(PG(12));
+	for (unsigned n = 0; n < 8; n++)
+		*ent(12, n) = PG(20 + n) | 0x4ff; /* page, AF, S2AP RW, MemAttr */
+	s2 = ptrack_root(t, PG(10), &g2, &is_new);
+	CHECK(s2 == 0);
+	CHECK(ptrack_s2_translate(t, 0, 0x3008, &pa) && pa == PG(23) + 8);
+	CHECK(!ptrack_s2_translate(t, 0, 0x40000000, &pa)); /* entry 1 of L1: invalid */
+	/* The guest's EL1 table at IPA 0x1000 (PG(21)): L1 entry 2 -> IPA 0x2000 (PG(22)). */
+	CHECK(ptrack_geom_el1(25, false, PT_EL1, &g1, why, sizeof(why)) == 0); /* 39-bit, L1 */
+	*ent(21, 2) = TABLE(0x2000);
+	*ent(22, 0) = TABLE(0x3000);
+	*ent(21, 3) = TABLE(0x7f000000); /* an IPA stage 2 does not map: noted, not followed */
+	r = ptrack_root_s2(t, PG(21), &g1, s2, &is_new);
+	CHECK(r == 1 && is_new);
+	CHECK(ptrack_is_table(t, PG(22)) && ptrack_is_table(t, PG(23)));
+	CHECK(!ptrack_is_table(t, 0x2000) && !ptrack_is_table(t, PG(2)));
+	CHECK(nnotes == 1 && strstr(last_note, "not mapped at stage 2") != NULL);
+	/* A store into the guest's L3 table (PG(23)) names the guest VA. */
+	nev = 0;
+	*ent(23, 5) = PAGE(0x9000);
+	CHECK(ptrack_store(t, PG(23) + 40, 8) == 1);
+	CHECK(ev[0].root == 1 && ev[0].level == 3);
+	CHECK_EQ_U64(ev[0].va, 0x80005000);
+	CHECK_EQ_U64(ev[0].ptep, PG(23) + 40);
+	/* Unlinked through the same translation. */
+	*ent(22, 0) = 0;
+	CHECK(ptrack_store(t, PG(22), 8) == 1);
+	CHECK(!ptrack_is_table(t, PG(23)));
+	ptrack_free(t);
+}
+
 int main(void)
 {
 	RUN(geometry);
@@ -360,5 +405,6 @@ int main(void)
 	RUN(small_start_table);
 	RUN(retire_and_reload);
 	RUN(unlink_self_referencing);
+	RUN(guest_stage1_through_stage2);
 	return UNIT_EXIT();
 }

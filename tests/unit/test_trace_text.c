@@ -188,6 +188,40 @@ static void writer_zero_range_operand(void)
 }
 
 
+/*
+ * A recorder's context: events before its first table, one dynamic table
+ * declared between events. A reader has the implicit table for those first
+ * events, so the writer names the dynamic one on its pte and unseen lines
+ * (EDK2's recording: a TLBI before the MMU was on, then one root).
+ */
+static void writer_names_a_late_table(void)
+{
+	struct fm_trace_ctx w = {.ncpus = 1};
+	struct fm_table_decl *d;
+	struct fm_event ev[4];
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+
+	trace_text_write_header(f, &w);
+	trace_text_write_event(f, &w, &(struct fm_event){.type = FM_EV_TLBI, .tlbi = TLBI_alle2});
+	d = fm_ctx_add_table(&w);
+	CHECK(d != NULL);
+	snprintf(d->name, sizeof(d->name), "el2-0x47fff000");
+	d->dynamic = true;
+	trace_text_write_event(f, &w, &(struct fm_event){.type = FM_EV_TABLE, .table = 0});
+	trace_text_write_event(f, &w, &(struct fm_event){.type = FM_EV_USE, .table = 0});
+	trace_text_write_event(f, &w,
+			       &(struct fm_event){.type = FM_EV_PTE, .table = 0, .level = 2,
+						  .va = 0x47600000, .old = 0x4760070d});
+	fclose(f);
+	CHECK(strstr(out, "c0 pte va=0x47600000 level=2 old=0x4760070d new=0x0 table=el2-0x47fff000\n"));
+	CHECK(parse(out, ev, 4) == 4);
+	CHECK(ctx.ntables == 2 && ev[3].type == FM_EV_PTE && ev[3].table == 1);
+	free(out);
+	fm_ctx_free(&w);
+}
+
 /* DESIGN.md section 3a: every addition parsed, and written back as it was read. */
 static void additions_3a(void)
 {
@@ -442,6 +476,7 @@ int main(void)
 	RUN(tlbi_operands);
 	RUN(writer_round_trip);
 	RUN(writer_zero_range_operand);
+	RUN(writer_names_a_late_table);
 	RUN(header_errors);
 	RUN(declaration_errors);
 	RUN(event_errors);
