@@ -116,14 +116,15 @@ else
 fi
 # e: the selected CPU's newest finding as a lane diagram, symbolized; e closes it.
 T send-keys -t view e
-if wait_for '^EXPLAIN cpu0  finding 1 of' 5 && wait_for '^ +seq cpu0 cpu1 cpu2 cpu3' 3 &&
-	wait_for '<- wrong: use (tlbi vale2is|dsb ishst)' 3 && wait_for '<fixmap_unmap\+0x' 3; then
+if wait_for '^EXPLAIN cpu0  finding 1 of' && wait_for '^ +seq cpu0 cpu1 cpu2 cpu3' &&
+	wait_for '<- wrong: use (tlbi vale2is|dsb ishst)' && wait_for '<fixmap_unmap\+0x'; then
 	pass view-explain
 else
 	fail view-explain "$(screen)"
 fi
 T send-keys -t view e
-wait_for '^EVENTS ' 3 && ! screen | grep -q '^EXPLAIN' && pass view-explain-closes ||
+# The events pane is on screen under the diagram too: wait for the diagram to go.
+wait_gone '^EXPLAIN' && shows '^EVENTS ' && pass view-explain-closes ||
 	fail view-explain-closes "$(screen)"
 T send-keys -t view f
 wait_for 'rule:findings' && pass view-rule-filter || fail view-rule-filter
