@@ -7,29 +7,13 @@ cd "$(dirname "$0")/../.." || exit 2
 CASES=tests/lint/cases.S
 BASE=0x40200000
 
-# The cross assembler from the build (the agent's toolchain), else clang + lld.
-if command -v aarch64-linux-gnu-as >/dev/null && command -v aarch64-linux-gnu-ld >/dev/null; then
-	AS="aarch64-linux-gnu-as -march=armv8.4-a"
-	LD=aarch64-linux-gnu-ld
-	OBJCOPY=aarch64-linux-gnu-objcopy
-	NM=aarch64-linux-gnu-nm
-	STRIP=aarch64-linux-gnu-strip
-elif command -v clang >/dev/null && command -v ld.lld >/dev/null; then
-	AS="clang --target=aarch64-none-elf -march=armv8.4-a -c -x assembler"
-	LD=ld.lld
-	OBJCOPY=llvm-objcopy
-	NM=llvm-nm
-	STRIP=llvm-strip
-else
-	skip lint-snippets "no AArch64 assembler: aarch64-linux-gnu-as or clang + ld.lld"
-	exit 77
-fi
-
 ELF=$TMP/cases.elf
-if ! $AS -o "$TMP/cases.o" "$CASES" || ! $LD -Ttext=$BASE -e ok_broadcast -o "$ELF" "$TMP/cases.o"; then
-	fail assemble "could not assemble $CASES"
-	finish
-fi
+lint_cases "$ELF"
+case $? in
+0) ;;
+77) skip lint-snippets "$WHY"; exit 77 ;;
+*) fail assemble "$WHY"; finish ;;
+esac
 
 # "func rule[:warning]" for every finding in text output, sorted.
 findings() {
