@@ -84,6 +84,10 @@ check: deps
 fetch:
 	$(Q)scripts/fetch.sh
 
+# Mutation testing (tests/mutate/catalogue): MUTATE=ID... runs some of them.
+mutate:
+	$(Q)BUILD=$(BUILD) tests/mutate/mutate.py $(MUTATE)
+
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)BUILD=$(BUILD) scripts/demo.sh
@@ -102,7 +106,7 @@ install: $(BUILD)/fixmapctl
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all deps check fetch demo bench install clean agent plugin
+.PHONY: all deps check fetch mutate demo bench install clean agent plugin
 .SECONDARY:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
