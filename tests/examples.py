@@ -29,6 +29,9 @@ downloaded kernel) is marked `.\\" illustration: WHY` (<!-- illustration: WHY --
 instead; every .EX and ``` block that shows a fixmapctl command must be one
 or the other.
 
+In a man page, the rule list between `.\\" rules-begin` and `.\\" rules-end`
+is compared with the rule table `fixmapctl check -h` prints.
+
 --prepare CMD runs CMD (bash, in WORKDIR) before each block: the examples
 start from the same files whatever the blocks before them changed.
 --update writes the tool's whole output into the blocks (elisions are lost:
@@ -137,6 +140,15 @@ def check_block(fm, workdir, lines, default_rc, prepare):
     return not msgs, "; ".join(msgs), out_lines
 
 
+def rules_block(fm):
+    """The man page's rule list (.TP entries) from the table check -h prints."""
+    h = subprocess.run([fm, "check", "-h"], capture_output=True, text=True).stdout
+    lines = []
+    for m in re.finditer(r"^  ([a-z][a-z0-9-]+) +(.*?)( \(warning\))?$", h.split("Rules")[-1], re.M):
+        lines += [".TP", ".B " + roff(m.group(1)), roff(m.group(2)) + (" (warning)." if m.group(3) else ".")]
+    return lines
+
+
 def marker(line, roff_page):
     if roff_page:
         m = re.match(r'^\.\\" (example|illustration)\b(.*)$', line)
@@ -156,6 +168,21 @@ def process(path, fm, workdir, update, prepare):
     pending = None  # (kind, rc) of a marker waiting for its block
     while i < len(src):
         line = src[i]
+        if roff_page and line == '.\\" rules-begin':
+            j = src.index('.\\" rules-end', i)
+            want, have = rules_block(fm), src[i + 1:j]
+            n += 1
+            name = f"{path}:{i + 1} rules"
+            if have == want:
+                print(f"PASS: {name}")
+            elif update:
+                print(f"updated: {name}")
+            else:
+                bad += 1
+                print(f"FAIL: {name}: {first_difference(have, want)}")
+            out += [line] + (want if update else have) + [src[j]]
+            i = j + 1
+            continue
         kind, rc = marker(line, roff_page)
         if kind:
             pending = (kind, rc, i + 1)
