@@ -59,8 +59,8 @@ struct gtable {
 	bool lpa2, has_asid, has_vmid;
 	unsigned asid, vmid;
 	unsigned decl_at; /* declared before event decl_at (0: in the header) */
-	unsigned cpus; /* private: bitmap */
-	uint64_t base; /* VA (IPA for s2) the entries are generated around */
+	unsigned cpus;	  /* private: bitmap */
+	uint64_t base;	  /* VA (IPA for s2) the entries are generated around */
 };
 
 enum { G_PTE, G_DSB, G_DMB, G_ISB, G_TLBI, G_ACCESS, G_FREE, G_USE, G_LOST, G_UNSEEN };
@@ -178,10 +178,7 @@ static uint64_t *shadow_of(unsigned table, unsigned level, uint64_t va)
 	return &shadow[nshadow++].v;
 }
 
-static bool op_fits(unsigned op)
-{
-	return !(arm64_tlbi_flags(op) & TLBI_F_EL3) || pick(4) == 0;
-}
+static bool op_fits(unsigned op) { return !(arm64_tlbi_flags(op) & TLBI_F_EL3) || pick(4) == 0; }
 
 static void gen_tlbi(struct gtrace *g, struct gev *e)
 {
@@ -313,7 +310,8 @@ static void generate(struct gtrace *g)
 				      pick(3) == 0;
 			e->vmid = pick(3);
 			unsigned r = pick(g->ntables);
-			if (pick(3) == 0 && r != ti && g->t[r].regime == t->regime && g->t[r].decl_at <= i)
+			if (pick(3) == 0 && r != ti && g->t[r].regime == t->regime &&
+			    g->t[r].decl_at <= i)
 				e->replaces = (int)r;
 		} else if (k < 30) {
 			e->type = G_ISB;
@@ -447,7 +445,8 @@ static void render(FILE *f, const struct gtrace *g, const struct naming *n)
 			break;
 		case G_DSB:
 		case G_DMB:
-			fprintf(f, " %s %s", e->type == G_DSB ? "dsb" : "dmb", arm64_bar_name(e->bar, b));
+			fprintf(f, " %s %s", e->type == G_DSB ? "dsb" : "dmb",
+				arm64_bar_name(e->bar, b));
 			break;
 		case G_ISB:
 			fprintf(f, " isb");
@@ -578,7 +577,8 @@ static int by_content(const void *a, const void *b)
 
 /* Reads text, checks it; the events' lines go to lines[] (by seq) when given. */
 static void check_text(const char *text, size_t len, struct run *r, struct fm_trace_ctx *ctx,
-		       uint32_t *lines, const char *what, bool save, char **saved, size_t *saved_len)
+		       uint32_t *lines, const char *what, bool save, char **saved,
+		       size_t *saved_len)
 {
 	FILE *f = fmemopen((void *)text, len, "r"), *w = NULL;
 	struct fm_err err = {{0}};
@@ -642,8 +642,8 @@ static void check_text(const char *text, size_t len, struct run *r, struct fm_tr
 	qsort(r->f, r->n, sizeof(r->f[0]), by_content);
 }
 
-static void same(const struct run *a, const struct run *b, const unsigned *cpu_map, const char *what,
-		 const char *ta, const char *tb)
+static void same(const struct run *a, const struct run *b, const unsigned *cpu_map,
+		 const char *what, const char *ta, const char *tb)
 {
 	static struct finding m[MAX_FINDINGS];
 	bool ok = a->n == b->n;
@@ -661,9 +661,10 @@ static void same(const struct run *a, const struct run *b, const unsigned *cpu_m
 		for (unsigned i = 0; i < a->n || i < b->n; i++)
 			fprintf(stderr, "  %s@%llu cpu %u | %s@%llu cpu %u\n",
 				i < a->n ? bbm_rules[m[i].rule] : "-",
-				i < a->n ? (unsigned long long)m[i].seq : 0, i < a->n ? m[i].cpu : 0,
-				i < b->n ? bbm_rules[b->f[i].rule] : "-",
-				i < b->n ? (unsigned long long)b->f[i].seq : 0, i < b->n ? b->f[i].cpu : 0);
+				i < a->n ? (unsigned long long)m[i].seq : 0,
+				i < a->n ? m[i].cpu : 0, i < b->n ? bbm_rules[b->f[i].rule] : "-",
+				i < b->n ? (unsigned long long)b->f[i].seq : 0,
+				i < b->n ? b->f[i].cpu : 0);
 		fprintf(stderr, "--- first\n%s--- second\n%s", ta, tb);
 		abort();
 	}

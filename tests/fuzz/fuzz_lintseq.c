@@ -57,16 +57,16 @@ static unsigned pick(unsigned n) { return n ? byte() % n : 0; }
 #define CBZ(d) (0xb4000003u | (((uint32_t)(d)&0x7ffff) << 5))
 #define BL(d) (0x94000000u | ((uint32_t)(d)&0x3ffffff))
 
-static const unsigned bars[] = {BAR_SY,	   BAR_ST,    BAR_LD,	 BAR_ISH,   BAR_ISHST, BAR_ISHLD,
-				BAR_NSH,   BAR_NSHST, BAR_NSHLD, BAR_OSH,   BAR_OSHST, BAR_OSHLD};
+static const unsigned bars[] = {BAR_SY,	 BAR_ST,    BAR_LD,    BAR_ISH, BAR_ISHST, BAR_ISHLD,
+				BAR_NSH, BAR_NSHST, BAR_NSHLD, BAR_OSH, BAR_OSHST, BAR_OSHLD};
 
 static uint32_t gen_tlbi(void)
 {
 	/* the ops code uses, and now and then any op */
-	static const unsigned ops[] = {TLBI_vale2is, TLBI_vae2is,  TLBI_vale2,	   TLBI_vae2,
-				       TLBI_vale2os, TLBI_alle2is, TLBI_alle2,	   TLBI_vale1is,
-				       TLBI_vae1,    TLBI_ipas2e1is, TLBI_ipas2e1, TLBI_vmalle1is,
-				       TLBI_vmalle1, TLBI_rvae2is, TLBI_vmalls12e1is};
+	static const unsigned ops[] = {
+	    TLBI_vale2is, TLBI_vae2is,	  TLBI_vale2,	TLBI_vae2,    TLBI_vale2os,
+	    TLBI_alle2is, TLBI_alle2,	  TLBI_vale1is, TLBI_vae1,    TLBI_ipas2e1is,
+	    TLBI_ipas2e1, TLBI_vmalle1is, TLBI_vmalle1, TLBI_rvae2is, TLBI_vmalls12e1is};
 	unsigned op = pick(8) ? ops[pick(sizeof(ops) / sizeof(ops[0]))] : pick(TLBI_NR_OPS);
 	unsigned f = arm64_tlbi_flags(op);
 	return arm64_tlbi_insn(op, (f & TLBI_F_ALL) ? 31 : 1 + pick(4));
@@ -212,7 +212,8 @@ static void rules_and_severities(const struct res *r, bool strict)
 			   !strcmp(o->rule, "bbm-no-dsb-after-tlbi")) {
 			if (strict && o->sev != LINTSEQ_ERROR)
 				abort();
-		} else if (!strcmp(o->rule, "bbm-local-tlbi") || !strcmp(o->rule, "bbm-dsb-domain") ||
+		} else if (!strcmp(o->rule, "bbm-local-tlbi") ||
+			   !strcmp(o->rule, "bbm-dsb-domain") ||
 			   !strcmp(o->rule, "tlbi-wrong-regime")) {
 			if (o->sev != LINTSEQ_ERROR)
 				abort();
@@ -418,8 +419,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (plain.n != strict.n)
 			abort();
 		for (int i = 0; i < plain.n; i++)
-			if (strcmp(plain.f[i].rule, strict.f[i].rule) || plain.f[i].at != strict.f[i].at ||
-			    (plain.f[i].sev != strict.f[i].sev && plain.f[i].sev != LINTSEQ_WARNING))
+			if (strcmp(plain.f[i].rule, strict.f[i].rule) ||
+			    plain.f[i].at != strict.f[i].at ||
+			    (plain.f[i].sev != strict.f[i].sev &&
+			     plain.f[i].sev != LINTSEQ_WARNING))
 				abort();
 		/* private: fewer findings, only the local op's two */
 		for (int i = 0; i < priv.n; i++) {
@@ -429,12 +432,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		for (int i = 0; i < plain.n; i++)
 			if (!find(&priv, plain.f[i].rule) &&
-			    ((tf & (TLBI_F_IS | TLBI_F_OS)) || (strcmp(plain.f[i].rule, "bbm-local-tlbi") &&
-								 strcmp(plain.f[i].rule, "bbm-dsb-domain"))))
+			    ((tf & (TLBI_F_IS | TLBI_F_OS)) ||
+			     (strcmp(plain.f[i].rule, "bbm-local-tlbi") &&
+			      strcmp(plain.f[i].rule, "bbm-dsb-domain"))))
 				abort();
 		if (!branches) {
 			oracle(ins, n, site, false, false, &want);
-			same(&want, &plain, false, "straight-line code, not the rules' findings", w, n, site);
+			same(&want, &plain, false, "straight-line code, not the rules' findings", w,
+			     n, site);
 			oracle(ins, n, site, false, true, &want);
 			same(&want, &strict, false, "straight-line code, strict", w, n, site);
 			oracle(ins, n, site, true, false, &want);
