@@ -115,7 +115,7 @@ else
 	else
 		fail uboot-tables "U-Boot's root '$ub', $(grep -c '^table ' "$t") tables"
 	fi
-	[ "$SERIAL_RC" = 0 ] && [ -z "$(findings "$TMP/uboot.out")" ] && pass uboot-no-findings ||
+	[ "$SERIAL_RC" = 0 ] && [ -z "$(findings "$TMP/uboot.out")" ] && grep -q '^[1-9][0-9]* events, \([0-9]* lost, \)\{0,1\}0 errors' "$TMP/uboot.out" && pass uboot-no-findings ||
 		fail uboot-no-findings "rc=$SERIAL_RC $(rules "$TMP/uboot.out" | tr '\n' ' ')"
 fi
 
@@ -149,7 +149,7 @@ else
 	else
 		fail xen-tables "$(grep -c '^table ' "$t") tables, dom0 VMID '${vmid}'"
 	fi
-	[ $rc = 0 ] && [ -z "$(findings "$TMP/xen.out")" ] && pass xen-no-findings ||
+	[ $rc = 0 ] && [ -z "$(findings "$TMP/xen.out")" ] && grep -q '^[1-9][0-9]* events, \([0-9]* lost, \)\{0,1\}0 errors' "$TMP/xen.out" && pass xen-no-findings ||
 		fail xen-no-findings "rc=$rc $(rules "$TMP/xen.out" | tr '\n' ' ')"
 fi
 finish
