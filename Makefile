@@ -2,6 +2,8 @@
 #
 #   make            build/fixmapctl and build/agent.elf
 #   make check      every test (unit tests under ASan+UBSan, QEMU end-to-end, man lint)
+#   make fetch      download the third-party targets the tests use (kernels, QEMU 10)
+#   make mutate     mutation testing of the checker and lint (tests/mutate/)
 #   make demo       boot the agent under QEMU and show fixmapctl on it
 #   make bench      performance figures
 #   make install PREFIX=/usr/local
@@ -79,6 +81,13 @@ check: deps
 	$(Q)BUILD=$(BUILD) tests/run-tests.sh $(UNIT_BIN) $(AGENT_UNIT_BIN) $(CHECK_EXTRA_TESTS) \
 		tests/man-lint.sh $(sort $(wildcard tests/e2e/*.sh))
 
+fetch:
+	$(Q)scripts/fetch.sh
+
+# Mutation testing (tests/mutate/catalogue): MUTATE=ID... runs some of them.
+mutate:
+	$(Q)BUILD=$(BUILD) tests/mutate/mutate.py $(MUTATE)
+
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)BUILD=$(BUILD) scripts/demo.sh
@@ -97,7 +106,7 @@ install: $(BUILD)/fixmapctl
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all deps check demo bench install clean agent plugin
+.PHONY: all deps check fetch mutate demo bench install clean agent plugin
 .SECONDARY:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

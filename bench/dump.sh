@@ -11,7 +11,8 @@ FM=${FM:-$BUILD/fixmapctl}
 . scripts/qemu-lib.sh
 . scripts/linux-lib.sh
 TMP=$(mktemp -d /tmp/fixmap-bench-XXXXXX)
-trap 'qemu_stop; rm -rf "$TMP"' EXIT INT TERM
+trap 'qemu_stop; this_shell $$ && rm -rf "$TMP"' EXIT
+trap 'exit 130' INT TERM
 RUNS=${RUNS:-5}
 
 if ! linux_fetch; then

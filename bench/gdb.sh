@@ -10,7 +10,8 @@ make -s --no-print-directory "$PROBE" >/dev/null || exit 1
 command -v qemu-system-aarch64 >/dev/null || { echo "gdb: no qemu-system-aarch64, skipped"; exit 0; }
 
 LOG=$(mktemp /tmp/fixmap-bench-gdb-XXXXXX.log)
-trap 'qemu_stop; rm -f "$LOG"' EXIT INT TERM
+trap 'qemu_stop; this_shell $$ && rm -f "$LOG"' EXIT
+trap 'exit 130' INT TERM
 if ! qemu_launch "$LOG" -M virt,virtualization=on,gic-version=3 -cpu max -smp 4 -m 256M -S \
 	-nographic -monitor none -serial none; then
 	echo "gdb: QEMU did not start, skipped: $(tail -n 2 "$LOG")"

@@ -1555,7 +1555,11 @@ size_t trace_text_format_event(const struct fm_trace_ctx *ctx, const struct fm_e
 		uint64_t addr = arm64_tlbi_addr(ev->tlbi, ev->arg);
 		if (ev->flags & FM_EVF_VMID)
 			snprintf(vm, sizeof(vm), " vmid=%u", ev->vmid);
+		/* va=/ttl=/asid= only where the reader takes them back: no asid= for the
+		 * ops without an ASID (by IPA, all ASIDs), whose raw operand may still
+		 * carry bits [63:48] */
 		if ((f & (TLBI_F_VA | TLBI_F_IPA)) && !(f & TLBI_F_RANGE) &&
+		    !(TLBI_ASID(ev->arg) && (f & (TLBI_F_IPA | TLBI_F_AA))) &&
 		    arm64_tlbi_encode(ev->tlbi, addr, (unsigned)TLBI_TTL(ev->arg),
 				      (unsigned)TLBI_ASID(ev->arg)) == ev->arg) {
 			int o = snprintf(opnd, sizeof(opnd), " va=0x%" PRIx64, addr);

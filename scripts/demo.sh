@@ -25,7 +25,7 @@ WAIT=${DEMO_WAIT:-60} # seconds an agent may take to boot on a slow machine
 . scripts/qemu-lib.sh
 OUT=$(mktemp -d /tmp/fixmap-demo-XXXXXX)
 QEMU_LOG=$OUT/qemu.log
-trap 'qemu_stop; rm -rf "$OUT"' EXIT
+trap 'qemu_stop; this_shell $$ && rm -rf "$OUT"' EXIT
 trap 'exit 130' INT TERM
 problems=()
 

@@ -21,6 +21,7 @@
 #                   (default 300) it ends QEMU, says so and returns 124
 #   qemu_stop       ends the QEMU this shell started (by PID) and removes its files;
 #                   does nothing in a subshell that did not start it
+#   this_shell PID  whether the shell running it is process PID (see below)
 #   free_port       prints a TCP port on 127.0.0.1 nobody uses (no connection is
 #                   made: connecting to someone's gdbstub would stop their VM)
 #   pid_listens PID PORT   whether process PID listens on TCP 127.0.0.1:PORT
@@ -34,6 +35,19 @@ BUILD=${BUILD:-build}
 QEMU_RAM_MB=${QEMU_RAM_MB:-256}
 QEMU_PHYSBASE=0x40000000
 QEMU_START_TIMEOUT=${QEMU_START_TIMEOUT:-120}
+
+# $BASHPID does not tell a subshell from its parent reliably: a subshell that a
+# signal reaches while bash forks it runs the parent's traps (an EXIT trap's
+# qemu_stop, rm -rf "$TMP") while its $BASHPID may still read the parent's PID,
+# and a `return` there does not return (tests/e2e/harness.sh meets both).
+# /proc/self/stat, read by the shell itself (a builtin, no fork), names the
+# process that really runs; guard destructive steps with an if, not a return.
+this_shell()
+{
+	local me _
+	read -r me _ </proc/self/stat
+	[ "$me" = "$1" ]
+}
 
 # TCP ports in use on this host (any state), from /proc/net/tcp{,6}, in decimal.
 ports_in_use()
@@ -77,7 +91,7 @@ qemu_launch()
 		"${QEMU_BIN:-qemu-system-aarch64}" -nic none -gdb "tcp:127.0.0.1:$QEMU_PORT" "$@" \
 			>"$log" 2>&1 </dev/null &
 		QEMU_PID=$!
-		QEMU_OWNER=$BASHPID
+		read -r QEMU_OWNER _ </proc/self/stat
 		n=$((QEMU_START_TIMEOUT * 20))
 		until pid_listens "$QEMU_PID" "$QEMU_PORT"; do
 			if ! kill -0 "$QEMU_PID" 2>/dev/null; then
@@ -165,15 +179,17 @@ qemu_stop()
 {
 	# A subshell (a worker, a watchdog) inherits the variables and the EXIT trap,
 	# not the QEMU: only the shell that started it ends it and removes its files.
-	[ -n "$QEMU_OWNER" ] && [ "$QEMU_OWNER" != "$BASHPID" ] && return 0
-	if [ -n "$QEMU_PID" ] && kill -0 "$QEMU_PID" 2>/dev/null; then
-		kill "$QEMU_PID" 2>/dev/null
-		wait "$QEMU_PID" 2>/dev/null
+	# (No early `return`: in a trap run in that fork window it does not return.)
+	if [ -z "$QEMU_OWNER" ] || this_shell "$QEMU_OWNER"; then
+		if [ -n "$QEMU_PID" ] && kill -0 "$QEMU_PID" 2>/dev/null; then
+			kill "$QEMU_PID" 2>/dev/null
+			wait "$QEMU_PID" 2>/dev/null
+		fi
+		[ -n "$QEMU_SHM" ] && rm -f "$QEMU_SHM"
+		if [ -n "$QEMU_LOG_OWNED" ]; then
+			rm -f "$QEMU_LOG" "$QEMU_LOG.serial"
+			QEMU_LOG= QEMU_LOG_OWNED=
+		fi
+		QEMU_PID= QEMU_SHM= QEMU_OWNER=
 	fi
-	[ -n "$QEMU_SHM" ] && rm -f "$QEMU_SHM"
-	if [ -n "$QEMU_LOG_OWNED" ]; then
-		rm -f "$QEMU_LOG" "$QEMU_LOG.serial"
-		QEMU_LOG= QEMU_LOG_OWNED=
-	fi
-	QEMU_PID= QEMU_SHM= QEMU_OWNER=
 }

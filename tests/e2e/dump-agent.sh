@@ -32,24 +32,28 @@ for mode in broadcast local; do
 		done
 		[ $ok = 1 ] && pass "slots-$mode-$t" || fail "slots-$mode-$t" "$(head -c 300 "$TMP/slots.$t")"
 	done
-	$FM dump $M | grep -q "^# agent at 0x[0-9a-f]*: protocol 1\.[0-9]*, running, mode $mode, 4 of" &&
-		pass "slots-header-$mode" || fail "slots-header-$mode"
+	out=$($FM dump $M 2>&1)
+	rc=$?
+	[ $rc -eq 0 ] && grep -q "^# agent at 0x[0-9a-f]*: protocol 1\.[0-9]*, running, mode $mode, 4 of" <<<"$out" &&
+		pass "slots-header-$mode" || fail "slots-header-$mode" "exit $rc: $(head -c 300 <<<"$out")"
 	# EL2 table: system registers (gdb) and the agent's registers (mem) agree; the
 	# part outside the fixmap slots is stable while the agent runs
 	$FM dump $G --regime el2 --range 0-0x7fffffff >"$TMP/el2.gdb" 2>"$TMP/err"
+	rc1=$?
 	$FM dump $M --regime el2 --range 0-0x7fffffff >"$TMP/el2.mem" 2>>"$TMP/err"
-	if [ -s "$TMP/el2.gdb" ] && cmp -s "$TMP/el2.gdb" "$TMP/el2.mem" &&
+	rc2=$?
+	if [ $rc1 -eq 0 ] && [ $rc2 -eq 0 ] && [ -s "$TMP/el2.gdb" ] && cmp -s "$TMP/el2.gdb" "$TMP/el2.mem" &&
 		grep -q 'L2  0x40000000 *RW SHD AF BLK MEM/NORMAL' "$TMP/el2.gdb"; then
 		pass "el2-table-$mode"
 	else
-		fail "el2-table-$mode" "$(cat "$TMP/err"; diff "$TMP/el2.gdb" "$TMP/el2.mem")"
+		fail "el2-table-$mode" "exit $rc1/$rc2 $(cat "$TMP/err"; diff "$TMP/el2.gdb" "$TMP/el2.mem")"
 	fi
 	# the walk of CPU 2's slot ends at CPU 2's entry
 	pte2=$(sed -n '3s/.*"pte_pa":"\(0x[0-9a-f]*\)".*/\1/p' "$TMP/slots.mem")
 	for t in gdb mem; do
 		if [ $t = gdb ]; then args=$G; else args=$M; fi
-		w=$($FM walk $args --cpu 2 -j 0x80002000)
-		case $w in *"\"level\":3,\"table\":\"0x"*"\"ptep\":\"$pte2\""*) pass "walk-slot-$mode-$t" ;;
+		w=$($FM walk $args --cpu 2 -j 0x80002000) || w="exit $?: $w"
+		case $w in "{"*"\"level\":3,\"table\":\"0x"*"\"ptep\":\"$pte2\""*) pass "walk-slot-$mode-$t" ;;
 		*) fail "walk-slot-$mode-$t" "$w" ;; esac
 	done
 	qemu_stop

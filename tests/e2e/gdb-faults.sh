@@ -14,7 +14,8 @@ LIMIT_MS=5000 # timeout + sanitizer start-up + slack: "no hang past the timeout"
 
 STUB_PID=
 stop_stub() { [ -n "$STUB_PID" ] && kill "$STUB_PID" 2>/dev/null; wait "$STUB_PID" 2>/dev/null; STUB_PID=; }
-trap 'stop_stub; qemu_stop; rm -rf "$TMP"' EXIT INT TERM
+# (tests/lib.sh's INT/TERM trap stays: a signal ends the test, this cleans up)
+trap 'this_shell $$ && stop_stub; qemu_stop; this_shell $$ && rm -rf "$TMP"' EXIT
 
 # case NAME MODE WANT_RC ERROR_REGEX PHYMEM PROBE_ARGS...
 #   ERROR_REGEX "" means stderr must be empty; PHYMEM "-" means don't care.

@@ -39,7 +39,10 @@ for mode in broadcast local; do
 	fi
 	qemu_wait
 	"$FM" trace --mem "$QEMU_SHM" --elf "$ELF" --disasm -j >"$TMP/$mode.json" 2>"$TMP/$mode.err"
+	rc=$?
 	qemu_stop
+	want=0 && [ $mode = local ] && want=1 # local: the seed's errors
+	[ $rc = $want ] && pass "$mode: trace exits $want" || fail "$mode: trace exits $want" "exit $rc: $(head -c 300 "$TMP/$mode.err")"
 	# trace --disasm shows the instruction at the PC: the TLBI the event reports.
 	op=vale2is && [ $mode = local ] && op=vale2
 	grep -q "\"event\":\"c[0-9]* tlbi $op [^\"]*\".*\"insn\":\"tlbi $op, x[0-9]*\"" "$TMP/$mode.json" &&

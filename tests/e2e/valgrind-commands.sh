@@ -11,12 +11,14 @@ command -v valgrind >/dev/null || { skip valgrind "valgrind not installed"; exit
 FMV=$BUILD/fixmapctl
 VG="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite"
 
-# vg NAME WANT_STATUS CMD...: runs CMD under valgrind; passes when its status is WANT.
+# vg NAME WANT_STATUS CMD...: runs CMD under valgrind; passes when its status is
+# WANT and it printed something (view prints its screen to --dump-screen).
 vg() {
 	local name=$1 want=$2 rc
 	shift 2
 	$VG "$@" >"$TMP/$name.out" 2>"$TMP/$name.err"
 	rc=$?
+	[ -s "$TMP/$name.out" ] || [ "$name" = view ] || rc="$rc with nothing on stdout"
 	if [ "$rc" = "$want" ]; then
 		pass "valgrind-$name"
 	else

@@ -1,8 +1,9 @@
 #!/bin/bash
 # fixmapctl view, interactively in tmux, against the agent under QEMU on 4 CPUs:
 # broadcast mode (slot rows, detail pane, help, q restores the terminal), then
-# local mode (a finding highlighted, SIGTERM restores the terminal), then a lost
-# gdb target (said on screen, last state kept), and batch mode over the gdbstub.
+# local mode (a finding highlighted in red, none with NO_COLOR; SIGTERM, SIGINT
+# and SIGHUP restore the terminal), then a lost gdb target (said on screen,
+# last state kept), and batch mode over the gdbstub.
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
 
@@ -12,7 +13,8 @@ command -v qemu-system-aarch64 >/dev/null || { skip view-qemu "no qemu-system-aa
 
 SOCK=fixmap-view-$$ # our own tmux server: killing it touches nobody else's
 T() { tmux -L "$SOCK" -f /dev/null "$@"; }
-trap 'T kill-server 2>/dev/null; qemu_stop; rm -rf "$TMP"' EXIT INT TERM
+# (tests/lib.sh's INT/TERM trap stays: a signal ends the test, this cleans up)
+trap 'this_shell $$ && T kill-server 2>/dev/null; qemu_stop; this_shell $$ && rm -rf "$TMP"' EXIT
 FMA=$(realpath "$FM")
 ELF=$(realpath "$BUILD/agent.elf")
 
@@ -31,9 +33,10 @@ start_shell() {
 	T new-session -d -s view -x 150 -y 45 "env -i PATH=$PATH HOME=$TMP TERM=screen PS1='fmshell\$ ' bash --norc --noprofile -i"
 	wait_for 'fmshell\$'
 }
-run_view() { # args...
+run_view() { # args... (VIEW_ENV: NAME=VALUE words for its environment)
 	rm -f "$TMP/view.pid"
-	T send-keys -t view "clear; sh -c 'echo \$\$ >$TMP/view.pid; exec $FMA view $*' 2>$TMP/view.err; echo VIEW-EXIT=\$?" Enter
+	T send-keys -t view "clear; sh -c 'echo \$\$ >$TMP/view.pid; exec env $VIEW_ENV $FMA view $*' 2>$TMP/view.err; echo VIEW-EXIT=\$?" Enter
+	wait_until "$TEST_WAIT" test -s "$TMP/view.pid"
 }
 # After the viewer: the shell prompt is back with the terminal in cooked mode.
 check_restored() { # name expected-status
@@ -102,17 +105,13 @@ if wait_for '^[ >][ !]cpu[0-3] .*dsb nshst; tlbi vale2; dsb nsh; isb'; then
 else
 	fail view-local-sequence "$(screen)"
 fi
-if [ -f cli/bbm.h ]; then
-	if wait_for '^[ >]!cpu[0-3] ' && wait_for '<< bbm-local-tlbi' &&
-		wait_for 'findings: .*bbm-local-tlbi [0-9]+'; then
-		# Colour: the finding's event is red (SGR 31) in the pane's escape codes.
-		T capture-pane -e -p -t view | grep '<< bbm-local-tlbi' | grep -q '31m' &&
-			pass view-finding-highlight || fail view-finding-highlight "not red"
-	else
-		fail view-finding-highlight "$(screen)"
-	fi
+if wait_for '^[ >]!cpu[0-3] ' && wait_for '<< bbm-local-tlbi' &&
+	wait_for 'findings: .*bbm-local-tlbi [0-9]+'; then
+	# Colour: the finding's event is red (SGR 31) in the pane's escape codes.
+	T capture-pane -e -p -t view | grep '<< bbm-local-tlbi' | grep -q '31m' &&
+		pass view-finding-highlight || fail view-finding-highlight "not red"
 else
-	skip view-finding-highlight "no checker (cli/bbm.h) in this build"
+	fail view-finding-highlight "$(screen)"
 fi
 # e: the selected CPU's newest finding as a lane diagram, symbolized; e closes it.
 T send-keys -t view e
@@ -133,11 +132,26 @@ wait_for '^ PAUSED ' && pass view-pause || fail view-pause "$(screen | tail -1)"
 # A signal ends the viewer through the same exit path as q.
 kill -TERM "$(cat "$TMP/view.pid")"
 check_restored view-sigterm-restores 0
+# NO_COLOR: the same finding, marked without colour (no SGR 31 anywhere).
+VIEW_ENV=NO_COLOR=1 run_view --mem "$QEMU_SHM" --elf "$ELF"
+if wait_for '<< bbm-local-tlbi'; then
+	T capture-pane -e -p -t view | grep -q '\[[0-9;]*31m' && fail view-no-color "red with NO_COLOR set" ||
+		pass view-no-color
+else
+	fail view-no-color "$(screen)"
+fi
+kill -INT "$(cat "$TMP/view.pid")"
+check_restored view-sigint-restores 0
+run_view --mem "$QEMU_SHM" --elf "$ELF"
+wait_for '^[ >]!cpu[0-3] ' || fail view-sighup-start "$(screen)"
+kill -HUP "$(cat "$TMP/view.pid")"
+check_restored view-sighup-restores 0
 
 # ---- the same QEMU over the gdbstub: batch mode, then the target goes away ----
 out=$($FM view --gdb "127.0.0.1:$QEMU_PORT" --elf "$ELF" --iterations 2 --size 120x30 2>&1)
-echo "$out" | grep -qE '^>[ !]cpu0 +0x80000000 ' && echo "$out" | grep -q 'gdb 127.0.0.1' &&
-	pass view-batch-gdb || fail view-batch-gdb "$out"
+rc=$?
+[ $rc -eq 0 ] && echo "$out" | grep -qE '^>[ !]cpu0 +0x80000000 ' && echo "$out" | grep -q 'gdb 127.0.0.1' &&
+	pass view-batch-gdb || fail view-batch-gdb "exit $rc: $out"
 start_shell || fail view-shell
 run_view --gdb "127.0.0.1:$QEMU_PORT" --elf "$ELF"
 wait_for '^>[ !]cpu0 +0x80000000 ' || fail view-gdb-start "$(screen)"

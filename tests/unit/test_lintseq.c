@@ -183,6 +183,14 @@ static void dsb_before(void)
 		  "bbm-no-dsb-before-tlbi:w");
 	CHECK_STR(LINT(&r, false, LINTSEQ_STRICT, TLBI(vale2is), DSB(ISH), ISB, RET),
 		  "bbm-no-dsb-before-tlbi:e");
+	/* A call between the store and the TLBI: the callee may order it (a warning). */
+	CHECK_STR(LINT(&r, false, 0, STR_XZR, BL(50), TLBI(vale2is), DSB(ISH), ISB, RET),
+		  "bbm-no-dsb-before-tlbi:w");
+	CHECK(r.at[0] == 1);
+	/* The entry is a loop's target: the first pass comes from a caller, which may
+	 * have stored without a DSB, even though the loop's own path is ordered. */
+	CHECK_STR(LINT(&r, false, 0, NOP, TLBI(vale2is), DSB(ISH), ISB, CBZ(-4), RET),
+		  "bbm-no-dsb-before-tlbi:w");
 	/* A store on one incoming path only (the branch skips the DSB). */
 	CHECK_STR(
 	    LINT(&r, false, 0, STR_XZR, CBZ(2), DSB(ISHST), TLBI(vale2is), DSB(ISH), ISB, RET),

@@ -187,6 +187,32 @@ static void writer_zero_range_operand(void)
 	free(out);
 }
 
+/* A raw operand with bits [63:48] set for an op that takes no ASID (all ASIDs, by
+ * IPA) was written as asid=, which the reader refuses for those ops (found by
+ * fuzz_bbm). */
+static void writer_no_asid_ops(void)
+{
+	const char *t = "fixmap-trace 1\ncpus 1\nc0 tlbi vaae1is arg=0x0001000000080000\n"
+			"c0 tlbi ipas2e1is arg=0x0002000000080000\nc0 tlbi vae1is arg=0x0003000000080000\n";
+	struct fm_event ev[4], back[4];
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	CHECK(parse(t, ev, 4) == 3);
+	f = open_memstream(&out, &len);
+	trace_text_write_header(f, &ctx);
+	for (int i = 0; i < 3; i++)
+		trace_text_write_event(f, &ctx, &ev[i]);
+	fclose(f);
+	CHECK(strstr(out, "c0 tlbi vaae1is arg=0x1000000080000\n"));
+	CHECK(strstr(out, "c0 tlbi vae1is va=0x80000000 asid=3\n"));
+	CHECK(parse(out, back, 4) == 3);
+	for (int i = 0; i < 3; i++)
+		CHECK_EQ_U64(back[i].arg, ev[i].arg);
+	free(out);
+}
+
 
 /*
  * A recorder's context: events before its first table, one dynamic table
@@ -477,6 +503,7 @@ int main(void)
 	RUN(writer_round_trip);
 	RUN(writer_zero_range_operand);
 	RUN(writer_names_a_late_table);
+	RUN(writer_no_asid_ops);
 	RUN(header_errors);
 	RUN(declaration_errors);
 	RUN(event_errors);

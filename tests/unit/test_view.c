@@ -262,6 +262,12 @@ static void batch_keys(void)
 	/* Help, raw mode, CPU filter, pause. */
 	CHECK(run("--iterations", "2", "--keys", "?", NULL) == 0);
 	CHECK(strstr(screen, "| fixmapctl view: keys"));
+	/* Any key closes the help and does nothing else (x is no command); Enter then
+	 * opens the details as usual. */
+	CHECK(run("--iterations", "4", "--keys", "?x", NULL) == 0);
+	CHECK(!strstr(screen, "| fixmapctl view: keys") && !strstr(screen, "unknown key"));
+	CHECK(run("--iterations", "4", "--keys", "?j\r", NULL) == 0);
+	CHECK(!strstr(screen, "| fixmapctl view: keys") && strstr(screen, "DETAIL cpu0"));
 	CHECK(run("--iterations", "5", "--keys", "rcc", NULL) == 0);
 	CHECK(strstr(screen, "cpu:cpu1") && strstr(screen, "(raw)"));
 	CHECK(strstr(screen, "c1 pte va=0x80001000 level=3 old=0x0 new=0x41001747"));
