@@ -18,7 +18,10 @@ vg() {
 	shift 2
 	$VG "$@" >"$TMP/$name.out" 2>"$TMP/$name.err"
 	rc=$?
-	[ -s "$TMP/$name.out" ] || [ "$name" = view ] || rc="$rc with nothing on stdout"
+	case $name in
+	view*) [ -s "$TMP/screen.txt" ] || rc="$rc with an empty screen" ;;
+	*) [ -s "$TMP/$name.out" ] || rc="$rc with nothing on stdout" ;;
+	esac
 	if [ "$rc" = "$want" ]; then
 		pass "valgrind-$name"
 	else
@@ -47,6 +50,7 @@ vg dump-table 0 "$FMV" dump $M --regime el2
 vg walk 0 "$FMV" walk $M 0x80001000
 vg trace 1 "$FMV" trace $M --save "$TMP/t.trace"
 vg view 0 "$FMV" view $M --iterations 3 --dump-screen "$TMP/screen.txt"
+rm -f "$TMP/screen.txt"
 vg view-explain 0 "$FMV" view $M --iterations 4 --keys je --dump-screen "$TMP/screen.txt"
 qemu_stop
 
