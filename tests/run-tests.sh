@@ -8,7 +8,8 @@
 # count. A case that stands for a real third-party target (a downloaded kernel,
 # QEMU 10: "SKIP: name (why) [third-party]", skip_real in tests/lib.sh) fails
 # under CI=true: CI must have the downloads (.ci/run fetches them first).
-# Logs go to $BUILD/test-logs/. TEST_TIMEOUT (seconds, default 300) bounds each.
+# Logs go to $BUILD/test-logs/. TEST_TIMEOUT (seconds, default 300) bounds each;
+# TEST_JOBS (default: the CPUs, at most 4) run at once.
 BUILD=${BUILD:-build}
 # A sanitizer report exits with a status of its own, never 1 or 2 (which mean
 # findings and bad input): a test that expects 1 cannot mistake one for the other.
@@ -16,16 +17,37 @@ export ASAN_OPTIONS="exitcode=86${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 export UBSAN_OPTIONS="exitcode=87${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
 LOGS=$BUILD/test-logs
 mkdir -p "$LOGS"
-pass=0 fail=0 skip=0
-failed_names=() skipped_names=()
-for t in "$@"; do
+# TEST_JOBS tests run at once (default: the CPUs, at most 4). The tests are
+# written for a busy machine (they wait for conditions, never for a time), and
+# each takes its own ports and memory files. The slowest of the last run start
+# first; a line is printed as each test ends.
+JOBS=${TEST_JOBS:-$(nproc 2>/dev/null || echo 1)}
+[ "$JOBS" -gt 4 ] && [ -z "${TEST_JOBS:-}" ] && JOBS=4
+[ "$JOBS" -ge 1 ] 2>/dev/null || JOBS=1
+TIMES=$LOGS/.times # name seconds, from the last run
+
+# run_one TEST: runs it and writes LOG.rc (exit status and microseconds).
+run_one() {
+	local t=$1 name log start rc
 	name=$(basename "$t")
 	log=$LOGS/$name.log
 	start=${EPOCHREALTIME/./}
-	timeout --kill-after=10 "${TEST_TIMEOUT:-300}" "$t" >"$log" 2>&1
+	timeout --kill-after=10 "${TEST_TIMEOUT:-300}" "$t" >"$log" 2>&1 </dev/null
 	rc=$?
-	us=$((${EPOCHREALTIME/./} - start))
+	echo "$rc $((${EPOCHREALTIME/./} - start))" >"$log.rc"
+}
+
+# judge TEST: counts the cases of an ended test and prints its line.
+pass=0 fail=0 skip=0
+failed_names=()
+judge() {
+	local t=$1 name log rc us secs p f s status
+	name=$(basename "$t")
+	log=$LOGS/$name.log
+	read -r rc us <"$log.rc"
+	rm -f "$log.rc"
 	secs=$((us / 1000000)).$(((us / 100000) % 10))
+	echo "$name $((us / 1000000))" >>"$TIMES.new"
 	if [ "${CI:-}" = true ]; then
 		sed -n 's/^SKIP: \(.*\) \[third-party\]$/FAIL: \1 (a third-party target skipped under CI=true)/p' \
 			"$log" >"$log.ci"
@@ -49,9 +71,6 @@ for t in "$@"; do
 	fi
 	[ "$rc" -eq 124 ] && echo "FAIL: $name timed out" >>"$log"
 	pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
-	while read -r case_name; do
-		skipped_names+=("$name: $case_name")
-	done < <(sed -n 's/^SKIP: \(.*\)$/\1/p' "$log")
 	if [ "$f" -gt 0 ]; then
 		status=FAIL
 		failed_names+=("$name")
@@ -62,6 +81,39 @@ for t in "$@"; do
 	if [ "$f" -gt 0 ]; then
 		grep -E '^FAIL: |^  |fixmapctl:|ERROR|error' "$log" | head -40 | sed 's/^/       | /'
 	fi
+}
+
+# The order to start them in: the slowest of the last run first, new ones
+# (no time yet) before those, the rest as given.
+order=$(n=0
+	for t in "$@"; do
+		n=$((n + 1))
+		secs=$(awk -v n="$(basename "$t")" '$1 == n { s = $2 } END { print s == "" ? 1000000 : s }' \
+			"$TIMES" 2>/dev/null || echo 1000000)
+		printf '%s %s %s\n' "${secs:-1000000}" "$n" "$t"
+	done | sort -k1,1nr -k2,2n | cut -d' ' -f3-)
+rm -f "$TIMES.new"
+declare -A running=() # pid -> test
+while IFS= read -r t || [ ${#running[@]} -gt 0 ]; do
+	if [ -n "$t" ]; then
+		run_one "$t" &
+		running[$!]=$t
+	fi
+	while [ ${#running[@]} -ge "$JOBS" ] || { [ -z "$t" ] && [ ${#running[@]} -gt 0 ]; }; do
+		wait -n -p done_pid "${!running[@]}"
+		judge "${running[$done_pid]}"
+		unset "running[$done_pid]"
+	done
+done <<<"$order"
+mv -f "$TIMES.new" "$TIMES" 2>/dev/null
+
+# Skips, in the order the tests were given.
+skipped_names=()
+for t in "$@"; do
+	name=$(basename "$t")
+	while read -r case_name; do
+		skipped_names+=("$name: $case_name")
+	done < <(sed -n 's/^SKIP: \(.*\)$/\1/p' "$LOGS/$name.log")
 done
 if [ ${#failed_names[@]} -gt 0 ]; then
 	echo "failed: ${failed_names[*]} (logs in $LOGS/)"
