@@ -298,7 +298,8 @@ static void oracle(const struct lintseq_insn *ins, size_t n, size_t site, bool p
 			f_err = true;
 			f_err_at = i;
 			break;
-		} else if (c->kind == DISASM_RET) {
+		}
+		if (c->kind == DISASM_RET || i + 1 == n) { /* returns, or falls off the end */
 			if (phase == 0) {
 				f_err = true;
 				f_err_at = i;
@@ -307,15 +308,6 @@ static void oracle(const struct lintseq_insn *ins, size_t n, size_t site, bool p
 				f_noisb_at = i;
 			}
 			break;
-		}
-		if (i + 1 == n) { /* falls off the end */
-			if (phase == 0) {
-				f_err = true;
-				f_err_at = i;
-			} else {
-				f_noisb = true;
-				f_noisb_at = i;
-			}
 		}
 	}
 	(void)f_partial;
