@@ -21,6 +21,10 @@ mkdir -p "$LOGS"
 # written for a busy machine (they wait for conditions, never for a time), and
 # each takes its own ports and memory files. The slowest of the last run start
 # first; a line is printed as each test ends.
+if [ "${BASH_VERSINFO[0]}" -lt 5 ] || { [ "${BASH_VERSINFO[0]}" -eq 5 ] && [ "${BASH_VERSINFO[1]}" -lt 1 ]; }; then
+	echo "run-tests.sh: needs bash 5.1 or later (wait -n -p), this is $BASH_VERSION" >&2
+	exit 2
+fi
 JOBS=${TEST_JOBS:-$(nproc 2>/dev/null || echo 1)}
 [ "$JOBS" -gt 4 ] && [ -z "${TEST_JOBS:-}" ] && JOBS=4
 [ "$JOBS" -ge 1 ] 2>/dev/null || JOBS=1
@@ -44,7 +48,7 @@ judge() {
 	local t=$1 name log rc us secs p f s status
 	name=$(basename "$t")
 	log=$LOGS/$name.log
-	read -r rc us <"$log.rc"
+	read -r rc us <"$log.rc" 2>/dev/null || { rc=255 us=0; echo "FAIL: $name ended without its status" >>"$log"; }
 	rm -f "$log.rc"
 	secs=$((us / 1000000)).$(((us / 100000) % 10))
 	echo "$name $((us / 1000000))" >>"$TIMES.new"
@@ -59,12 +63,14 @@ judge() {
 	f=$(grep -c '^FAIL: ' "$log")
 	s=$(grep -c '^SKIP: ' "$log")
 	if [ $((p + f + s)) -eq 0 ]; then
+		# Every test says what it checked: one that prints nothing checked nothing.
 		case $rc in
-		0) p=1 ;;
-		77) s=1 ;;
-		*) f=1 ;;
+		77) s=1 && echo "SKIP: $name (exit status 77)" >>"$log" ;;
+		*) f=1 && echo "FAIL: $name printed no PASS, FAIL or SKIP line (exit status $rc)" >>"$log" ;;
 		esac
-		[ "$s" = 1 ] && echo "SKIP: $name (exit status 77)" >>"$log"
+	elif [ "$rc" -eq 77 ] && [ "$s" -eq 0 ] && [ "$f" -eq 0 ]; then
+		s=1
+		echo "SKIP: $name (exit status 77 after its cases)" >>"$log"
 	elif [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ] && [ "$f" -eq 0 ]; then
 		f=1
 		echo "FAIL: $name exited with status $rc" >>"$log"
@@ -100,12 +106,22 @@ while IFS= read -r t || [ ${#running[@]} -gt 0 ]; do
 		running[$!]=$t
 	fi
 	while [ ${#running[@]} -ge "$JOBS" ] || { [ -z "$t" ] && [ ${#running[@]} -gt 0 ]; }; do
+		done_pid=
 		wait -n -p done_pid "${!running[@]}"
+		st=$?
+		if [ -z "$done_pid" ]; then
+			[ $st -ne 127 ] && continue # interrupted by a signal: wait again
+			echo "run-tests.sh: lost track of ${running[*]}" >&2
+			exit 2
+		fi
 		judge "${running[$done_pid]}"
 		unset "running[$done_pid]"
 	done
 done <<<"$order"
-mv -f "$TIMES.new" "$TIMES" 2>/dev/null
+# This run's times replace those of the same tests; the others' stay.
+[ -f "$TIMES.new" ] && touch "$TIMES" && awk 'FNR == NR { t[$1] = $2; next } !($1 in t) { print } END { for (n in t) print n, t[n] }' \
+	"$TIMES.new" "$TIMES" 2>/dev/null >"$TIMES.tmp" && mv -f "$TIMES.tmp" "$TIMES"
+rm -f "$TIMES.new" "$TIMES.tmp"
 
 # Skips, in the order the tests were given.
 skipped_names=()

@@ -99,6 +99,14 @@ out=$(CI= BUILD=$TMP/rt/build tests/run-tests.sh "$TMP/rt/skips.sh" "$TMP/rt/who
 rc=$?
 [ $rc -eq 0 ] && grep -q '^1 passed, 0 failed, 3 skipped (skips.sh: two; skips.sh: three; whole.sh: whole.sh)$' <<<"$out" &&
 	pass runner-lists-skips || fail runner-lists-skips "exit $rc: $out"
+printf '#!/bin/sh\nexit 0\n' >"$TMP/rt/quiet.sh"
+printf '#!/bin/sh\necho "PASS: first"\nexit 77\n' >"$TMP/rt/late.sh"
+chmod +x "$TMP/rt/quiet.sh" "$TMP/rt/late.sh"
+out=$(CI= BUILD=$TMP/rt/build TEST_JOBS=2 tests/run-tests.sh "$TMP/rt/quiet.sh" "$TMP/rt/late.sh")
+rc=$?
+[ $rc -ne 0 ] && grep -q '^1 passed, 1 failed, 1 skipped (late.sh: late.sh)$' <<<"$out" &&
+	grep -q '^FAIL: quiet.sh printed no PASS, FAIL or SKIP line' "$TMP/rt/build/test-logs/quiet.sh.log" &&
+	pass runner-silent-test-fails || fail runner-silent-test-fails "exit $rc: $out"
 out=$(CI=true BUILD=$TMP/rt/build tests/run-tests.sh "$TMP/rt/skips.sh")
 rc=$?
 [ $rc -ne 0 ] && grep -q '^1 passed, 1 failed, 1 skipped (skips.sh: three)$' <<<"$out" &&
