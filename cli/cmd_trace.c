@@ -314,6 +314,7 @@ static void print_summary(struct trace_run *tr)
 	print_uint("events", "summary: %" PRIu64 " events", tr->events);
 	print_double("seconds", " in %.1f s", secs);
 	print_uint("drains", " (%" PRIu64 " drains)", tr->ld.drains);
+	print_uint("interval_ms", NULL, tr->interval_ms);
 	print_uint("errors", ", %" PRIu64 " errors", tr->errors);
 	print_uint("warnings", ", %" PRIu64 " warnings", tr->warnings);
 	print_uint("lost", ", %" PRIu64 " events lost", tr->lost);
