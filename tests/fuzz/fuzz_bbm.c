@@ -82,8 +82,6 @@ struct gtrace {
 };
 
 static const unsigned regimes[] = {FM_REGIME_EL2, FM_REGIME_EL1, FM_REGIME_S2, FM_REGIME_EL20};
-static const char *const regime_names[] = {"el2", "el1", "s2", "el20"};
-static const char *const granule_names[] = {"4k", "16k", "64k"};
 static const unsigned page_shift[] = {12, 14, 16};
 
 /* Bytes an entry at level of table t translates; 0 when the table has no such level. */
@@ -336,10 +334,10 @@ static void generate(struct gtrace *g)
 				*s = e->new;
 		}
 		if (e->type == G_DSB || e->type == G_DMB) {
-			static const unsigned bars[] = {BAR_SY,	   BAR_ST,    BAR_LD,	 BAR_ISH,
-							BAR_ISHST, BAR_ISHLD, BAR_NSH,	 BAR_NSHST,
-							BAR_NSHLD, BAR_OSH,   BAR_OSHST, BAR_OSHLD};
-			e->bar = bars[pick(12)];
+#define BAR_CRM(name, crm) crm,
+			static const unsigned bars[] = {BAR_OPTIONS(BAR_CRM)};
+#undef BAR_CRM
+			e->bar = bars[pick(sizeof(bars) / sizeof(bars[0]))];
 		}
 	}
 }
@@ -381,11 +379,12 @@ static void table_line(FILE *f, const struct gtrace *g, unsigned i, const struct
 	const struct gtable *t = &g->t[i];
 	static const char *const kinds[] = {"shared", "private", "dynamic"};
 
-	fprintf(f, "table %s %s regime=%s", n->table[i], kinds[t->kind], regime_names[t->regime]);
+	fprintf(f, "table %s %s regime=%s", n->table[i], kinds[t->kind],
+		desc_regime_name(t->regime));
 	if (t->kind == 1)
 		cpu_list(f, t->cpus, n, g->ncpus);
 	if (t->granule || (i & 1))
-		fprintf(f, " granule=%s", granule_names[t->granule]);
+		fprintf(f, " granule=%s", desc_granule_name(t->granule));
 	if (t->lpa2)
 		fprintf(f, " lpa2");
 	if (t->has_asid)

@@ -57,8 +57,9 @@ static unsigned pick(unsigned n) { return n ? byte() % n : 0; }
 #define CBZ(d) (0xb4000003u | (((uint32_t)(d)&0x7ffff) << 5))
 #define BL(d) (0x94000000u | ((uint32_t)(d)&0x3ffffff))
 
-static const unsigned bars[] = {BAR_SY,	 BAR_ST,    BAR_LD,    BAR_ISH, BAR_ISHST, BAR_ISHLD,
-				BAR_NSH, BAR_NSHST, BAR_NSHLD, BAR_OSH, BAR_OSHST, BAR_OSHLD};
+#define BAR_CRM(name, crm) crm,
+static const unsigned bars[] = {BAR_OPTIONS(BAR_CRM)};
+#undef BAR_CRM
 
 static uint32_t gen_tlbi(void)
 {
@@ -84,9 +85,9 @@ static uint32_t gen_word(size_t i, size_t n, bool branches)
 	case 2:
 	case 3:
 	case 4:
-		return INSN_DSB(bars[pick(12)]);
+		return INSN_DSB(bars[pick(sizeof(bars) / sizeof(bars[0]))]);
 	case 5:
-		return INSN_DMB(bars[pick(12)]);
+		return INSN_DMB(bars[pick(sizeof(bars) / sizeof(bars[0]))]);
 	case 6:
 	case 7:
 		return INSN_ISB;
@@ -99,7 +100,7 @@ static uint32_t gen_word(size_t i, size_t n, bool branches)
 	case 12:
 		return pick(4) ? NOP : RET;
 	case 13:
-		return INSN_DSB(bars[pick(12)]);
+		return INSN_DSB(bars[pick(sizeof(bars) / sizeof(bars[0]))]);
 	case 14: /* anywhere in the function, or out of it */
 		return B((int)pick((unsigned)n + 4) - (int)i - 2);
 	case 15:

@@ -43,7 +43,7 @@ nfail=0
 for n in "${names[@]}"; do
 	bin=$BUILD/fuzz/fuzz_$n
 	if [ ! -x "$bin" ]; then
-		echo "SKIP: fuzz-$n (no $bin: make fuzz-build)"
+		echo "SKIP: fuzz-$n (no $bin: make fuzz-build; scripts/deps.sh installs clang) [third-party]"
 		continue
 	fi
 	seeds=tests/fuzz/$n
@@ -69,14 +69,19 @@ for n in "${names[@]}"; do
 		what="$runs inputs, seed $seed"
 	fi
 	log=$BUILD/fuzz/$n.log
-	# -close_fd_mask=3: the code under test may print; libFuzzer keeps its own report.
-	"${pre[@]}" "$bin" -seed="$seed" -timeout="${FUZZ_TIMEOUT:-10}" -rss_limit_mb=2048 \
-		-malloc_limit_mb=1024 -print_final_stats=1 -close_fd_mask=3 \
+	# -close_fd_mask=1: what the code under test prints on stdout is dropped; its
+	# messages on stderr stay in the log (a property target says there what broke).
+	# -timeout: one input's limit, generous, so a loaded machine does not fail it.
+	"${pre[@]}" "$bin" -seed="$seed" -timeout="${FUZZ_TIMEOUT:-60}" -rss_limit_mb=2048 \
+		-malloc_limit_mb=1024 -print_final_stats=1 -close_fd_mask=1 \
 		-artifact_prefix="$art/$n-" "${opts[@]}" "$corpus" "$seeds" >"$log" 2>&1
 	rc=$?
 	runs_done=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
 	cov=$(grep -ao 'cov: [0-9]* ft: [0-9]* corp: [0-9]*' "$log" | tail -1)
-	if [ $rc -eq 0 ]; then
+	if [ $rc -eq 0 ] && [ -z "$FUZZ_SECONDS" ] && [ "${runs_done:-0}" -lt "$runs" ]; then
+		echo "FAIL: fuzz-$n (${runs_done:-no} runs of $runs; log $log)"
+		nfail=$((nfail + 1))
+	elif [ $rc -eq 0 ]; then
 		echo "PASS: fuzz-$n ($what: ${runs_done:-?} runs, ${cov:-cov: ?})"
 	else
 		echo "FAIL: fuzz-$n (exit $rc; log $log)"
