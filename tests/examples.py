@@ -248,10 +248,14 @@ def main():
     if len(args) < 2:
         sys.exit(__doc__)
     fm, workdir, files = args[0], args[1], args[2:]
-    bad = 0
+    bad = total = 0
     for f in files:
         b, n = process(f, fm, workdir, update, prepare)
         bad += b
+        total += n
+    if total == 0:
+        print(f"FAIL: examples (no example block in {' '.join(files)})")
+        return 1
     return 1 if bad else 0
 
 
