@@ -31,6 +31,19 @@ pass() { echo "PASS: $1"; }
 fail() { echo "FAIL: $1${2:+ ($2)}"; nfail=$((nfail + 1)); }
 skip() { echo "SKIP: $1${2:+ ($2)}"; }
 skip_real() { echo "SKIP: $1 (${2:-no reason given}) [third-party]"; }
+# json_findings FILE: a RULE:SEVERITY line per finding of a JSON output (-j);
+# json_rules FILE: the distinct ones, "RULE:SEVERITY RULE:SEVERITY " (sorted).
+json_findings() { sed -n 's/.*"severity":"\([a-z]*\)","rule":"\([a-z0-9-]*\)".*/\2:\1/p' "$1"; }
+json_rules() { json_findings "$1" | sort -u | tr '\n' ' '; }
+# The agent's local mode is the seed's sequence (dsb nshst; tlbi vale2; dsb
+# nsh) on a table more than one CPU walks: both errors of
+# tests/traces/seed-local.trace, exit status 1. Broadcast mode: none, 0.
+LOCAL_RULES="bbm-dsb-domain:error bbm-local-tlbi:error "
+# need_build NAME FILE: FILE is built by make check; without it the test fails.
+need_build() { [ -e "$2" ] && return 0; fail "$1" "no $2 (make check builds it)"; finish; }
+# need_tool NAME CMD: CMD comes from scripts/deps.sh; without it the test is
+# skipped, which fails under CI=true like a missing third-party target.
+need_tool() { command -v "$2" >/dev/null && return 0; skip_real "$1" "no $2 (scripts/deps.sh installs it)"; exit 0; }
 finish() { [ "$nfail" -eq 0 ]; exit $?; }
 lint_cases()
 {

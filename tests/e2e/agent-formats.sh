@@ -10,13 +10,8 @@
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
 
-[ -f "$BUILD/agent.elf" ] || { skip agent-formats "no $BUILD/agent.elf"; exit 77; }
+need_build agent-formats "$BUILD/agent.elf"
 ELF=$BUILD/agent.elf
-# The distinct findings of a JSON output, as "RULE:SEVERITY ..."
-rules() { sed -n 's/.*"severity":"\([a-z]*\)","rule":"\([a-z0-9-]*\)".*/\2:\1/p' "$1" | sort -u | tr '\n' ' '; }
-# The agent's local mode is the seed's sequence (dsb nshst; tlbi vale2; dsb nsh):
-# both errors of tests/traces/seed-local.trace.
-LOCAL_RULES="bbm-dsb-domain:error bbm-local-tlbi:error "
 
 q10=
 if [ -n "${FIXMAP_QEMU10:-}" ]; then q10=$FIXMAP_QEMU10
@@ -68,7 +63,7 @@ while IFS='|' read -r name opts gran lpa2 regime needs10; do
 		rc=$?
 		want=0 want_rules=""
 		[ $mode = local ] && want=1 want_rules=$LOCAL_RULES
-		live=$(rules "$TMP/$t.json")
+		live=$(json_rules "$TMP/$t.json")
 		if [ $rc = $want ] && [ "$live" = "$want_rules" ] &&
 			{ [ "$gran" = 4096 ] || grep -q "^table .*granule=$((gran / 1024))k" "$TMP/$t.trace"; }; then
 			pass "$t-trace"
@@ -77,8 +72,8 @@ while IFS='|' read -r name opts gran lpa2 regime needs10; do
 		fi
 		$FM check -j "$TMP/$t.trace" >"$TMP/$t.check" 2>&1
 		crc=$?
-		[ $crc = $want ] && [ "$(rules "$TMP/$t.check")" = "$live" ] && pass "$t-check-agrees" ||
-			fail "$t-check-agrees" "check rc=$crc: $(rules "$TMP/$t.check") vs live $live $(head -c 200 "$TMP/$t.check")"
+		[ $crc = $want ] && [ "$(json_rules "$TMP/$t.check")" = "$live" ] && pass "$t-check-agrees" ||
+			fail "$t-check-agrees" "check rc=$crc: $(json_rules "$TMP/$t.check") vs live $live $(head -c 200 "$TMP/$t.check")"
 		qemu_stop
 	done
 done <<'EOF'

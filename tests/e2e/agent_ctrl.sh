@@ -6,8 +6,8 @@
 cd "$(dirname "$0")/../.." || exit 2
 . tests/lib.sh
 QEMU_LOG=$TMP/qemu.log
-[ -f "$BUILD/agent.elf" ] || { skip agent_ctrl "no $BUILD/agent.elf"; exit 0; }
-command -v qemu-system-aarch64 >/dev/null || { skip agent_ctrl "no qemu-system-aarch64"; exit 0; }
+need_build agent_ctrl "$BUILD/agent.elf"
+need_tool agent_ctrl qemu-system-aarch64
 
 u64() { od -An -tu8 -j "$1" -N8 "$QEMU_SHM" | tr -d ' '; }
 u32() { od -An -tu4 -j "$1" -N4 "$QEMU_SHM" | tr -d ' '; }

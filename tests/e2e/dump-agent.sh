@@ -6,7 +6,7 @@
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
 
-[ -f "$BUILD/agent.elf" ] || { skip dump-agent "no $BUILD/agent.elf"; exit 0; }
+need_build dump-agent "$BUILD/agent.elf"
 for mode in broadcast local; do
 	qemu_start -s 4 -m $mode || { fail "boot-$mode"; continue; }
 	G="--gdb 127.0.0.1:$QEMU_PORT"

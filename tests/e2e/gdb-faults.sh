@@ -7,7 +7,7 @@ cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
 PROBE=$BUILD/tests/gdbprobe
 STUB=$BUILD/tests/faultstub
-[ -x "$PROBE" ] && [ -x "$STUB" ] || { echo "SKIP: gdb-faults (run make check)"; exit 77; }
+[ -x "$PROBE" ] && [ -x "$STUB" ] || { echo "FAIL: gdb-faults (no $PROBE or $STUB: make check builds them)"; exit 1; }
 export FIXMAP_GDB_TIMEOUT=1
 LIMIT_MS=5000 # timeout + sanitizer start-up + slack: "no hang past the timeout"
 "$STUB" --pattern 0x1000 10000 "$TMP/expect" || { fail gdb-faults-pattern; finish; }

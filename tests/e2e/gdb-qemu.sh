@@ -6,8 +6,9 @@
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
 PROBE=$BUILD/tests/gdbprobe
-[ -x "$PROBE" ] || { echo "SKIP: gdb-qemu (no $PROBE; run make check)"; exit 77; }
-command -v qemu-system-aarch64 >/dev/null || { echo "SKIP: gdb-qemu (no qemu)"; exit 77; }
+[ -x "$PROBE" ] || { echo "FAIL: gdb-qemu (no $PROBE: make check builds it)"; exit 1; }
+command -v qemu-system-aarch64 >/dev/null ||
+	{ echo "SKIP: gdb-qemu (no qemu-system-aarch64: scripts/deps.sh installs it) [third-party]"; exit 0; }
 
 LOOP=0x40200000    # after the DTB QEMU puts at 0x40000000
 COUNTER=0x40200800 # the loop's counter

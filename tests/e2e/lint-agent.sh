@@ -8,7 +8,7 @@ cd "$(dirname "$0")/../.." || exit 2
 . tests/lib.sh
 QEMU_LOG=$TMP/qemu.log
 ELF=$BUILD/agent.elf
-[ -f "$ELF" ] || { skip lint-agent "no $ELF"; exit 0; }
+need_build lint-agent "$ELF"
 
 # The boot-time TLBI in mmu_on runs before the MMU is on, on the CPU's own TLB.
 "$FM" lint -j --sites --private mmu_on "$ELF" >"$TMP/sites.json" 2>"$TMP/err"
@@ -28,10 +28,7 @@ others=$(grep '"severity":"error"' "$TMP/sites.json" | grep -v '^{"func":"fixmap
 site_findings() { sed -n "s/.*\"addr\":\"$1\",\"site\":\"[^\"]*\",\"findings\":\([0-9]*\)}$/\1/p" "$TMP/sites.json"; }
 site_rules() { grep "\"addr\":\"$1\",\"severity\"" "$TMP/sites.json" | sed -n 's/.*"rule":"\([a-z-]*\)".*/\1/p' | sort -u | tr '\n' ' '; }
 
-if ! command -v qemu-system-aarch64 >/dev/null; then
-	skip "traced TLBIs are lint sites" "no qemu-system-aarch64"
-	finish
-fi
+need_tool "traced TLBIs are lint sites" qemu-system-aarch64
 for mode in broadcast local; do
 	if ! qemu_start -s 2 -m $mode -i 20; then
 		fail "$mode: boot" "$(tail -3 "$QEMU_LOG.serial" 2>/dev/null)"

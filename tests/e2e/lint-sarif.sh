@@ -10,20 +10,12 @@ BUILD=${BUILD:-build}
 . tests/lib.sh
 unavailable() { skip_real "$1" "$2"; }
 
-CASES=tests/lint/cases.S
-if command -v aarch64-linux-gnu-as >/dev/null && command -v aarch64-linux-gnu-ld >/dev/null; then
-	AS="aarch64-linux-gnu-as -march=armv8.4-a" LD=aarch64-linux-gnu-ld
-elif command -v clang >/dev/null && command -v ld.lld >/dev/null; then
-	AS="clang --target=aarch64-none-elf -march=armv8.4-a -c -x assembler" LD=ld.lld
-else
-	unavailable lint-sarif "no AArch64 assembler"
-	finish
-fi
 ELF=$TMP/cases.elf
-$AS -o "$TMP/cases.o" "$CASES" && $LD -Ttext=0x40200000 -e ok_broadcast -o "$ELF" "$TMP/cases.o" ||
-	{ fail lint-sarif-assemble; finish; }
+lint_cases "$ELF" || { fail lint-sarif-assemble "$WHY"; finish; }
 
 "$FM" lint --private private_local "$ELF" >"$TMP/text" 2>/dev/null
+rc=$?
+[ $rc -eq 1 ] || fail lint-sarif-text "text lint exited $rc, want 1"
 "$FM" lint --sarif --private private_local "$ELF" >"$TMP/cases.sarif" 2>"$TMP/err"
 rc=$?
 [ $rc -eq 1 ] && pass "lint-sarif-exit-status" || fail lint-sarif-exit-status "rc=$rc $(cat "$TMP/err")"
@@ -72,7 +64,12 @@ SCHEMA=$NPM/node_modules/@microsoft/sarif-multitool-linux/sarif-2.1.0.json
 ok_files=("$TMP/cases.sarif")
 if [ -f "$BUILD/agent.elf" ]; then
 	"$FM" lint --sarif "$BUILD/agent.elf" >"$TMP/agent.sarif" 2>/dev/null
+	rc=$?
+	# the agent's local-mode fixmap_unmap is a finding of lint (exit status 1)
+	[ $rc -eq 1 ] || fail lint-sarif-agent "lint --sarif agent.elf exited $rc, want 1"
 	ok_files+=("$TMP/agent.sarif")
+else
+	fail lint-sarif-agent "no $BUILD/agent.elf"
 fi
 # A log that breaks the schema: both validators must reject it.
 sed 's/"byteLength":4/"byteLength":-4/' "$TMP/cases.sarif" >"$TMP/broken.sarif"

@@ -6,8 +6,8 @@
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
 
-command -v valgrind >/dev/null || { skip valgrind "valgrind not installed"; exit 0; }
-[ -f "$BUILD/agent.elf" ] || { skip valgrind "no $BUILD/agent.elf"; exit 0; }
+need_tool valgrind valgrind
+need_build valgrind "$BUILD/agent.elf"
 FMV=$BUILD/fixmapctl
 VG="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite"
 

@@ -7,9 +7,9 @@
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
 
-[ -f "$BUILD/agent.elf" ] || { skip view-qemu "no $BUILD/agent.elf"; exit 77; }
-command -v tmux >/dev/null || { skip view-qemu "no tmux"; exit 77; }
-command -v qemu-system-aarch64 >/dev/null || { skip view-qemu "no qemu-system-aarch64"; exit 77; }
+need_build view-qemu "$BUILD/agent.elf"
+need_tool view-qemu tmux
+need_tool view-qemu qemu-system-aarch64
 
 SOCK=fixmap-view-$$ # our own tmux server: killing it touches nobody else's
 T() { tmux -L "$SOCK" -f /dev/null "$@"; }
