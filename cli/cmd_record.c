@@ -288,7 +288,7 @@ static void print_recorder(void *arg)
 	struct tee *t = arg;
 
 	if (t->stats[0] && !print_is_json())
-		fprintf(stderr, "fixmapctl: record: %s\n", t->stats);
+		fm_warn("record: %s", t->stats);
 }
 
 int cmd_record(int argc, char **argv)

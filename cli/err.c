@@ -43,6 +43,8 @@ void fm_warn(const char *fmt, ...)
 {
 	va_list ap;
 
+	/* What went to standard output before it comes first where both go to one place. */
+	fflush(stdout);
 	fputs("fixmapctl: ", stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
