@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The examples in the manual pages and the README are what the tool prints.
 
-    examples.py FIXMAPCTL WORKDIR [--prepare CMD] [--update] [FILE...]
+    examples.py FIXMAPCTL WORKDIR [--prepare CMD] [--have NAME]... [--update] [FILE...]
 
 An example is a block marked in its page, run and compared here:
 
@@ -20,14 +20,16 @@ previous command's exit status, which is then compared too; a command whose
 status no "$ echo $?" shows must exit 0, or the status the marker names:
 `.\\" example exit=1` (also `.\\" example exit=1: anything`).
 In the expected output, a line ending in "[...]" stands for every line that
-begins with the text before it, and a line that is "..." for any number of
-lines. Roff escapes (\\- \\e \\& \\(aq) are undone before comparing; a roff
+begins with the text before it, "[...]" within a line for any text there, and
+a line that is "..." for any number of lines. Roff escapes (\\- \\e \\& \\(aq) are undone before comparing; a roff
 line ending in "\\e" continues the command on the next line.
 
 A block that shows output the tests cannot produce (a running guest, a
 downloaded kernel) is marked `.\\" illustration: WHY` (<!-- illustration: WHY -->)
 instead; every .EX and ``` block that shows a fixmapctl command must be one
-or the other.
+or the other. An example that needs what only some machines have names it,
+`.\\" example needs=qemu10`, and runs when the test says it is there
+(--have qemu10); otherwise it is a SKIP that fails under CI=true.
 
 In a man page, the rule list between `.\\" rules-begin` and `.\\" rules-end`
 is compared with the rule table `fixmapctl check -h` prints.
@@ -64,8 +66,10 @@ def match(want, have):
         return any(match(want[1:], have[i:]) for i in range(len(have) + 1))
     if not have:
         return False
-    if w.endswith("[...]"):
+    if w.endswith("[...]") and "[...]" not in w[:-5]:
         ok = have[0].startswith(w[:-5].rstrip(" ") if w[:-5].endswith(" ") else w[:-5])
+    elif "[...]" in w:
+        ok = re.fullmatch(".*".join(re.escape(p) for p in w.split("[...]")), have[0]) is not None
     else:
         ok = w == have[0]
     return ok and match(want[1:], have[1:])
@@ -157,11 +161,12 @@ def marker(line, roff_page):
     if not m:
         return None, 0
     kind, rest = m.groups()
-    rc = re.match(r"^\s+exit=(\d+)", rest)
-    return kind, int(rc.group(1)) if rc else 0
+    rc = re.search(r"\bexit=(\d+)", rest) if kind == "example" else None
+    needs = re.search(r"\bneeds=(\S+)", rest) if kind == "example" else None
+    return kind, (int(rc.group(1)) if rc else 0, needs.group(1) if needs else None)
 
 
-def process(path, fm, workdir, update, prepare):
+def process(path, fm, workdir, update, prepare, available=()):
     roff_page = not path.endswith(".md")
     src = open(path).read().split("\n")
     out, bad, n, i = [], 0, 0, 0
@@ -213,10 +218,13 @@ def process(path, fm, workdir, update, prepare):
             out += src[i:j + 1]
         elif pending[0] == "illustration":
             out += src[i:j + 1]
+        elif pending[1][1] and pending[1][1] not in available:
+            print(f"SKIP: {name} (needs {pending[1][1]}) [third-party]")
+            out += src[i:j + 1]
         else:
             n += 1
             try:
-                ok, msg, new = check_block(fm, workdir, lines, pending[1], prepare)
+                ok, msg, new = check_block(fm, workdir, lines, pending[1][0], prepare)
             except ValueError as e:
                 ok, msg, new = False, str(e), lines
             if ok:
@@ -243,6 +251,11 @@ def main():
         k = argv.index("--prepare")
         prepare = argv[k + 1]
         del argv[k:k + 2]
+    have = []
+    while "--have" in argv:
+        k = argv.index("--have")
+        have.append(argv[k + 1])
+        del argv[k:k + 2]
     args = [a for a in argv if a != "--update"]
     update = "--update" in argv
     if len(args) < 2:
@@ -250,7 +263,7 @@ def main():
     fm, workdir, files = args[0], args[1], args[2:]
     bad = total = 0
     for f in files:
-        b, n = process(f, fm, workdir, update, prepare)
+        b, n = process(f, fm, workdir, update, prepare, have)
         bad += b
         total += n
     if total == 0:
