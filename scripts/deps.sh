@@ -3,14 +3,16 @@
 # or says which are missing and how to install them. The list is everything
 # `make`, `make demo` and `make check` use on a minimal Debian 12 (debootstrap
 # --variant=minbase): compilers, QEMU, libraries, and the tools the tests run
-# (tmux, valgrind, python3, mandoc/groff for the manual pages). Then it
+# (tmux, valgrind, python3, mandoc/groff for the manual pages, xz-utils for
+# the QEMU source's plugin header, npm for the Perfetto and SARIF consumers
+# of tests/e2e, scripts/npm-tools.sh). Then it
 # unpacks QEMU 10 for the TCG plugin into the cache (scripts/qemu10.sh: never
 # installed; its libraries are those qemu-system-arm brings, so it comes second).
 set -e
 PKGS="make gcc pkg-config clang lld libclang-rt-14-dev gcc-aarch64-linux-gnu
 binutils-aarch64-linux-gnu qemu-system-arm libelf-dev libcapstone-dev libncurses-dev
 mandoc groff-base tmux valgrind python3 libglib2.0-dev chromium
-python3-jsonschema"
+python3-jsonschema xz-utils npm"
 qemu10()
 {
 	"$(dirname "$0")/qemu10.sh" fetch ||
@@ -18,6 +20,8 @@ qemu10()
 }
 missing=""
 for p in $PKGS; do
+	# an npm of its own (Node.js's packages, which conflict with Debian's) will do
+	[ "$p" = npm ] && command -v npm >/dev/null && continue
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
 		missing="$missing $p"
 done

@@ -125,6 +125,8 @@ header()
 {
 	h=$DIR/include/qemu-plugin.h
 	failed=$DIR/header.failed
+	[ -s "$h" ] || command -v xz >/dev/null ||
+		die "xz is needed to unpack the qemu source for qemu-plugin.h (apt-get install xz-utils)"
 	# Offline, every make would wait for apt again: a failure is kept an hour.
 	if [ ! -s "$h" ] && [ -n "$(find "$failed" -mmin -60 2>/dev/null)" ]; then
 		die "fetching qemu-plugin.h failed less than an hour ago ($(cat "$failed"))"
