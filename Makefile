@@ -89,7 +89,7 @@ mutate:
 	$(Q)BUILD=$(BUILD) tests/mutate/mutate.py $(MUTATE)
 
 demo: deps
-	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory all $(BUILD)/initramfs/kvm.cpio
 	$(Q)BUILD=$(BUILD) scripts/demo.sh
 
 bench: deps
