@@ -231,6 +231,10 @@ static void isb_and_regime(void)
 	    LINT(&r, false, 0, STR_XZR, DSB(ISHST), TLBI(vale2is), DSB(ISH), STR_X2, ISB, RET), "");
 	CHECK_STR(LINT(&r, false, 0, STR_XZR, DSB(ISHST), TLBI(ipas2e1is), DSB(ISH), ISB, RET),
 		  "tlbi-wrong-regime:e");
+	/* An EL2 op after it is no stage-1 invalidation of the guest's EL1&0 regime. */
+	CHECK_STR(LINT(&r, false, 0, STR_XZR, DSB(ISHST), TLBI(ipas2e1is), DSB(ISH), TLBI(vae2is),
+		       DSB(ISH), ISB, RET),
+		  "tlbi-wrong-regime:e");
 	/* Stage-1 op on one path only. */
 	CHECK_STR(LINT(&r, false, 0, STR_XZR, DSB(ISHST), TLBI(ipas2e1is), DSB(ISH), CBZ(3),
 		       TLBI_ALL(vmalle1is), DSB(ISH), ISB, RET),
