@@ -125,6 +125,7 @@ linux_boot()
 	done
 	QEMU_SHM=$(mktemp "/dev/shm/fixmap-linux-$(id -u)-XXXXXXXX") || return 1
 	QEMU_LOG=$(mktemp "${TMP:-/tmp}/fixmap-linux-XXXXXX.log") || return 1
+	# qemu_launch (scripts/qemu-lib.sh) adds -nic none and the gdbstub
 	QEMU_BIN=${LINUX_QEMU:-qemu-system-aarch64} qemu_launch "$QEMU_LOG" \
 		-M virt,virtualization=on,gic-version=3 -cpu max,pauth-impdef=on \
 		-smp 2 -m "${LINUX_RAM_MB}M" -nographic -monitor none \
