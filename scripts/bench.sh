@@ -5,6 +5,6 @@ rc=0
 for b in bench/*.sh; do
 	[ -e "$b" ] || continue
 	echo "== $(basename "$b" .sh)"
-	BUILD=${BUILD:-build} sh "$b" || rc=1
+	BUILD=${BUILD:-build} bash "$b" || rc=1
 done
 exit $rc
