@@ -34,6 +34,15 @@ for i in $(seq 20); do
 	(while :; do sleep 1; done) 2>/dev/null &
 	w=$!
 	kill -TERM $w
+	# bash itself may drop a signal that reaches a subshell while it forks (it
+	# resets the traps it inherited): until the watchdog has ended (a zombie
+	# or gone), send it again every 2 s, and only then wait for it.
+	n=0
+	while [ -e "/proc/$w" ] && [ "$(cut -d' ' -f3 "/proc/$w/stat" 2>/dev/null)" != Z ]; do
+		n=$((n + 1))
+		[ $((n % 20)) = 0 ] && kill -TERM $w 2>/dev/null
+		sleep 0.1
+	done
 	wait $w 2>/dev/null
 	alive || break
 done
