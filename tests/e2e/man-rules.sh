@@ -8,13 +8,15 @@ cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
 
 python3 - "$FM" "$TMP" man/fixmap-trace.5 <<'EOF'
-import json, os, re, subprocess, sys
+import json, os, subprocess, sys
+
+sys.path.insert(0, "tests")
+from examples import unroff  # the one roff unescaper of the tests
 
 fm, tmp, page = sys.argv[1:4]
 src = open(page).read().split("\n")
 start = src.index(".SH RULES")
 end = next(i for i in range(start + 1, len(src)) if src[i].startswith(".SH "))
-unroff = lambda s: s.replace("\\-", "-").replace("\\(aq", "'").replace("\\&", "")
 WARNINGS = {"missing-isb"}
 rule, n, bad = None, 0, 0
 i = start
