@@ -136,6 +136,85 @@ static uint64_t sext(uint64_t v, unsigned bit)
 	return (v ^ m) - m;
 }
 
+/*
+ * Loads and stores are op0 = x1x0 (insn[28:25], C4.1). The classes with
+ * single-register stores:
+ *  - load/store register, insn[29:27] = 111, [25] = 0 (C4.1.66): size[31:30], V[26],
+ *    opc[23:22]; unsigned offset if insn[24], else by insn[21] and [11:10]:
+ *    0/00 unscaled (STUR), 0/01 post-index, 0/10 unprivileged (STTR), 0/11
+ *    pre-index, 1/00 atomic memory operations (V = 0), 1/10 register offset;
+ *  - exclusive and ordered, insn[29:24] = 001000: size[31:30], o2[23], L[22],
+ *    o1[21]; o2 = 0 with o1 = 1 are pairs (STXP, CASP), o2 = 1 with o1 = 1 is
+ *    CAS, L = 1 loads otherwise;
+ *  - RCpc unscaled, insn[29:24] = 011001 with [21] = 0 and [11:10] = 00: size,
+ *    opc 00 stores (STLUR).
+ */
+unsigned arm64_narrow_store(uint32_t w, struct arm64_addr *a)
+{
+	unsigned size = w >> 30, opc = (w >> 22) & 3, op4 = (w >> 10) & 3;
+	bool v = (w >> 26) & 1;
+	struct arm64_addr t = {.rn = (uint8_t)((w >> 5) & 31), .mode = ARM64_ADDR_IMM};
+
+	if (!a)
+		a = &t;
+	*a = t;
+	if (size == 3)
+		return 0;
+	if ((w & 0x3a000000u) == 0x38000000u) {
+		if (w & (1u << 24)) {
+			if (opc != 0)
+				return 0;
+			a->imm = (int64_t)(((w >> 10) & 0xfff) << size);
+		} else if (!(w & (1u << 21))) {
+			if (opc != 0 || (v && op4 == 2))
+				return 0;
+			if (op4 != 1) /* a post-index store accesses Xn itself */
+				a->imm = (int64_t)sext((w >> 12) & 0x1ff, 8);
+		} else if (op4 == 0) {
+			/* atomics (V = 0), o3[15] opc[14:12]: LD<op> (o3 = 0) and SWP
+			 * (o3 = 1, opc = 000) write Xn; LDAPR and the rest of o3 = 1 do not */
+			if (v || ((w & (1u << 15)) && ((w >> 12) & 7)))
+				return 0;
+		} else if (op4 == 2) {
+			unsigned option = (w >> 13) & 7;
+			if (opc != 0 || !(option & 2))
+				return 0;
+			a->mode = ARM64_ADDR_REG;
+			a->rm = (uint8_t)((w >> 16) & 31);
+			a->extend = (uint8_t)option;
+			a->shift = (w & (1u << 12)) ? (uint8_t)size : 0;
+		} else {
+			return 0; /* LDRAA, LDRAB */
+		}
+		return 1u << size;
+	}
+	if ((w & 0x3f000000u) == 0x08000000u) {
+		bool o2 = (w >> 23) & 1, l = (w >> 22) & 1, o1 = (w >> 21) & 1;
+		if ((!o2 && o1) || (l && !(o2 && o1)))
+			return 0;
+		return 1u << size;
+	}
+	if ((w & 0x3f200c00u) == 0x19000000u) {
+		if (opc != 0)
+			return 0;
+		a->imm = (int64_t)sext((w >> 12) & 0x1ff, 8);
+		return 1u << size;
+	}
+	return 0;
+}
+
+uint64_t arm64_addr_eval(const struct arm64_addr *a, uint64_t xn, uint64_t xm)
+{
+	if (a->mode == ARM64_ADDR_IMM)
+		return xn + (uint64_t)a->imm;
+	switch (a->extend) {
+	case 2: xm = (uint32_t)xm; break;                   /* UXTW */
+	case 6: xm = (uint64_t)(int64_t)(int32_t)xm; break; /* SXTW */
+	default: break;                                    /* LSL (UXTX), SXTX */
+	}
+	return xn + (xm << a->shift);
+}
+
 uint64_t arm64_tlbi_addr(unsigned op, uint64_t arg)
 {
 	unsigned f = arm64_tlbi_flags(op);

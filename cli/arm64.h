@@ -87,4 +87,32 @@ int arm64_bar_lookup(const char *name);
  */
 int arm64_decode_maint(uint32_t insn, unsigned *opt, unsigned *rt);
 
+/*
+ * How a narrow store forms its address: Xn|SP, plus a signed immediate or an
+ * extended and shifted index register (C6.1.3 "addressing modes").
+ */
+struct arm64_addr {
+	uint8_t rn;      /* base register; 31 is SP */
+	uint8_t rm;      /* index register (ARM64_ADDR_REG); 31 is XZR */
+	uint8_t mode;    /* ARM64_ADDR_* */
+	uint8_t extend;  /* ARM64_ADDR_REG: option[2:0] (UXTW 2, LSL 3, SXTW 6, SXTX 7) */
+	uint8_t shift;   /* ARM64_ADDR_REG: left shift of the extended index */
+	int64_t imm;     /* ARM64_ADDR_IMM: byte offset (0 for post-index forms) */
+};
+enum { ARM64_ADDR_IMM, ARM64_ADDR_REG };
+
+/*
+ * A store narrower than a translation table descriptor (1, 2 or 4 bytes):
+ * STR/STUR/STTR B, H and W, and their SIMD&FP forms of B, H and S; STLR,
+ * STLUR, STLLR, STXR and STLXR of B, H and W; CAS, SWP and the atomic
+ * LD<op>/ST<op> of B, H and W (C4.1.66 "loads and stores"). Such a store can
+ * never write a whole 64-bit descriptor, which a walk reads single-copy
+ * atomically (B2.2.1). Returns its size in bytes and fills *a (may be NULL),
+ * or 0 for any other word: an 8-byte or wider store, any pair or
+ * multi-register store, a load, an unallocated or unrecognised encoding.
+ */
+unsigned arm64_narrow_store(uint32_t insn, struct arm64_addr *a);
+/* The address a narrow store accesses, from its base (Xn or SP) and index (Xm) values. */
+uint64_t arm64_addr_eval(const struct arm64_addr *a, uint64_t xn, uint64_t xm);
+
 #endif
