@@ -1488,73 +1488,160 @@ static bool names_tables(const struct fm_trace_ctx *ctx)
 	return ctx->ntables > 1 || (ctx->ntables == 1 && ctx->tables[0].dynamic);
 }
 
+/*
+ * An event line is written by hand rather than by snprintf: the recorder
+ * formats every event of a guest under its lock, and printf's format parsing
+ * was a third of that cost. snprintf's contract is kept: at most n - 1
+ * characters and a NUL, and the length the whole line has.
+ */
+struct lw {
+	char *buf;
+	size_t n, len;
+};
+
+static void lw_ch(struct lw *w, char ch)
+{
+	if (w->len + 1 < w->n)
+		w->buf[w->len] = ch;
+	w->len++;
+}
+
+static void lw_str(struct lw *w, const char *s)
+{
+	while (*s)
+		lw_ch(w, *s++);
+}
+
+static void lw_hex(struct lw *w, uint64_t v)
+{
+	char t[16];
+	int i = 0;
+
+	lw_str(w, "0x");
+	do {
+		t[i++] = "0123456789abcdef"[v & 15];
+		v >>= 4;
+	} while (v);
+	while (i)
+		lw_ch(w, t[--i]);
+}
+
+static void lw_dec(struct lw *w, uint64_t v)
+{
+	char t[20];
+	int i = 0;
+
+	do {
+		t[i++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (i)
+		lw_ch(w, t[--i]);
+}
+
+static void lw_int(struct lw *w, int v)
+{
+	if (v < 0) {
+		lw_ch(w, '-');
+		lw_dec(w, (uint64_t)-(int64_t)v);
+	} else {
+		lw_dec(w, (uint64_t)v);
+	}
+}
+
+/* "cN verb" */
+static void lw_head(struct lw *w, unsigned cpu, const char *verb)
+{
+	lw_ch(w, 'c');
+	lw_dec(w, cpu);
+	lw_ch(w, ' ');
+	lw_str(w, verb);
+}
+
+/* " key=0x..." */
+static void lw_khex(struct lw *w, const char *key, uint64_t v)
+{
+	lw_str(w, key);
+	lw_hex(w, v);
+}
+
+static void lw_table(struct lw *w, const struct fm_trace_ctx *ctx, unsigned table)
+{
+	if (names_tables(ctx) && table < ctx->ntables) {
+		lw_str(w, " table=");
+		lw_str(w, ctx->tables[table].name);
+	}
+}
+
 size_t trace_text_format_event(const struct fm_trace_ctx *ctx, const struct fm_event *ev, char *buf,
 			       size_t n)
 {
+	struct lw w = {buf, n, 0};
 	char bb[8];
-	int w = 0;
 
 	switch (ev->type) {
-	case FM_EV_PTE: {
-		char tbl[80] = "", ptep[32] = "";
-		if (names_tables(ctx) && ev->table < ctx->ntables)
-			snprintf(tbl, sizeof(tbl), " table=%s", ctx->tables[ev->table].name);
+	case FM_EV_PTE:
+		lw_head(&w, ev->cpu, "pte");
+		lw_khex(&w, " va=", ev->va);
+		lw_str(&w, " level=");
+		lw_int(&w, ev->level);
+		lw_khex(&w, " old=", ev->old);
+		lw_khex(&w, " new=", ev->new);
+		lw_table(&w, ctx, ev->table);
 		if (ev->flags & FM_EVF_PTEP)
-			snprintf(ptep, sizeof(ptep), " ptep=0x%" PRIx64, ev->ptep);
-		w = snprintf(buf, n,
-			     "c%u pte va=0x%" PRIx64 " level=%d old=0x%" PRIx64 " new=0x%" PRIx64
-			     "%s%s",
-			     ev->cpu, ev->va, ev->level, ev->old, ev->new, tbl, ptep);
+			lw_khex(&w, " ptep=", ev->ptep);
 		break;
-	}
-	case FM_EV_UNSEEN: {
-		char tbl[80] = "";
-		if (names_tables(ctx) && ev->table < ctx->ntables)
-			snprintf(tbl, sizeof(tbl), " table=%s", ctx->tables[ev->table].name);
-		w = snprintf(buf, n, "c%u unseen va=0x%" PRIx64 " level=%d new=0x%" PRIx64 "%s",
-			     ev->cpu, ev->va, ev->level, ev->new, tbl);
+	case FM_EV_UNSEEN:
+		lw_head(&w, ev->cpu, "unseen");
+		lw_khex(&w, " va=", ev->va);
+		lw_str(&w, " level=");
+		lw_int(&w, ev->level);
+		lw_khex(&w, " new=", ev->new);
+		lw_table(&w, ctx, ev->table);
 		break;
-	}
-	case FM_EV_USE: {
-		char tags[120] = "";
-		int o = 0;
-		if (ev->flags & FM_EVF_ASID)
-			o += snprintf(tags + o, sizeof(tags) - (size_t)o, " asid=%u",
-				      (unsigned)TLBI_ASID(ev->arg));
-		if (ev->flags & FM_EVF_VMID)
-			o += snprintf(tags + o, sizeof(tags) - (size_t)o, " vmid=%u", ev->vmid);
-		if ((ev->flags & FM_EVF_REPLACES) && ev->ptep < ctx->ntables)
-			snprintf(tags + o, sizeof(tags) - (size_t)o, " replaces=%s",
-				 ctx->tables[ev->ptep].name);
-		w = snprintf(buf, n, "c%u use table=%s%s", ev->cpu,
-			     ev->table < ctx->ntables ? ctx->tables[ev->table].name : "?", tags);
+	case FM_EV_USE:
+		lw_head(&w, ev->cpu, "use table=");
+		lw_str(&w, ev->table < ctx->ntables ? ctx->tables[ev->table].name : "?");
+		if (ev->flags & FM_EVF_ASID) {
+			lw_str(&w, " asid=");
+			lw_dec(&w, TLBI_ASID(ev->arg));
+		}
+		if (ev->flags & FM_EVF_VMID) {
+			lw_str(&w, " vmid=");
+			lw_dec(&w, ev->vmid);
+		}
+		if ((ev->flags & FM_EVF_REPLACES) && ev->ptep < ctx->ntables) {
+			lw_str(&w, " replaces=");
+			lw_str(&w, ctx->tables[ev->ptep].name);
+		}
 		break;
-	}
 	case FM_EV_LOST:
-		w = snprintf(buf, n, "c%u lost count=%" PRIu64, ev->cpu, ev->arg);
+		lw_head(&w, ev->cpu, "lost count=");
+		lw_dec(&w, ev->arg);
 		break;
 	case FM_EV_TABLE:
 		if (ev->table < ctx->ntables)
 			return trace_text_format_table(ctx, ev->table, buf, n);
-		w = snprintf(buf, n, "# table %u is not declared", ev->table);
+		lw_str(&w, "# table ");
+		lw_dec(&w, ev->table);
+		lw_str(&w, " is not declared");
 		break;
 	case FM_EV_CUT:
-		w = snprintf(buf, n, "cut");
+		lw_str(&w, "cut");
 		break;
 	case FM_EV_DSB:
 	case FM_EV_DMB:
-		w = snprintf(buf, n, "c%u %s %s", ev->cpu, ev->type == FM_EV_DSB ? "dsb" : "dmb",
-			     arm64_bar_name(ev->bar, bb));
+		lw_head(&w, ev->cpu, ev->type == FM_EV_DSB ? "dsb " : "dmb ");
+		lw_str(&w, arm64_bar_name(ev->bar, bb));
 		break;
 	case FM_EV_ISB:
-		w = snprintf(buf, n, "c%u isb", ev->cpu);
+		lw_head(&w, ev->cpu, "isb");
 		break;
 	case FM_EV_TLBI: {
 		unsigned f = arm64_tlbi_flags(ev->tlbi);
-		char opnd[96] = "", vm[24] = "";
 		uint64_t addr = arm64_tlbi_addr(ev->tlbi, ev->arg);
-		if (ev->flags & FM_EVF_VMID)
-			snprintf(vm, sizeof(vm), " vmid=%u", ev->vmid);
+		lw_head(&w, ev->cpu, "tlbi ");
+		lw_str(&w, arm64_tlbi_name(ev->tlbi));
 		/* va=/ttl=/asid= only where the reader takes them back: no asid= for the
 		 * ops without an ASID (by IPA, all ASIDs), whose raw operand may still
 		 * carry bits [63:48] */
@@ -1562,46 +1649,53 @@ size_t trace_text_format_event(const struct fm_trace_ctx *ctx, const struct fm_e
 		    !(TLBI_ASID(ev->arg) && (f & (TLBI_F_IPA | TLBI_F_AA))) &&
 		    arm64_tlbi_encode(ev->tlbi, addr, (unsigned)TLBI_TTL(ev->arg),
 				      (unsigned)TLBI_ASID(ev->arg)) == ev->arg) {
-			int o = snprintf(opnd, sizeof(opnd), " va=0x%" PRIx64, addr);
-			if (TLBI_TTL(ev->arg))
-				o += snprintf(opnd + o, sizeof(opnd) - (size_t)o, " ttl=%u",
-					      (unsigned)TLBI_TTL(ev->arg));
-			if (TLBI_ASID(ev->arg))
-				snprintf(opnd + o, sizeof(opnd) - (size_t)o, " asid=%u",
-					 (unsigned)TLBI_ASID(ev->arg));
+			lw_khex(&w, " va=", addr);
+			if (TLBI_TTL(ev->arg)) {
+				lw_str(&w, " ttl=");
+				lw_dec(&w, TLBI_TTL(ev->arg));
+			}
+			if (TLBI_ASID(ev->arg)) {
+				lw_str(&w, " asid=");
+				lw_dec(&w, TLBI_ASID(ev->arg));
+			}
 		} else if ((f & TLBI_F_ASID) && !(ev->arg & 0xffffffffffffull)) {
-			snprintf(opnd, sizeof(opnd), " asid=%u", (unsigned)TLBI_ASID(ev->arg));
+			lw_str(&w, " asid=");
+			lw_dec(&w, TLBI_ASID(ev->arg));
 		} else if (ev->arg || (f & (TLBI_F_VA | TLBI_F_IPA | TLBI_F_ASID | TLBI_F_RANGE))) {
 			/* operand ops always get one: the reader requires it (range ops: arg=) */
-			snprintf(opnd, sizeof(opnd), " arg=0x%" PRIx64, ev->arg);
+			lw_khex(&w, " arg=", ev->arg);
 		}
-		w = snprintf(buf, n, "c%u tlbi %s%s%s", ev->cpu, arm64_tlbi_name(ev->tlbi), opnd,
-			     vm);
+		if (ev->flags & FM_EVF_VMID) {
+			lw_str(&w, " vmid=");
+			lw_dec(&w, ev->vmid);
+		}
 		break;
 	}
 	case FM_EV_ACCESS:
-		w = snprintf(buf, n, "c%u access va=0x%" PRIx64 "%s%s%s", ev->cpu, ev->va,
-			     ev->flags & FM_EVF_EXEC ? " exec" : "",
-			     (ev->flags & FM_EVF_TABLE) && ev->table < ctx->ntables ? " table=" : "",
-			     (ev->flags & FM_EVF_TABLE) && ev->table < ctx->ntables
-				 ? ctx->tables[ev->table].name
-				 : "");
+		lw_head(&w, ev->cpu, "access");
+		lw_khex(&w, " va=", ev->va);
+		if (ev->flags & FM_EVF_EXEC)
+			lw_str(&w, " exec");
+		if ((ev->flags & FM_EVF_TABLE) && ev->table < ctx->ntables) {
+			lw_str(&w, " table=");
+			lw_str(&w, ctx->tables[ev->table].name);
+		}
 		break;
 	case FM_EV_FREE:
-		w = snprintf(buf, n, "c%u free pa=0x%" PRIx64, ev->cpu, ev->ptep);
+		lw_head(&w, ev->cpu, "free");
+		lw_khex(&w, " pa=", ev->ptep);
 		break;
 	default:
-		w = snprintf(buf, n, "# c%u unknown event type %u", ev->cpu, ev->type);
+		lw_str(&w, "# c");
+		lw_dec(&w, ev->cpu);
+		lw_str(&w, " unknown event type ");
+		lw_dec(&w, ev->type);
 	}
-	if (w < 0)
-		return 0;
-	if ((ev->flags & FM_EVF_PC) && ev->type != FM_EV_TABLE && ev->type != FM_EV_CUT &&
-	    (size_t)w < n) {
-		int p = snprintf(buf + w, n - (size_t)w, " pc=0x%" PRIx64, ev->pc);
-		if (p > 0)
-			w += p;
-	}
-	return (size_t)w;
+	if ((ev->flags & FM_EVF_PC) && ev->type != FM_EV_TABLE && ev->type != FM_EV_CUT && w.len < n)
+		lw_khex(&w, " pc=", ev->pc);
+	if (n)
+		buf[w.len < n ? w.len : n - 1] = '\0';
+	return w.len;
 }
 
 int trace_text_write_event(FILE *f, const struct fm_trace_ctx *ctx, const struct fm_event *ev)
