@@ -46,6 +46,7 @@ struct ptrack {
 	const uint8_t *ram;
 	uint64_t size;
 	struct tpage **pages;
+	uint64_t *bits;
 	const struct ptrack_ops *ops;
 	void *ctx;
 	struct root *roots;
@@ -212,11 +213,15 @@ struct ptrack *ptrack_new(const uint8_t *ram, uint64_t base, uint64_t size,
 	t->v.base = base;
 	t->v.npages = t->size >> PAGE_SHIFT;
 	t->pages = calloc(t->v.npages ? t->v.npages : 1, sizeof(*t->pages));
-	if (!t->pages) {
+	t->bits = calloc(t->v.npages / 64 + 1, sizeof(*t->bits));
+	if (!t->pages || !t->bits) {
+		free(t->pages);
+		free(t->bits);
 		free(t);
 		return NULL;
 	}
 	t->v.pages = (void *const *)t->pages;
+	t->v.bits = t->bits;
 	t->ops = ops;
 	t->ctx = ctx;
 	return t;
@@ -229,6 +234,7 @@ void ptrack_free(struct ptrack *t)
 	for (uint64_t i = 0; i < t->v.npages; i++)
 		free(t->pages[i]);
 	free(t->pages);
+	free(t->bits);
 	free(t->roots);
 	free(t->suspects);
 	free(t->next_suspects);
@@ -380,6 +386,7 @@ static void link_table(struct ptrack *t, unsigned root, int level, uint64_t va0,
 		for (unsigned j = 0; j < ENTRIES; j++)
 			tp->shadow[j] = ram_load(t, idx, j);
 		__atomic_store_n(&t->pages[idx], tp, __ATOMIC_RELEASE);
+		__atomic_fetch_or(&t->bits[idx / 64], 1ull << (idx % 64), __ATOMIC_RELEASE);
 		t->st.pages++;
 	}
 	for (unsigned k = 0; k < tp->nrefs; k++)
@@ -407,6 +414,7 @@ static void tpage_release(struct ptrack *t, uint64_t idx, struct tpage *tp)
 {
 	if (tp->nrefs || tp->busy || t->pages[idx] != tp)
 		return;
+	__atomic_fetch_and(&t->bits[idx / 64], ~(1ull << (idx % 64)), __ATOMIC_RELEASE);
 	__atomic_store_n(&t->pages[idx], NULL, __ATOMIC_RELEASE);
 	free(tp);
 	t->st.pages--;

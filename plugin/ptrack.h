@@ -122,7 +122,9 @@ void ptrack_stats(const struct ptrack *t, struct ptrack_stats *s);
 
 struct ptrack_view {
 	uint64_t base, npages;
-	void *const *pages; /* per RAM page: its tracking record, or NULL */
+	void *const *pages;   /* per RAM page: its tracking record, or NULL */
+	const uint64_t *bits; /* per RAM page: a bit set while it has a record (the
+			       * hot check: 32 KiB per GiB of RAM stays in cache) */
 };
 
 static inline bool ptrack_is_table(const struct ptrack *t, uint64_t pa)
@@ -130,7 +132,8 @@ static inline bool ptrack_is_table(const struct ptrack *t, uint64_t pa)
 	const struct ptrack_view *v = (const struct ptrack_view *)t;
 	uint64_t i = (pa - v->base) >> 12;
 
-	return pa >= v->base && i < v->npages && __atomic_load_n(&v->pages[i], __ATOMIC_RELAXED);
+	return pa >= v->base && i < v->npages &&
+	       (__atomic_load_n(&v->bits[i / 64], __ATOMIC_RELAXED) >> (i % 64) & 1);
 }
 
 #endif
