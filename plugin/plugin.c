@@ -6,7 +6,7 @@
  * `fixmapctl check`, or live through `fixmapctl record`.
  *
  *   -plugin fixmap-plugin.so,out=FILE[,mem=PATH[@BASE]][,barriers=pending|all]
- *           [,access=store|all|off][,audit=MS]
+ *           [,access=store|all|off][,stores=wide|all][,audit=MS]
  *
  * What it records, per vCPU, in one global order (one lock):
  *  - every TLBI (operand from Xt, read before the instruction runs) and, for
@@ -24,10 +24,12 @@
  *    vCPU can hold any more (a whole-regime TLBI completed on every vCPU that
  *    loaded it while it walked it no longer, or ran with translation off) is
  *    retired until it is loaded again;
- *  - every store into a tracked table page as a `pte` event (ptrack.c: the old
- *    value from the shadow copy, the new one from RAM after the store);
- *  - changes no store showed (dc zva, hardware AF/DBM updates, DMA), found by
- *    an audit of the shadow against RAM every audit= milliseconds, as `unseen`;
+ *  - every store of 8 bytes or more into a tracked table page as a `pte` event
+ *    (ptrack.c: the old value from the shadow copy, the new one from RAM after
+ *    the store); narrower ones only with stores=all (see tb_trans);
+ *  - changes no store showed (dc zva, hardware AF/DBM updates, DMA, narrow
+ *    stores), found by an audit of the shadow against RAM every audit=
+ *    milliseconds, as `unseen`;
  *  - the first store or fetch (access=store, the default) or also load
  *    (access=all) of each CPU to a VA whose entry changed and whose
  *    maintenance the changing CPU has not finished;
@@ -96,7 +98,7 @@ struct flush {
 #define MAX_FLUSHES 8
 
 struct vcpu {
-	struct qemu_plugin_register *x[31], *r[R_NR];
+	struct qemu_plugin_register *x[31], *sp, *r[R_NR];
 	GByteArray *buf;
 	int root[S_NR]; /* ptrack root index in each slot, -1 none */
 	/* Maintenance state for the barrier filter (see pending_update()). */
@@ -127,7 +129,7 @@ enum {
 	SR_HCR_EL2 = SYSREG(3, 4, 1, 1, 0),
 };
 
-enum insn_kind { K_NONE, K_BAR, K_TLBI };
+enum insn_kind { K_NONE, K_BAR, K_TLBI, K_NARROW };
 
 /* One decoded instruction, interned by PC (the userdata of its callbacks). */
 struct insn {
@@ -136,7 +138,8 @@ struct insn {
 	uint8_t kind;  /* enum insn_kind */
 	uint8_t ev;    /* K_BAR: FM_EV_DSB/DMB/ISB */
 	uint8_t rt;    /* Xt (31: XZR) */
-	uint16_t op;   /* K_BAR: CRm; K_TLBI: enum tlbi_op */
+	uint16_t op;   /* K_BAR: CRm; K_TLBI: enum tlbi_op; K_NARROW: size in bytes */
+	struct arm64_addr addr; /* K_NARROW: how its address is formed */
 };
 
 /* What the plugin keeps per root (index = ptrack root = table of the trace). */
@@ -160,6 +163,7 @@ static struct {
 	char *mem_path;
 	uint64_t ram_base;
 	bool barriers_all;
+	bool stores_all; /* stores=all: also follow stores narrower than a descriptor */
 	enum { ACCESS_OFF, ACCESS_STORE, ACCESS_ALL } access;
 	unsigned audit_ms;
 	/* state */
@@ -207,7 +211,7 @@ static void out_line(const char *line)
 {
 	if (P.write_failed)
 		return;
-	if (fputs(line, P.out) < 0 || fputc('\n', P.out) < 0) {
+	if (fputs_unlocked(line, P.out) < 0 || fputc_unlocked('\n', P.out) < 0) {
 		P.write_failed = true;
 		fprintf(stderr, PFX "writing %s: %s: recording stopped\n", P.out_path,
 			strerror(errno));
@@ -468,6 +472,8 @@ static void vcpu_init(qemu_plugin_id_t id, unsigned int idx)
 		char end;
 		if (sscanf(d->name, "x%u%c", &x, &end) == 1 && x < 31)
 			c->x[x] = d->handle;
+		if (!strcmp(d->name, "sp"))
+			c->sp = d->handle;
 		for (unsigned r = 0; r < R_NR; r++)
 			if (!strcmp(d->name, reg_names[r]))
 				c->r[r] = d->handle;
@@ -1032,10 +1038,29 @@ static void fetch_cb(unsigned int cpu, void *udata)
 		access_check(cpu, (uint64_t)(uintptr_t)udata, true, (uint64_t)(uintptr_t)udata);
 }
 
+/*
+ * A store narrower than a descriptor (access=store): no memory callback (see
+ * tb_trans), so while a window is open its address is computed from the
+ * registers before it runs.
+ */
+static void narrow_cb(unsigned int cpu, void *udata)
+{
+	const struct insn *in = udata;
+	struct vcpu *c = &P.vcpus[cpu];
+	uint64_t va;
+
+	if (cpu >= P.nvcpus || !__atomic_load_n(&P.nwindows, __ATOMIC_RELAXED))
+		return;
+	va = arm64_addr_eval(&in->addr, in->addr.rn == 31 ? reg(c, c->sp) : xreg(c, in->addr.rn),
+			     in->addr.mode == ARM64_ADDR_REG ? xreg(c, in->addr.rm) : 0);
+	if (window_hit(va))
+		access_check(cpu, va, false, in->pc);
+}
+
 /* --- translation --- */
 
-static const struct insn *intern(uint64_t pc, uint32_t word, uint8_t kind, uint8_t ev,
-				 unsigned op, unsigned rt)
+static const struct insn *intern_addr(uint64_t pc, uint32_t word, uint8_t kind, uint8_t ev,
+				      unsigned op, unsigned rt, const struct arm64_addr *addr)
 {
 	struct insn *in;
 
@@ -1044,11 +1069,19 @@ static const struct insn *intern(uint64_t pc, uint32_t word, uint8_t kind, uint8
 	if (!in || in->word != word) {
 		/* A replaced entry stays allocated: old translations may still use it. */
 		in = g_new0(struct insn, 1);
-		*in = (struct insn){pc, word, kind, ev, (uint8_t)rt, (uint16_t)op};
+		*in = (struct insn){pc, word, kind, ev, (uint8_t)rt, (uint16_t)op, {0}};
+		if (addr)
+			in->addr = *addr;
 		g_hash_table_insert(P.insns, &in->pc, in);
 	}
 	g_mutex_unlock(&P.lock);
 	return in;
+}
+
+static const struct insn *intern(uint64_t pc, uint32_t word, uint8_t kind, uint8_t ev,
+				 unsigned op, unsigned rt)
+{
+	return intern_addr(pc, word, kind, ev, op, rt, NULL);
 }
 
 /* MSR <sysreg>, Xt (C6.2.250): 1101 0101 0001 o0 op1 CRn CRm op2 Rt, op0 = 2 + o0. */
@@ -1082,15 +1115,32 @@ static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 		struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
 		uint64_t pc = qemu_plugin_insn_vaddr(insn);
 		uint32_t w = 0;
-		unsigned op, rt;
+		unsigned op, rt, narrow;
+		struct arm64_addr addr;
 		int ev;
 
 		if (qemu_plugin_insn_data(insn, &w, sizeof(w)) != sizeof(w))
 			continue;
-		qemu_plugin_register_vcpu_mem_cb(insn, mem_cb, QEMU_PLUGIN_CB_NO_REGS,
-						 P.access == ACCESS_ALL ? QEMU_PLUGIN_MEM_RW
-									: QEMU_PLUGIN_MEM_W,
-						 (void *)(uintptr_t)pc);
+		/*
+		 * A table walk reads a descriptor as one 64-bit single-copy-atomic
+		 * access (B2.2.1, D8.2.1): a store of 1, 2 or 4 bytes can never
+		 * write a whole descriptor, and real table code never uses one. A
+		 * memory callback on every store is most of the plugin's cost, so
+		 * those get none (unless stores=all or access=all): a change one
+		 * makes to a table reaches the trace as `unseen` at the next audit,
+		 * and while a window is open narrow_cb finds its address for the
+		 * access check.
+		 */
+		narrow = P.stores_all || P.access == ACCESS_ALL ? 0 : arm64_narrow_store(w, &addr);
+		if (!narrow)
+			qemu_plugin_register_vcpu_mem_cb(insn, mem_cb, QEMU_PLUGIN_CB_NO_REGS,
+							 P.access == ACCESS_ALL ? QEMU_PLUGIN_MEM_RW
+										: QEMU_PLUGIN_MEM_W,
+							 (void *)(uintptr_t)pc);
+		else if (P.access)
+			qemu_plugin_register_vcpu_insn_exec_cond_cb(
+			    insn, narrow_cb, QEMU_PLUGIN_CB_R_REGS, QEMU_PLUGIN_COND_NE, P.window_open, 0,
+			    (void *)intern_addr(pc, w, K_NARROW, 0, narrow, 31, &addr));
 		ev = arm64_decode_maint(w, &op, &rt);
 		if (ev == FM_EV_TLBI) {
 			qemu_plugin_register_vcpu_insn_exec_cb(
@@ -1300,6 +1350,12 @@ static int parse_args(int argc, char **argv)
 				fprintf(stderr, PFX "access=%s: expected store, all or off\n", v);
 				return -1;
 			}
+		} else if (kl == 6 && !strncmp(k, "stores", 6)) {
+			if (strcmp(v, "all") && strcmp(v, "wide")) {
+				fprintf(stderr, PFX "stores=%s: expected wide or all\n", v);
+				return -1;
+			}
+			P.stores_all = !strcmp(v, "all");
 		} else if (kl == 5 && !strncmp(k, "audit", 5)) {
 			char *e;
 			unsigned long ms = strtoul(v, &e, 10);
@@ -1310,7 +1366,8 @@ static int parse_args(int argc, char **argv)
 			P.audit_ms = (unsigned)ms;
 		} else {
 			fprintf(stderr, PFX "unknown argument '%s' (out=FILE, mem=PATH[@BASE], "
-					"barriers=pending|all, access=store|all|off, audit=MS)\n",
+					"barriers=pending|all, access=store|all|off, stores=wide|all, "
+					"audit=MS)\n",
 				argv[i]);
 			return -1;
 		}

@@ -18,6 +18,7 @@
 #define CASE_16K 1
 #define CASE_LOOP 2
 #define CASE_SWITCH 3
+#define CASE_NARROW 4
 
 #define SCTLR_EL2_RES1 0x30c50830	/* non-VHE SCTLR_EL2: RES1 bits, M = 0 */
 #define BLOCK_ATTRS 0x701		/* 2 MiB block: AttrIndx 0, inner shareable, AF */
@@ -35,6 +36,28 @@
 	adr	x2, \l2
 	orr	x2, x2, #3
 	str	x2, [x1, #8]
+	.endm
+
+/*
+ * TCR_EL2 (T0SZ 25, 4K, start level 1) and MAIR_EL2 (attr 0: normal
+ * write-back), the identity map in table/table_l2 built with the MMU off,
+ * loaded, the TLB emptied, the MMU on (x5: SCTLR_EL2 with M set).
+ */
+	.macro	mmu_on_identity
+	ldr	x0, =0x80853519
+	msr	tcr_el2, x0
+	mov	x0, #0xff
+	msr	mair_el2, x0
+	identity_map table, table_l2
+	dsb	ish
+	adr	x0, table
+	msr	ttbr0_el2, x0
+	isb
+	tlbi	alle2
+	dsb	nsh
+	ldr	x5, =SCTLR_EL2_RES1 | 1
+	msr	sctlr_el2, x5
+	isb
 	.endm
 
 	.section .text.boot, "ax"
@@ -76,20 +99,7 @@ _start:
 	dsb	ish
 	isb
 #elif CASE == CASE_SWITCH
-	ldr	x0, =0x80853519			/* TCR_EL2: T0SZ 25, 4K, start level 1 */
-	msr	tcr_el2, x0
-	mov	x0, #0xff			/* MAIR_EL2 attr 0: normal write-back */
-	msr	mair_el2, x0
-	identity_map table, table_l2		/* A, with the MMU off */
-	dsb	ish
-	adr	x0, table
-	msr	ttbr0_el2, x0
-	isb
-	tlbi	alle2
-	dsb	nsh
-	ldr	x5, =SCTLR_EL2_RES1 | 1
-	msr	sctlr_el2, x5			/* MMU on, with A */
-	isb
+	mmu_on_identity				/* A, built with the MMU off */
 	identity_map table_b, table_b_l2	/* B, while A translates */
 	dsb	ish
 	ldr	x4, =SCTLR_EL2_RES1
@@ -114,6 +124,29 @@ _start:
 	subs	x4, x4, #1
 	b.ne	2b
 	dsb	ish
+#elif CASE == CASE_NARROW
+	mmu_on_identity
+	adr	x1, table_l2
+	ldr	x2, =0x46000000 | BLOCK_ATTRS | (1 << 55)	/* a software bit: no break needed */
+	str	x2, [x1, #48 * 8]		/* the block of 0x46000000 */
+	dsb	ish
+	ldr	x6, =0x46000000
+	mov	x7, #0x10
+	.globl	narrow_access
+narrow_access:
+	strb	w7, [x6, x7]			/* VA 0x46000010, maintenance pending */
+	lsr	x0, x6, #12
+	tlbi	vae2is, x0
+	dsb	ish
+	isb
+	.globl	narrow_pte
+narrow_pte:
+	str	wzr, [x1, #63 * 8]		/* the block of 0x47e00000: invalid */
+	dsb	ish
+	ldr	x0, =0x47e00000 >> 12
+	tlbi	vae2is, x0
+	dsb	ish
+	isb
 #endif
 	/* Semihosting SYS_EXIT (0x18) with ADP_Stopped_ApplicationExit, status 0. */
 	mov	x0, #0x18
@@ -128,9 +161,11 @@ exit_block:
 	.balign 4096
 table:
 	.fill	512, 8, 0
-#if CASE == CASE_SWITCH
+#if CASE == CASE_SWITCH || CASE == CASE_NARROW
 table_l2:
 	.fill	512, 8, 0
+#endif
+#if CASE == CASE_SWITCH
 table_b:
 	.fill	512, 8, 0
 table_b_l2:
