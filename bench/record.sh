@@ -4,12 +4,13 @@
 # -no-reboot: QEMU exits), side by side in one run: plain, with the plugin
 # writing to /dev/null (access=off, store, all), and through `fixmapctl record`
 # (plugin + live checker). Prints wall and CPU seconds, the ratio to the plain
-# boot, and events per second through the live checker. Figures only.
+# boot, and events per second through the live checker. Figures only: RUNS
+# rounds (default 3) of every configuration in turn, the best wall time of each.
 cd "$(dirname "$0")/.." || exit 1
 . scripts/qemu-lib.sh
 . scripts/linux-lib.sh
 B=${BUILD:-build}
-RUNS=${RUNS:-2}
+RUNS=${RUNS:-3}
 if ! Q=$(scripts/qemu10.sh bin 2>/dev/null); then
 	echo "record: SKIP (no QEMU 10)"
 	exit 0
@@ -28,28 +29,33 @@ RAM=(-object "memory-backend-file,id=mem,size=1G,mem-path=$shm,share=on" -machin
 T=$B/bench/record.time
 mkdir -p "$B/bench"
 
-# run NAME CMD...: best wall time of RUNS runs (the machine is shared), with its CPU time.
-run()
+# Every configuration once per round, RUNS rounds (the machine is shared: its
+# load drifts, so the configurations take turns rather than running in blocks);
+# each keeps its best wall time, with that run's CPU time.
+NAMES=(plain plugin_noaccess plugin plugin_all record)
+cmd()
 {
-	local name=$1 best= cpu= i w u s
-	shift
-	for i in $(seq "$RUNS"); do
+	case $1 in
+	plain) CMD=("$Q" "${K[@]}") ;;
+	plugin_noaccess) CMD=("$Q" "${K[@]}" "${RAM[@]}" -plugin "$B/fixmap-plugin.so,out=/dev/null,access=off") ;;
+	plugin) CMD=("$Q" "${K[@]}" "${RAM[@]}" -plugin "$B/fixmap-plugin.so,out=/dev/null") ;;
+	plugin_all) CMD=("$Q" "${K[@]}" "${RAM[@]}" -plugin "$B/fixmap-plugin.so,out=/dev/null,access=all") ;;
+	record) CMD=("$B/fixmapctl" record -q -- "$Q" "${K[@]}") ;;
+	esac
+}
+for i in $(seq "$RUNS"); do
+	for name in "${NAMES[@]}"; do
+		cmd "$name"
 		rm -f "$shm"
-		/usr/bin/time -f '%e %U %S' -o "$T" "$@" >"$B/bench/record.out" 2>"$B/bench/record.err" </dev/null
-		set -- "$@"
+		/usr/bin/time -f '%e %U %S' -o "$T" "${CMD[@]}" >"$B/bench/$name.out" 2>"$B/bench/$name.err" </dev/null
 		read -r w u s < <(tail -n1 "$T")
+		eval "best=\${wall_$name:-}"
 		if [ -z "$best" ] || [ "$(echo "$w < $best" | bc)" = 1 ]; then
-			best=$w cpu=$(echo "$u + $s" | bc)
+			eval "wall_$name=$w cpu_$name=$(echo "$u + $s" | bc)"
 		fi
 	done
-	eval "wall_$name=$best cpu_$name=$cpu"
-}
+done
 
-run plain "$Q" "${K[@]}"
-run plugin_noaccess "$Q" "${K[@]}" "${RAM[@]}" -plugin "$B/fixmap-plugin.so,out=/dev/null,access=off"
-run plugin "$Q" "${K[@]}" "${RAM[@]}" -plugin "$B/fixmap-plugin.so,out=/dev/null"
-run plugin_all "$Q" "${K[@]}" "${RAM[@]}" -plugin "$B/fixmap-plugin.so,out=/dev/null,access=all"
-run record "$B/fixmapctl" record -q -- "$Q" "${K[@]}"
 events=$(sed -n 's/^\([0-9]*\) events, .*/\1/p' "$B/bench/record.out")
 stats=$(sed -n 's/^fixmapctl: record: fixmap-plugin: //p' "$B/bench/record.err")
 echo "Linux $LINUX_VERSION, 2 vCPUs, pKVM, boot to root-fs panic under $($Q --version | head -n1)"
