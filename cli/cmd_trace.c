@@ -481,7 +481,7 @@ int cmd_trace(int argc, char **argv)
 	struct sigaction sa, old_int, old_term, old_pipe;
 	struct fm_err err = {{0}};
 	int status = EXIT_OK, r;
-	bool live, failed = false, cut = false;
+	bool live, failed = false, cut = false, running;
 
 	if (!tr) {
 		fm_warn("trace: out of memory");
@@ -607,11 +607,24 @@ int cmd_trace(int argc, char **argv)
 	if (!failed && !cut)
 		live_end(&tr->ld);
 	/* A stream cut while the agent runs ends inside sequences: end it between two. */
-	if (!tr->no_trim && tr->st.hdr.state == FIXMAP_STATE_RUNNING)
+	running = tr->st.hdr.state == FIXMAP_STATE_RUNNING;
+	if (!tr->no_trim && running)
 		merge_trim_unfinished(&tr->m);
 	emit(tr, UINT64_MAX);
-	/* The end of a stream cut at --count is not judged: the cut is arbitrary. */
-	if (tr->bbm && !cut)
+	/*
+	 * Cut at --count, or the agent goes on after the stream: maintenance still
+	 * pending at the end may complete after it, so it is not judged, and the saved
+	 * file says `cut` so that check reads it the same (fixmap-trace(5)). Trimming
+	 * alone cannot promise that: a CPU the host did not run for a while may have
+	 * its sequence's start already emitted and only its tail held.
+	 */
+	if (!failed && (cut || running)) {
+		struct fm_event end = {.type = FM_EV_CUT};
+		tr->ctx.cut = true;
+		if (tr->savef && !tr->save_failed && trace_text_write_event(tr->savef, &tr->ctx, &end))
+			tr->save_failed = true;
+	}
+	if (tr->bbm)
 		bbm_finish(tr->bbm);
 	print_summary(tr);
 	if (tr->errors && status == EXIT_OK)

@@ -147,6 +147,41 @@ static void finished_agent_is_not_trimmed(void)
 	CHECK(!strstr(out, "c0 isb")); /* --quiet */
 }
 
+/*
+ * A CPU the host did not run for a while: its sequence's make went out at an
+ * earlier drain, and the last drain holds only the start of the next one (a
+ * break and its TLBI, not yet completed). The agent goes on, so the stream
+ * ends with cut: the unfinished TLBI is no finding, and check of the saved
+ * file agrees.
+ */
+static void running_agent_end_is_cut(void)
+{
+	uint64_t va = 0x80000000, ptep = 0x40100000;
+
+	fake_free(&f);
+	fake_init(&f, 2);
+	fake_produce(&f, 0, FIXMAP_REC_PTE, ptep, va, 0x41000743, 0, 3);
+	fake_produce(&f, 0, FIXMAP_REC_DSB, BAR_ISHST, 0, 0, 0, 0);
+	fake_produce(&f, 0, FIXMAP_REC_TLBI, TLBI_vale2is, va >> 12, 0, 0, 0);
+	write_mem();
+	CHECK_EQ_U64(run("--mem", memfile, "--save", savefile, NULL), 0);
+	CHECK(!strstr(out, "stale-tlb"));
+	CHECK(strstr(out, "summary: 3 events"));
+	CHECK(strstr(saved, "c0 tlbi vale2is va=0x80000000 pc=0x") != NULL);
+	CHECK(strlen(saved) > 4 && !strcmp(saved + strlen(saved) - 4, "cut\n"));
+	/* A finished agent's end is judged: the same events are a finding. */
+	fake_free(&f);
+	fake_init(&f, 2);
+	fake_hdr(&f)->state = FIXMAP_STATE_DONE;
+	fake_produce(&f, 0, FIXMAP_REC_PTE, ptep, va, 0x41000743, 0, 3);
+	fake_produce(&f, 0, FIXMAP_REC_DSB, BAR_ISHST, 0, 0, 0, 0);
+	fake_produce(&f, 0, FIXMAP_REC_TLBI, TLBI_vale2is, va >> 12, 0, 0, 0);
+	write_mem();
+	CHECK_EQ_U64(run("--mem", memfile, "--save", savefile, NULL), 1);
+	CHECK(strstr(out, "stale-tlb"));
+	CHECK(!strstr(saved, "\ncut\n"));
+}
+
 static void json_lines(void)
 {
 	fake_free(&f);
@@ -238,6 +273,7 @@ int main(void)
 	fake_init(&f, 1);
 	RUN(drains_once_and_saves_v1);
 	RUN(finished_agent_is_not_trimmed);
+	RUN(running_agent_end_is_cut);
 	RUN(json_lines);
 	RUN(count_limits_events);
 	RUN(duration_ends_and_counts_lost);
