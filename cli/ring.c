@@ -251,6 +251,31 @@ static bool known_type(unsigned type)
 	return type >= FIXMAP_REC_PTE && type <= FIXMAP_REC_LOST;
 }
 
+/*
+ * The cumulative lost count of the last LOST record in [pos, pos + len), or 0
+ * for none (the walk stops where ring_decode would find the ring torn).
+ */
+static uint64_t last_lost(const struct ring *r, const uint8_t *buf, uint64_t pos, uint64_t len)
+{
+	uint64_t mask = (uint64_t)r->size - 1, off = 0, lost = 0;
+
+	while (len - off >= sizeof(struct fixmap_rec_hdr)) {
+		uint64_t room = r->size - ((pos + off) & mask);
+		struct fixmap_rec_hdr h;
+		struct fixmap_rec_event rec;
+
+		memcpy(&h, buf + off, sizeof(h));
+		if (h.size < sizeof(h) || h.size % 8 || h.size > len - off || h.size > room)
+			break;
+		if (h.type == FIXMAP_REC_LOST && h.size >= sizeof(rec)) {
+			memcpy(&rec, buf + off, sizeof(rec));
+			lost = rec.a[1];
+		}
+		off += h.size;
+	}
+	return lost;
+}
+
 uint64_t ring_decode(struct ring_set *rs, struct ring *r, const uint8_t *buf, uint64_t pos,
 		     uint64_t len, ring_event_fn fn, void *arg)
 {
@@ -476,6 +501,19 @@ int ring_set_drain(struct ring_set *rs, struct target *t, ring_event_fn fn, void
 		struct ring *r = &rs->r[i];
 		bool first = !r->last_seq;
 
+		/*
+		 * What a live stream's first read holds up to a LOST record is from before
+		 * drops that came before the stream (a full ring drops until someone
+		 * drains it): not contiguous with what follows, so not ours, nor are those
+		 * drops. The stream starts after the last LOST record of the first read.
+		 */
+		if (avail[i] && first && !r->stale && rs->skip_stale && rs->lost_records) {
+			uint64_t lost = last_lost(r, rs->buf + base[i], r->tail, avail[i]);
+			if (lost) {
+				r->stale = true;
+				r->stale_lost = lost;
+			}
+		}
 		if (avail[i]) {
 			r->tail += ring_decode(rs, r, rs->buf + base[i], r->tail, avail[i], fn, arg);
 			wtail[i] = true;

@@ -30,7 +30,9 @@ case_ header-too-small small-header 2 'too short to hold the layout'
 case_ header-larger-inconsistent large-header 2 'is not inside the area'
 case_ cpu-count-out-of-range too-many-cpus 2 '9 per-CPU areas'
 case_ one-bad-ring-others-read bad-ring-size 0 'cpu 1 ring not read: ring size 3000'
-case_ unknown-record-type-skipped two-cpus 1 'skipping records of unknown type 99'
-case_ torn-record-diagnosed head-behind 1 'torn or corrupt ring'
+# These two agents are running: their streams are cut (fixmap-trace(5)), so the
+# break their cpu1 leaves pending at the end is no finding.
+case_ unknown-record-type-skipped two-cpus 0 'skipping records of unknown type 99'
+case_ torn-record-diagnosed head-behind 0 'torn or corrupt ring'
 case_ wrapped-ring-with-pad wrap-pad 0 'summary: 3 events'
 finish

@@ -241,6 +241,35 @@ static void live_skips_what_came_before_drops(void)
 	CHECK(strstr(out, "lossless"));
 }
 
+/*
+ * Live on a running agent whose ring filled, dropped, then had room again (a
+ * drain made some): what it holds up to the LOST record is from before drops
+ * that came before the stream, so the stream starts after it, and a lossless
+ * trace loses nothing.
+ */
+static void live_starts_after_drops_marked_before_it(void)
+{
+	struct fixmap_cpu *c;
+
+	fake_free(&f);
+	fake_init(&f, 1);
+	for (unsigned i = 0; i < FAKE_RING / 64 + 3; i++)
+		fake_produce(&f, 0, FIXMAP_REC_ISB, 0, 0, 0, 0, 0);
+	c = fake_cpu(&f, 0);
+	c->tail += 10 * 64; /* a drain before this one made room for ten records */
+	for (unsigned i = 0; i < 4; i++)
+		fake_produce(&f, 0, FIXMAP_REC_DSB, BAR_ISH, 0, 0, 0, 0); /* LOST, then 4 */
+	write_mem();
+	CHECK_EQ_U64(run("--mem", memfile, "--duration", "0.05", "--interval", "10", "--save",
+			 savefile, NULL),
+		     0);
+	CHECK(strstr(out, "summary: 4 events"));
+	CHECK(strstr(out, "0 events lost"));
+	CHECK(strstr(out, "54 older events skipped"));
+	CHECK_EQ_U64(count_lines(saved, "c0 dsb ish"), 4);
+	CHECK(!strstr(saved, "lost"));
+}
+
 static void bad_areas_and_options(void)
 {
 	fake_free(&f);
@@ -278,6 +307,7 @@ int main(void)
 	RUN(count_limits_events);
 	RUN(duration_ends_and_counts_lost);
 	RUN(live_skips_what_came_before_drops);
+	RUN(live_starts_after_drops_marked_before_it);
 	RUN(bad_areas_and_options);
 	fake_free(&f);
 	free(out);
