@@ -11,7 +11,7 @@ need_build view-qemu "$BUILD/agent.elf"
 need_tool view-qemu tmux
 need_tool view-qemu qemu-system-aarch64
 
-SOCK=fixmap-view-$$ # our own tmux server: killing it touches nobody else's
+SOCK=fixmap-view-$$ # our own tmux servers: killing them touches nobody else's
 T() { tmux -L "$SOCK" -f /dev/null "$@"; }
 # (tests/lib.sh's INT/TERM trap stays: a signal ends the test, this cleans up)
 trap 'this_shell $$ && T kill-server 2>/dev/null; qemu_stop; this_shell $$ && rm -rf "$TMP"' EXIT
@@ -28,9 +28,14 @@ wait_for() { wait_until "${2:-$TEST_WAIT}" shows "$1"; }
 hides() { ! shows "$1"; }
 wait_gone() { wait_until "${2:-$TEST_WAIT}" hides "$1"; }
 # A shell in a fixed-size pane; the viewer runs in it and the shell reports its status.
+# Each on a server of its own: kill-server returns before the old server has
+# gone, and a session started on its socket then can reach the dying server
+# ("server exited unexpectedly", seen on a loaded machine).
+NSHELL=0
 start_shell() {
 	T kill-server 2>/dev/null
-	T new-session -d -s view -x 150 -y 45 "env -i PATH=$PATH HOME=$TMP TERM=screen PS1='fmshell\$ ' bash --norc --noprofile -i"
+	SOCK=fixmap-view-$$-$((NSHELL += 1))
+	T new-session -d -s view -x 150 -y 45 "env -i PATH=$PATH HOME=$TMP HISTFILE=/dev/null TERM=screen PS1='fmshell\$ ' bash --norc --noprofile -i"
 	wait_for 'fmshell\$'
 }
 run_view() { # args... (VIEW_ENV: NAME=VALUE words for its environment)
