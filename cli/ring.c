@@ -251,6 +251,12 @@ static bool known_type(unsigned type)
 	return type >= FIXMAP_REC_PTE && type <= FIXMAP_REC_LOST;
 }
 
+/* A record header whose size is whole and fits before head and the ring's end. */
+static bool rec_fits(const struct fixmap_rec_hdr *h, uint64_t left, uint64_t room)
+{
+	return h->size >= sizeof(*h) && !(h->size % 8) && h->size <= left && h->size <= room;
+}
+
 /*
  * The cumulative lost count of the last LOST record in [pos, pos + len), or 0
  * for none (the walk stops where ring_decode would find the ring torn).
@@ -265,7 +271,7 @@ static uint64_t last_lost(const struct ring *r, const uint8_t *buf, uint64_t pos
 		struct fixmap_rec_event rec;
 
 		memcpy(&h, buf + off, sizeof(h));
-		if (h.size < sizeof(h) || h.size % 8 || h.size > len - off || h.size > room)
+		if (!rec_fits(&h, len - off, room))
 			break;
 		if (h.type == FIXMAP_REC_LOST && h.size >= sizeof(rec)) {
 			memcpy(&rec, buf + off, sizeof(rec));
@@ -293,7 +299,7 @@ uint64_t ring_decode(struct ring_set *rs, struct ring *r, const uint8_t *buf, ui
 			break;
 		}
 		memcpy(&h, buf + off, sizeof(h));
-		if (h.size < sizeof(h) || h.size % 8 || h.size > left || h.size > room) {
+		if (!rec_fits(&h, left, room)) {
 			const char *what = h.size < sizeof(h) ? "is smaller than a record header"
 					   : h.size % 8	     ? "is not a multiple of 8"
 					   : h.size > room   ? "runs past the end of the ring"
