@@ -1539,38 +1539,45 @@ static void lw_dec(struct lw *w, uint64_t v)
 		lw_ch(w, t[--i]);
 }
 
-static void lw_int(struct lw *w, int v)
-{
-	if (v < 0) {
-		lw_ch(w, '-');
-		lw_dec(w, (uint64_t)-(int64_t)v);
-	} else {
-		lw_dec(w, (uint64_t)v);
-	}
-}
-
-/* "cN verb" */
-static void lw_head(struct lw *w, unsigned cpu, const char *verb)
-{
-	lw_ch(w, 'c');
-	lw_dec(w, cpu);
-	lw_ch(w, ' ');
-	lw_str(w, verb);
-}
-
-/* " key=0x..." */
+/* " key=value": hexadecimal, decimal, signed decimal, text */
 static void lw_khex(struct lw *w, const char *key, uint64_t v)
 {
 	lw_str(w, key);
 	lw_hex(w, v);
 }
 
+static void lw_kdec(struct lw *w, const char *key, uint64_t v)
+{
+	lw_str(w, key);
+	lw_dec(w, v);
+}
+
+static void lw_kint(struct lw *w, const char *key, int v)
+{
+	lw_str(w, key);
+	if (v < 0)
+		lw_ch(w, '-');
+	lw_dec(w, v < 0 ? (uint64_t)-(int64_t)v : (uint64_t)v);
+}
+
+static void lw_kstr(struct lw *w, const char *key, const char *s)
+{
+	lw_str(w, key);
+	lw_str(w, s);
+}
+
+/* "cN verb" */
+static void lw_head(struct lw *w, unsigned cpu, const char *verb)
+{
+	lw_kdec(w, "c", cpu);
+	lw_ch(w, ' ');
+	lw_str(w, verb);
+}
+
 static void lw_table(struct lw *w, const struct fm_trace_ctx *ctx, unsigned table)
 {
-	if (names_tables(ctx) && table < ctx->ntables) {
-		lw_str(w, " table=");
-		lw_str(w, ctx->tables[table].name);
-	}
+	if (names_tables(ctx) && table < ctx->ntables)
+		lw_kstr(w, " table=", ctx->tables[table].name);
 }
 
 size_t trace_text_format_event(const struct fm_trace_ctx *ctx, const struct fm_event *ev, char *buf,
@@ -1583,8 +1590,7 @@ size_t trace_text_format_event(const struct fm_trace_ctx *ctx, const struct fm_e
 	case FM_EV_PTE:
 		lw_head(&w, ev->cpu, "pte");
 		lw_khex(&w, " va=", ev->va);
-		lw_str(&w, " level=");
-		lw_int(&w, ev->level);
+		lw_kint(&w, " level=", ev->level);
 		lw_khex(&w, " old=", ev->old);
 		lw_khex(&w, " new=", ev->new);
 		lw_table(&w, ctx, ev->table);
@@ -1594,36 +1600,28 @@ size_t trace_text_format_event(const struct fm_trace_ctx *ctx, const struct fm_e
 	case FM_EV_UNSEEN:
 		lw_head(&w, ev->cpu, "unseen");
 		lw_khex(&w, " va=", ev->va);
-		lw_str(&w, " level=");
-		lw_int(&w, ev->level);
+		lw_kint(&w, " level=", ev->level);
 		lw_khex(&w, " new=", ev->new);
 		lw_table(&w, ctx, ev->table);
 		break;
 	case FM_EV_USE:
-		lw_head(&w, ev->cpu, "use table=");
-		lw_str(&w, ev->table < ctx->ntables ? ctx->tables[ev->table].name : "?");
-		if (ev->flags & FM_EVF_ASID) {
-			lw_str(&w, " asid=");
-			lw_dec(&w, TLBI_ASID(ev->arg));
-		}
-		if (ev->flags & FM_EVF_VMID) {
-			lw_str(&w, " vmid=");
-			lw_dec(&w, ev->vmid);
-		}
-		if ((ev->flags & FM_EVF_REPLACES) && ev->ptep < ctx->ntables) {
-			lw_str(&w, " replaces=");
-			lw_str(&w, ctx->tables[ev->ptep].name);
-		}
+		lw_head(&w, ev->cpu, "use");
+		lw_kstr(&w, " table=", ev->table < ctx->ntables ? ctx->tables[ev->table].name : "?");
+		if (ev->flags & FM_EVF_ASID)
+			lw_kdec(&w, " asid=", TLBI_ASID(ev->arg));
+		if (ev->flags & FM_EVF_VMID)
+			lw_kdec(&w, " vmid=", ev->vmid);
+		if ((ev->flags & FM_EVF_REPLACES) && ev->ptep < ctx->ntables)
+			lw_kstr(&w, " replaces=", ctx->tables[ev->ptep].name);
 		break;
 	case FM_EV_LOST:
-		lw_head(&w, ev->cpu, "lost count=");
-		lw_dec(&w, ev->arg);
+		lw_head(&w, ev->cpu, "lost");
+		lw_kdec(&w, " count=", ev->arg);
 		break;
 	case FM_EV_TABLE:
 		if (ev->table < ctx->ntables)
 			return trace_text_format_table(ctx, ev->table, buf, n);
-		lw_str(&w, "# table ");
-		lw_dec(&w, ev->table);
+		lw_kdec(&w, "# table ", ev->table);
 		lw_str(&w, " is not declared");
 		break;
 	case FM_EV_CUT:
@@ -1650,25 +1648,18 @@ size_t trace_text_format_event(const struct fm_trace_ctx *ctx, const struct fm_e
 		    arm64_tlbi_encode(ev->tlbi, addr, (unsigned)TLBI_TTL(ev->arg),
 				      (unsigned)TLBI_ASID(ev->arg)) == ev->arg) {
 			lw_khex(&w, " va=", addr);
-			if (TLBI_TTL(ev->arg)) {
-				lw_str(&w, " ttl=");
-				lw_dec(&w, TLBI_TTL(ev->arg));
-			}
-			if (TLBI_ASID(ev->arg)) {
-				lw_str(&w, " asid=");
-				lw_dec(&w, TLBI_ASID(ev->arg));
-			}
+			if (TLBI_TTL(ev->arg))
+				lw_kdec(&w, " ttl=", TLBI_TTL(ev->arg));
+			if (TLBI_ASID(ev->arg))
+				lw_kdec(&w, " asid=", TLBI_ASID(ev->arg));
 		} else if ((f & TLBI_F_ASID) && !(ev->arg & 0xffffffffffffull)) {
-			lw_str(&w, " asid=");
-			lw_dec(&w, TLBI_ASID(ev->arg));
+			lw_kdec(&w, " asid=", TLBI_ASID(ev->arg));
 		} else if (ev->arg || (f & (TLBI_F_VA | TLBI_F_IPA | TLBI_F_ASID | TLBI_F_RANGE))) {
 			/* operand ops always get one: the reader requires it (range ops: arg=) */
 			lw_khex(&w, " arg=", ev->arg);
 		}
-		if (ev->flags & FM_EVF_VMID) {
-			lw_str(&w, " vmid=");
-			lw_dec(&w, ev->vmid);
-		}
+		if (ev->flags & FM_EVF_VMID)
+			lw_kdec(&w, " vmid=", ev->vmid);
 		break;
 	}
 	case FM_EV_ACCESS:
@@ -1676,20 +1667,16 @@ size_t trace_text_format_event(const struct fm_trace_ctx *ctx, const struct fm_e
 		lw_khex(&w, " va=", ev->va);
 		if (ev->flags & FM_EVF_EXEC)
 			lw_str(&w, " exec");
-		if ((ev->flags & FM_EVF_TABLE) && ev->table < ctx->ntables) {
-			lw_str(&w, " table=");
-			lw_str(&w, ctx->tables[ev->table].name);
-		}
+		if ((ev->flags & FM_EVF_TABLE) && ev->table < ctx->ntables)
+			lw_kstr(&w, " table=", ctx->tables[ev->table].name);
 		break;
 	case FM_EV_FREE:
 		lw_head(&w, ev->cpu, "free");
 		lw_khex(&w, " pa=", ev->ptep);
 		break;
 	default:
-		lw_str(&w, "# c");
-		lw_dec(&w, ev->cpu);
-		lw_str(&w, " unknown event type ");
-		lw_dec(&w, ev->type);
+		lw_kdec(&w, "# c", ev->cpu);
+		lw_kdec(&w, " unknown event type ", ev->type);
 	}
 	if ((ev->flags & FM_EVF_PC) && ev->type != FM_EV_TABLE && ev->type != FM_EV_CUT && w.len < n)
 		lw_khex(&w, " pc=", ev->pc);
