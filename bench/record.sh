@@ -2,7 +2,7 @@
 # Benchmark of recording: Debian's arm64 Linux kernel (scripts/linux-lib.sh)
 # booted under QEMU 10 with protected KVM to its root-fs panic (panic=-1
 # -no-reboot: QEMU exits), side by side in one run: plain, with the plugin
-# writing to /dev/null (access=off, store, all), and through `fixmapctl record`
+# writing to /dev/null (access=off, store, fetch, all), and through `fixmapctl record`
 # (plugin + live checker). Prints wall and CPU seconds, the ratio to the plain
 # boot, and events per second through the live checker. Figures only: RUNS
 # rounds (default 3) of every configuration in turn, the best wall time of each.
@@ -32,13 +32,14 @@ mkdir -p "$B/bench"
 # Every configuration once per round, RUNS rounds (the machine is shared: its
 # load drifts, so the configurations take turns rather than running in blocks);
 # each keeps its best wall time, with that run's CPU time.
-NAMES=(plain plugin_noaccess plugin plugin_all record)
+NAMES=(plain plugin_noaccess plugin plugin_fetch plugin_all record)
 cmd()
 {
 	case $1 in
 	plain) CMD=("$Q" "${K[@]}") ;;
 	plugin_noaccess) CMD=("$Q" "${K[@]}" "${RAM[@]}" -plugin "$B/fixmap-plugin.so,out=/dev/null,access=off") ;;
 	plugin) CMD=("$Q" "${K[@]}" "${RAM[@]}" -plugin "$B/fixmap-plugin.so,out=/dev/null") ;;
+	plugin_fetch) CMD=("$Q" "${K[@]}" "${RAM[@]}" -plugin "$B/fixmap-plugin.so,out=/dev/null,access=fetch") ;;
 	plugin_all) CMD=("$Q" "${K[@]}" "${RAM[@]}" -plugin "$B/fixmap-plugin.so,out=/dev/null,access=all") ;;
 	record) CMD=("$B/fixmapctl" record -q -- "$Q" "${K[@]}") ;;
 	esac
@@ -60,12 +61,13 @@ events=$(sed -n 's/^\([0-9]*\) events, .*/\1/p' "$B/bench/record.out")
 stats=$(sed -n 's/^fixmapctl: record: fixmap-plugin: //p' "$B/bench/record.err")
 echo "Linux $LINUX_VERSION, 2 vCPUs, pKVM, boot to root-fs panic under $($Q --version | head -n1)"
 printf '  %-36s %8s %8s %8s\n' "" "wall s" "CPU s" "x plain"
-for n in plain plugin_noaccess plugin plugin_all record; do
+for n in "${NAMES[@]}"; do
 	eval "w=\$wall_$n c=\$cpu_$n"
 	case $n in
 	plain) label="plain boot" ;;
 	plugin_noaccess) label="plugin (access=off) to /dev/null" ;;
 	plugin) label="plugin (access=store) to /dev/null" ;;
+	plugin_fetch) label="plugin (access=fetch) to /dev/null" ;;
 	plugin_all) label="plugin (access=all) to /dev/null" ;;
 	record) label="fixmapctl record (live checking)" ;;
 	esac

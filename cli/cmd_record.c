@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * fixmapctl record [--save FILE] [--policy P] [--elf FILE] [--plugin FILE]
- *                  [--quiet] [-j] -- QEMU-COMMAND...
+ *                  [--access WHAT] [--quiet] [-j] -- QEMU-COMMAND...
  *
  * Runs an unmodified guest under QEMU 10 with fixmap-plugin.so and checks its
  * translation-table maintenance live: the command line gets guest RAM in a
@@ -52,7 +52,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: fixmapctl record [--save FILE] [--policy P] [--elf FILE] [--plugin FILE]\n"
-		"                        [--explain] [--color WHEN] [--perfetto FILE.json]\n"
+		"                        [--access WHAT] [--explain] [--color WHEN] [--perfetto FILE.json]\n"
 		"                        [--quiet] [-j] -- QEMU-COMMAND...\n"
 		"\n"
 		"Run an AArch64 guest under QEMU 10 (or later) with fixmap-plugin.so and check its\n"
@@ -67,6 +67,11 @@ static void usage(FILE *f)
 		"  --elf FILE       symbols for the PCs of findings (the guest's ELF image)\n"
 		"  --plugin FILE    fixmap-plugin.so to load (default: $FIXMAP_PLUGIN, or the one\n"
 		"                   beside fixmapctl)\n"
+		"  --access WHAT    which accesses to a VA whose maintenance is pending are\n"
+		"                   recorded (for stale-tlb and missing-isb): store (default:\n"
+		"                   stores, and the fetches of instructions the plugin sees),\n"
+		"                   fetch (also every instruction fetch: a check in every\n"
+		"                   executed block, slower), all (loads too), off\n"
 		"  --explain        under each finding, a lane diagram of its steps, as for check\n"
 		"  --color WHEN     colour the diagram: auto (a terminal), always, never\n"
 		"  --perfetto FILE  also write the events and findings as Chrome/Perfetto\n"
@@ -297,6 +302,7 @@ int cmd_record(int argc, char **argv)
 					     {"policy", required_argument, NULL, 'p'},
 					     {"elf", required_argument, NULL, 'e'},
 					     {"plugin", required_argument, NULL, 'P'},
+					     {"access", required_argument, NULL, 'A'},
 					     {"quiet", no_argument, NULL, 'q'},
 					     {"json", no_argument, NULL, 'j'},
 					     {"explain", no_argument, NULL, 'X'},
@@ -306,7 +312,7 @@ int cmd_record(int argc, char **argv)
 					     {NULL, 0, NULL, 0}};
 	struct check_opts co = {.policy = BBM_POLICY_ARM};
 	const char *save = NULL, *elf_path = NULL, *plugin_arg = NULL, *color = NULL;
-	const char *perfetto = NULL;
+	const char *perfetto = NULL, *access = NULL;
 	char plugin[PATH_MAX], shm[128] = "", version[256];
 	char obj[PATH_MAX + 128], plg[2 * PATH_MAX + 64];
 	struct sigaction sa, old_int, old_term;
@@ -326,6 +332,14 @@ int cmd_record(int argc, char **argv)
 		case 's': save = optarg; break;
 		case 'e': elf_path = optarg; break;
 		case 'P': plugin_arg = optarg; break;
+		case 'A':
+			if (strcmp(optarg, "store") && strcmp(optarg, "fetch") && strcmp(optarg, "all") &&
+			    strcmp(optarg, "off")) {
+				fm_warn("record: --access %s: expected store, fetch, all or off", optarg);
+				return EXIT_BAD;
+			}
+			access = optarg;
+			break;
 		case 'q': quiet = true; break;
 		case 'j': json = true; break;
 		case 'X': co.explain = true; break;
@@ -341,7 +355,7 @@ int cmd_record(int argc, char **argv)
 			usage(stdout);
 			return EXIT_OK;
 		default:
-			if (optopt && strchr("pCF", optopt))
+			if (optopt && strchr("pCFsePA", optopt))
 				fm_warn("record: %s needs a value", argv[optind - 1]);
 			else
 				fm_warn("record: %s: unknown option (try fixmapctl record -h)",
@@ -437,7 +451,8 @@ int cmd_record(int argc, char **argv)
 	fcntl(fds[0], F_SETPIPE_SZ, 1 << 20);
 	snprintf(obj, sizeof(obj), "memory-backend-file,id=fixmap-ram,size=%" PRIu64 ",mem-path=%s,share=on",
 		 ram, shm);
-	snprintf(plg, sizeof(plg), "%s,out=/dev/fd/%d,mem=%s", plugin, fds[1], shm);
+	snprintf(plg, sizeof(plg), "%s,out=/dev/fd/%d,mem=%s%s%s", plugin, fds[1], shm,
+		 access ? ",access=" : "", access ? access : "");
 	qargv = calloc((size_t)qargc + 8, sizeof(*qargv));
 	if (!qargv) {
 		fm_warn("record: out of memory");

@@ -6,7 +6,7 @@
  * `fixmapctl check`, or live through `fixmapctl record`.
  *
  *   -plugin fixmap-plugin.so,out=FILE[,mem=PATH[@BASE]][,barriers=pending|all]
- *           [,access=store|all|off][,stores=wide|all][,audit=MS]
+ *           [,access=store|fetch|all|off][,stores=wide|all][,audit=MS]
  *
  * What it records, per vCPU, in one global order (one lock):
  *  - every TLBI (operand from Xt, read before the instruction runs) and, for
@@ -30,9 +30,11 @@
  *  - changes no store showed (dc zva, hardware AF/DBM updates, DMA, narrow
  *    stores), found by an audit of the shadow against RAM every audit=
  *    milliseconds, as `unseen`;
- *  - the first store or fetch (access=store, the default) or also load
- *    (access=all) of each CPU to a VA whose entry changed and whose
- *    maintenance the changing CPU has not finished;
+ *  - the first access of each CPU to a VA whose entry changed and whose
+ *    maintenance the changing CPU has not finished: its stores, and the
+ *    fetches of the instructions whose callbacks run meanwhile (access=store,
+ *    the default); every fetch (access=fetch: a check in every executed
+ *    block); loads too (access=all);
  *  - `cut` at the end (QEMU stopped, or the guest powered off: no TLB survives).
  *
  * Guest RAM is read from the file behind QEMU's memory-backend-file (API v4
@@ -164,7 +166,7 @@ static struct {
 	uint64_t ram_base;
 	bool barriers_all;
 	bool stores_all; /* stores=all: also follow stores narrower than a descriptor */
-	enum { ACCESS_OFF, ACCESS_STORE, ACCESS_ALL } access;
+	enum { ACCESS_OFF, ACCESS_STORE, ACCESS_FETCH, ACCESS_ALL } access;
 	unsigned audit_ms;
 	/* state */
 	GMutex lock;
@@ -890,6 +892,68 @@ static void tlbi_flushes(unsigned cpu, const struct fm_event *ev)
 	    .op = ev->tlbi, .vmid = ev->vmid, .has_vmid = (ev->flags & FM_EVF_VMID) != 0};
 }
 
+/* --- access checks --- */
+
+/*
+ * Whether va may be in an open window: a scan without the lock (windows change
+ * under it; a stale answer only costs or saves one locked check, which decides).
+ */
+static bool window_hit(uint64_t va)
+{
+	unsigned n = __atomic_load_n(&P.nwindows, __ATOMIC_RELAXED);
+
+	for (unsigned i = 0; i < n && i < MAX_WINDOWS; i++)
+		if (va >= __atomic_load_n(&P.windows[i].lo, __ATOMIC_RELAXED) &&
+		    va <= __atomic_load_n(&P.windows[i].hi, __ATOMIC_RELAXED))
+			return true;
+	return false;
+}
+
+/* (callers hold P.lock) */
+static void access_check_locked(unsigned cpu, uint64_t va, bool exec, uint64_t pc)
+{
+	struct vcpu *c = &P.vcpus[cpu];
+
+	for (unsigned i = 0; i < P.nwindows; i++) {
+		struct window *w = &P.windows[i];
+		bool walks = false;
+		if (va < w->lo || va > w->hi || (cpu < 64 && (w->reported >> cpu) & 1))
+			continue;
+		for (unsigned s = 0; s < S_NR; s++)
+			walks |= c->root[s] == (int)w->root;
+		if (!walks)
+			continue;
+		if (cpu < 64)
+			w->reported |= 1ull << cpu;
+		struct fm_event ev = {.type = FM_EV_ACCESS, .cpu = (uint16_t)cpu, .va = va, .pc = pc,
+				      .table = (uint16_t)w->root,
+				      .flags = (exec ? FM_EVF_EXEC : 0) | FM_EVF_TABLE};
+		out_event(&ev);
+		P.n_access++;
+	}
+}
+
+static void access_check(unsigned cpu, uint64_t va, bool exec, uint64_t pc)
+{
+	g_mutex_lock(&P.lock);
+	access_check_locked(cpu, va, exec, pc);
+	g_mutex_unlock(&P.lock);
+}
+
+/*
+ * The fetch of an instruction whose callback runs (a table store, a barrier or
+ * TLBI recorded, a store while a window is open): checked for every access=
+ * but off, at no cost elsewhere. It catches maintenance code that runs in the
+ * VA range it changes (splitting the block that maps it, EDK2's and Xen's
+ * hazard); a fetch elsewhere needs access=fetch, a check in every executed
+ * block (see `make bench`). Callers hold P.lock.
+ */
+static void fetch_seen(unsigned cpu, uint64_t pc)
+{
+	if (P.access && P.nwindows && window_hit(pc))
+		access_check_locked(cpu, pc, true, pc);
+}
+
 /* --- maintenance instructions --- */
 
 static void maint_cb(unsigned int cpu, void *udata)
@@ -914,6 +978,7 @@ static void maint_cb(unsigned int cpu, void *udata)
 		ev.bar = (uint8_t)in->op;
 	}
 	g_mutex_lock(&P.lock);
+	fetch_seen(cpu, in->pc);
 	/*
 	 * A DMB neither orders nor completes TLB maintenance (only a DSB does);
 	 * the checker names one between a break and its TLBI, so DMBs are kept
@@ -957,46 +1022,6 @@ static void maint_cb(unsigned int cpu, void *udata)
 
 /* --- memory accesses --- */
 
-/*
- * Whether va may be in an open window: a scan without the lock (windows change
- * under it; a stale answer only costs or saves one locked check, which decides).
- */
-static bool window_hit(uint64_t va)
-{
-	unsigned n = __atomic_load_n(&P.nwindows, __ATOMIC_RELAXED);
-
-	for (unsigned i = 0; i < n && i < MAX_WINDOWS; i++)
-		if (va >= __atomic_load_n(&P.windows[i].lo, __ATOMIC_RELAXED) &&
-		    va <= __atomic_load_n(&P.windows[i].hi, __ATOMIC_RELAXED))
-			return true;
-	return false;
-}
-
-static void access_check(unsigned cpu, uint64_t va, bool exec, uint64_t pc)
-{
-	struct vcpu *c = &P.vcpus[cpu];
-
-	g_mutex_lock(&P.lock);
-	for (unsigned i = 0; i < P.nwindows; i++) {
-		struct window *w = &P.windows[i];
-		bool walks = false;
-		if (va < w->lo || va > w->hi || (cpu < 64 && (w->reported >> cpu) & 1))
-			continue;
-		for (unsigned s = 0; s < S_NR; s++)
-			walks |= c->root[s] == (int)w->root;
-		if (!walks)
-			continue;
-		if (cpu < 64)
-			w->reported |= 1ull << cpu;
-		struct fm_event ev = {.type = FM_EV_ACCESS, .cpu = (uint16_t)cpu, .va = va, .pc = pc,
-				      .table = (uint16_t)w->root,
-				      .flags = (exec ? FM_EVF_EXEC : 0) | FM_EVF_TABLE};
-		out_event(&ev);
-		P.n_access++;
-	}
-	g_mutex_unlock(&P.lock);
-}
-
 static void mem_cb(unsigned int cpu, qemu_plugin_meminfo_t info, uint64_t vaddr, void *udata)
 {
 	struct qemu_plugin_hwaddr *hw;
@@ -1005,9 +1030,13 @@ static void mem_cb(unsigned int cpu, qemu_plugin_meminfo_t info, uint64_t vaddr,
 
 	if (cpu >= P.nvcpus)
 		return;
-	if (P.access && __atomic_load_n(&P.nwindows, __ATOMIC_RELAXED) &&
-	    window_hit(vaddr))
-		access_check(cpu, vaddr, false, (uint64_t)(uintptr_t)udata);
+	if (P.access && __atomic_load_n(&P.nwindows, __ATOMIC_RELAXED)) {
+		uint64_t pc = (uint64_t)(uintptr_t)udata;
+		if (window_hit(pc)) /* the fetch before the access */
+			access_check(cpu, pc, true, pc);
+		if (window_hit(vaddr))
+			access_check(cpu, vaddr, false, pc);
+	}
 	if (!qemu_plugin_mem_is_store(info))
 		return;
 	hw = qemu_plugin_get_hwaddr(info, vaddr);
@@ -1017,6 +1046,7 @@ static void mem_cb(unsigned int cpu, qemu_plugin_meminfo_t info, uint64_t vaddr,
 	if (!ptrack_is_table(P.pt, pa))
 		return;
 	g_mutex_lock(&P.lock);
+	fetch_seen(cpu, (uint64_t)(uintptr_t)udata);
 	P.cur_cpu = cpu;
 	P.cur_pc = (uint64_t)(uintptr_t)udata;
 	P.cur_break = false;
@@ -1053,6 +1083,8 @@ static void narrow_cb(unsigned int cpu, void *udata)
 		return;
 	va = arm64_addr_eval(&in->addr, in->addr.rn == 31 ? reg(c, c->sp) : xreg(c, in->addr.rn),
 			     in->addr.mode == ARM64_ADDR_REG ? xreg(c, in->addr.rm) : 0);
+	if (window_hit(in->pc))
+		access_check(cpu, in->pc, true, in->pc);
 	if (window_hit(va))
 		access_check(cpu, va, false, in->pc);
 }
@@ -1107,7 +1139,12 @@ static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 	size_t n = qemu_plugin_tb_n_insns(tb);
 
 	(void)id;
-	if (P.access)
+	/*
+	 * access=fetch: a check at the start of every executed block, inline
+	 * until a window is open; most of the cost of access checks, so only on
+	 * request (fetch_seen() covers the instructions that have callbacks).
+	 */
+	if (P.access >= ACCESS_FETCH)
 		qemu_plugin_register_vcpu_tb_exec_cond_cb(tb, fetch_cb, QEMU_PLUGIN_CB_NO_REGS,
 							  QEMU_PLUGIN_COND_NE, P.window_open, 0,
 							  (void *)(uintptr_t)qemu_plugin_tb_vaddr(tb));
@@ -1342,12 +1379,14 @@ static int parse_args(int argc, char **argv)
 		} else if (kl == 6 && !strncmp(k, "access", 6)) {
 			if (!strcmp(v, "store"))
 				P.access = ACCESS_STORE;
+			else if (!strcmp(v, "fetch"))
+				P.access = ACCESS_FETCH;
 			else if (!strcmp(v, "all"))
 				P.access = ACCESS_ALL;
 			else if (qemu_plugin_bool_parse("access", v, &b) && !b)
 				P.access = ACCESS_OFF;
 			else {
-				fprintf(stderr, PFX "access=%s: expected store, all or off\n", v);
+				fprintf(stderr, PFX "access=%s: expected store, fetch, all or off\n", v);
 				return -1;
 			}
 		} else if (kl == 6 && !strncmp(k, "stores", 6)) {
@@ -1366,7 +1405,7 @@ static int parse_args(int argc, char **argv)
 			P.audit_ms = (unsigned)ms;
 		} else {
 			fprintf(stderr, PFX "unknown argument '%s' (out=FILE, mem=PATH[@BASE], "
-					"barriers=pending|all, access=store|all|off, stores=wide|all, "
+					"barriers=pending|all, access=store|fetch|all|off, stores=wide|all, "
 					"audit=MS)\n",
 				argv[i]);
 			return -1;

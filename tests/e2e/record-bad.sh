@@ -5,7 +5,7 @@
 # (never a root, a 16K granule, self-referencing tables and tables outside RAM):
 # a clear message, no crash, no leftover files. And ones that do nothing
 # wrong in a way a recorder must follow: a table switch with the MMU off,
-# stores narrower than a descriptor.
+# stores narrower than a descriptor, fetches from a range being changed.
 cd "$(dirname "$0")/../.." || exit 2
 . tests/lib.sh
 . tests/record-lib.sh
@@ -82,8 +82,9 @@ fi
 # PC), while its address is still checked against pending maintenance (from
 # its registers: [x6, x7] is 0x46000010). With stores=all it is a pte event.
 # Neither change needs a break, so no finding, exit 0.
-sym() { printf '0x%x' "$((16#$("$FM" symbols "$BUILD/tests/badguest-narrow.elf" | awk -v s="$1" '$3 == s {print $1}')))"; }
-acc=$(sym narrow_access) nar=$(sym narrow_pte)
+# sym CASE NAME: the address of NAME in badguest-CASE.elf.
+sym() { printf '0x%x' "$((16#$("$FM" symbols "$BUILD/tests/badguest-$1.elf" | awk -v s="$2" '$3 == s {print $1}')))"; }
+acc=$(sym narrow narrow_access) nar=$(sym narrow narrow_pte)
 "$FM" record --quiet --save "$TMP/narrow.trace" -- "$Q10" "${MIN[@]}" \
 	-kernel "$BUILD/tests/badguest-narrow.elf" >"$TMP/narrow.out" 2>&1 </dev/null
 rc=$?
@@ -114,6 +115,39 @@ else
 fi
 expect plugin-bad-stores 1 "stores=some: expected wide or all" "$Q10" "${MIN[@]}" \
 	-kernel "$BUILD/tests/badguest-nommu.elf" -plugin "$PLUGIN,out=$TMP/x.trace,stores=some"
+expect plugin-bad-access 1 "access=some: expected store, fetch, all or off" "$Q10" "${MIN[@]}" \
+	-kernel "$BUILD/tests/badguest-nommu.elf" -plugin "$PLUGIN,out=$TMP/x.trace,access=some"
+
+# Fetches from a VA whose entry changed before its TLBI: by default those of
+# instructions the plugin calls back for (here the DSB right after the change
+# to the block that maps the code itself), not the call into another changed
+# block (no callback there); with access=fetch every executed block is checked,
+# so that one too. Both changes only set a software bit (no break needed), and
+# the fetches come before any TLBI completes (no missing ISB): exit 0.
+dsb=$(sym fetch fetch_dsb)
+"$FM" record --quiet --save "$TMP/fetch.trace" -- "$Q10" "${MIN[@]}" \
+	-kernel "$BUILD/tests/badguest-fetch.elf" >"$TMP/fetch.out" 2>&1 </dev/null
+rc=$?
+if [ $rc = 0 ] && grep -q "^c0 access va=$dsb exec table=el2-0x[0-9a-f]* pc=$dsb\$" "$TMP/fetch.trace" &&
+	! grep -q '^c0 access va=0x40400000 ' "$TMP/fetch.trace" &&
+	grep -q ' 1 access, 0 unseen;' "$TMP/fetch.out"; then
+	pass guest-fetch-at-callback
+else
+	fail guest-fetch-at-callback "rc=$rc, dsb at $dsb: $(grep -E ' access ' "$TMP/fetch.trace" | head -n3)"
+fi
+"$FM" record --quiet --access fetch --save "$TMP/fetch-all.trace" -- "$Q10" "${MIN[@]}" \
+	-kernel "$BUILD/tests/badguest-fetch.elf" >"$TMP/fetch-all.out" 2>&1 </dev/null
+rc=$?
+if [ $rc = 0 ] &&
+	grep -q "^c0 access va=$dsb exec table=el2-0x[0-9a-f]* pc=$dsb\$" "$TMP/fetch-all.trace" &&
+	grep -q '^c0 access va=0x40400000 exec table=el2-0x[0-9a-f]* pc=0x40400000$' "$TMP/fetch-all.trace" &&
+	grep -q ' 2 access, 0 unseen;' "$TMP/fetch-all.out"; then
+	pass record-access-fetch
+else
+	fail record-access-fetch "rc=$rc: $(grep -E ' access ' "$TMP/fetch-all.trace" | head -n3)"
+fi
+expect record-bad-access 2 "access some: expected store, fetch, all or off" "$FM" record \
+	--access some -- "$Q10" "${MIN[@]}"
 
 # Ctrl-C at once: as soon as QEMU is started, before the guest has run.
 "$FM" record --quiet -- "$Q10" "${MIN[@]}" -smp 2 -kernel "$BUILD/agent.elf" \

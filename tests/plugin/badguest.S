@@ -13,12 +13,17 @@
  *               does (MMU off, tlbi alle2, TTBR0_EL2 = B, dsb nsh, isb, MMU
  *               on), then reuses A's pages for anything (garbage stores):
  *               nothing can hold A, so none of it is news
+ *   CASE_NARROW changes entries with 1-byte and 4-byte stores
+ *   CASE_FETCH  fetches from VAs whose entries changed before their TLBI:
+ *               the DSB after a change to the block that maps the code
+ *               itself, and a call into another changed block
  */
 #define CASE_NOMMU 0
 #define CASE_16K 1
 #define CASE_LOOP 2
 #define CASE_SWITCH 3
 #define CASE_NARROW 4
+#define CASE_FETCH 5
 
 #define SCTLR_EL2_RES1 0x30c50830	/* non-VHE SCTLR_EL2: RES1 bits, M = 0 */
 #define BLOCK_ATTRS 0x701		/* 2 MiB block: AttrIndx 0, inner shareable, AF */
@@ -147,6 +152,38 @@ narrow_pte:
 	tlbi	vae2is, x0
 	dsb	ish
 	isb
+#elif CASE == CASE_FETCH
+	mmu_on_identity
+	adr	x1, table_l2
+	/* The block that maps this code gets a software bit (no break needed):
+	 * the DSB that follows is fetched from a VA whose TLBI is to come. */
+	ldr	x2, =0x40200000 | BLOCK_ATTRS | (1 << 55)
+	str	x2, [x1, #1 * 8]
+	.globl	fetch_dsb
+fetch_dsb:
+	dsb	ish
+	ldr	x0, =0x40200000 >> 12
+	tlbi	vae2is, x0
+	dsb	ish
+	isb
+	/* A function (a RET) written at 0x40400000, its block changed the same
+	 * way, and called before its TLBI: no instruction there has a callback. */
+	ldr	x9, =0x40400000
+	ldr	w2, =0xd65f03c0
+	str	w2, [x9]
+	dc	cvau, x9
+	dsb	ish
+	ic	ivau, x9
+	dsb	ish
+	isb
+	ldr	x2, =0x40400000 | BLOCK_ATTRS | (1 << 55)
+	str	x2, [x1, #2 * 8]
+	dsb	ish
+	blr	x9
+	lsr	x0, x9, #12
+	tlbi	vae2is, x0
+	dsb	ish
+	isb
 #endif
 	/* Semihosting SYS_EXIT (0x18) with ADP_Stopped_ApplicationExit, status 0. */
 	mov	x0, #0x18
@@ -161,7 +198,7 @@ exit_block:
 	.balign 4096
 table:
 	.fill	512, 8, 0
-#if CASE == CASE_SWITCH || CASE == CASE_NARROW
+#if CASE == CASE_SWITCH || CASE == CASE_NARROW || CASE == CASE_FETCH
 table_l2:
 	.fill	512, 8, 0
 #endif
