@@ -91,6 +91,16 @@ static const char *const reg_names[R_NR] = {
 /* The root slots a CPU walks from; a root load replaces one. */
 enum { S_TTBR0_EL2, S_TTBR1_EL2, S_TTBR0_EL1, S_TTBR1_EL1, S_VTTBR, S_NR };
 
+/* A page translation QEMU's TLB gave for a store (see store_pa()). */
+struct xlat {
+	uint64_t tag; /* VA page | XC_VALID | MMU index, 0: empty */
+	uint64_t pa;  /* physical page */
+	uint32_t epoch;
+};
+#define XC_BITS 8 /* per vCPU, direct-mapped: 256 entries */
+#define XC_N (1u << XC_BITS)
+#define XC_VALID 0x800
+
 /* A whole-regime TLBI waiting for the DSB that completes it (see holders_flush()). */
 struct flush {
 	uint16_t op;   /* enum tlbi_op */
@@ -109,6 +119,13 @@ struct vcpu {
 	unsigned nflushes;
 	/* Translation on, per enum pt_regime: SCTLR_EL2.M (EL2, EL2&0), SCTLR_EL1.M, HCR_EL2.VM. */
 	bool mmu[PT_NR_REGIMES];
+	/* Store page translations (see store_pa()); only this vCPU's thread uses them. */
+	struct xlat xc[XC_N];
+	uint32_t xc_epoch;            /* entries of another epoch are empty */
+	uint64_t xc_gen, xc_ctx;      /* P.xgen and ctx when the epoch began */
+	uint64_t ctx;                 /* counts MSRs to registers that shape translation */
+	bool tlbi_inflight;           /* a TLBI not yet followed by a DSB (counted in P.inflight) */
+	unsigned long long xc_hits, xc_misses;
 };
 
 /* System registers an MSR may write that matter here: (op0, op1, CRn, CRm, op2). */
@@ -129,6 +146,7 @@ enum {
 	SR_SCTLR_EL12 = SYSREG(3, 5, 1, 0, 0),
 	SR_SCTLR_EL2 = SYSREG(3, 4, 1, 0, 0),
 	SR_HCR_EL2 = SYSREG(3, 4, 1, 1, 0),
+	SR_SCR_EL3 = SYSREG(3, 6, 1, 1, 0), /* NS: which world's tables (QEMU flushes its TLB) */
 };
 
 enum insn_kind { K_NONE, K_BAR, K_TLBI, K_NARROW };
@@ -193,6 +211,10 @@ static struct {
 	bool write_failed;
 	unsigned long long n_events, n_pte, n_tlbi, n_bar, n_use, n_unseen, n_access, n_guest_roots;
 	unsigned long long n_windows_dropped, n_retired;
+	/* Store translation caches (store_pa()): a change anywhere empties all. */
+	uint64_t xgen;     /* bumped by every TLBI and table store that changes a valid entry */
+	unsigned inflight; /* vCPUs with a TLBI not yet followed by a DSB: no caching */
+	bool xc_off;       /* the meminfo layout is not the one assumed: no caching */
 	struct root_state *root_state;
 	unsigned nroot_state;
 } P;
@@ -344,6 +366,9 @@ static void on_pte(void *ctx, unsigned root, uint64_t va, int level, uint64_t ol
 
 	(void)ctx;
 	out_event(&ev);
+	/* QEMU may walk again at any time: its TLB may hold either entry. */
+	if ((old & 1) && old != new)
+		__atomic_add_fetch(&P.xgen, 1, __ATOMIC_RELEASE);
 	if (unseen) {
 		P.n_unseen++;
 		return;
@@ -757,8 +782,9 @@ static void load_s2(unsigned cpu, struct vcpu *c, uint64_t vtcr, uint64_t vttbr,
  * Context synchronization (ISB, ERET): a write to TTBRn_ELx, TCR_ELx, VTTBR_EL2,
  * VTCR_EL2, SCTLR_ELx or HCR_EL2 is only guaranteed to affect translation
  * after one (Arm ARM D24.1.2 "synchronization of changes to system
- * registers"). An MSR to any of them stores its PC into the vCPU's `dirty`
- * scoreboard entry (an inline store, no callback); the next ISB or ERET of
+ * registers"). An MSR to any of them (or to SCR_EL3) stores its PC into the
+ * vCPU's `dirty` scoreboard entry (an inline store; its callback, ctx_cb(),
+ * only starts a new epoch of store_pa()'s cache); the next ISB or ERET of
  * that vCPU then evaluates its roots from the registers themselves. So the
  * order of TTBR and TCR writes (pKVM writes TTBR0_EL2 first) does not matter,
  * and what an MSR really wrote (with HCR_EL2.E2H = 1 the _EL1 names at EL2
@@ -992,6 +1018,12 @@ static void maint_cb(unsigned int cpu, void *udata)
 	switch (in->ev) {
 	case FM_EV_TLBI:
 		P.n_tlbi++;
+		/* (before the TLBI runs: no store translation is cached until its DSB) */
+		if (!c->tlbi_inflight) {
+			c->tlbi_inflight = true;
+			__atomic_add_fetch(&P.inflight, 1, __ATOMIC_RELEASE);
+		}
+		__atomic_add_fetch(&P.xgen, 1, __ATOMIC_RELEASE);
 		tlbi_flushes(cpu, &ev);
 		c->breaks = false;
 		c->tlbi_open = true;
@@ -999,6 +1031,10 @@ static void maint_cb(unsigned int cpu, void *udata)
 		break;
 	case FM_EV_DSB:
 		P.n_bar++;
+		if (c->tlbi_inflight) {
+			c->tlbi_inflight = false;
+			__atomic_sub_fetch(&P.inflight, 1, __ATOMIC_RELEASE);
+		}
 		c->store_open = false;
 		if (c->nflushes)
 			holders_flush(cpu, ev.bar);
@@ -1022,9 +1058,63 @@ static void maint_cb(unsigned int cpu, void *udata)
 
 /* --- memory accesses --- */
 
+/*
+ * The physical address of a store: QEMU's TLB (qemu_plugin_get_hwaddr()),
+ * behind a per-vCPU cache of page translations, since the lookup is a third of
+ * what a store costs. An entry is keyed by VA page and MMU index (the
+ * regime, EL and PAN state QEMU translated with: bits [3:0] of the meminfo,
+ * QEMU's MemOpIdx, checked against the API's own view of the size and
+ * direction before it is used) and holds what QEMU's TLB gave. A new epoch
+ * empties a vCPU's cache whenever QEMU's TLB may have changed:
+ *  - this vCPU wrote a register that selects or shapes its tables (TTBRs,
+ *    TCRs, SCTLRs, HCR_EL2, VTTBR/VTCR_EL2, SCR_EL3: ctx_cb() before the MSR;
+ *    QEMU applies it, and flushes what it must, at once);
+ *  - any vCPU ran a TLBI (before it runs; and nothing is cached until that
+ *    vCPU's next DSB, by which time QEMU has flushed every vCPU it reaches:
+ *    a broadcast one is synced before the issuing vCPU goes on);
+ *  - a table store changed a valid entry (QEMU may walk again at any time).
+ * What this cannot see is a valid entry changed without a TLBI in tables the
+ * plugin does not follow; a store it then places on the old page, if the new
+ * one is a table page, comes back from the audit as unseen.
+ */
+static bool store_pa(struct vcpu *c, qemu_plugin_meminfo_t info, uint64_t vaddr, uint64_t *pa)
+{
+	uint64_t gen = __atomic_load_n(&P.xgen, __ATOMIC_ACQUIRE);
+	uint64_t tag = (vaddr & ~0xfffull) | XC_VALID | (info & 0xf);
+	/* (a multiplicative hash: pages a block apart, such as an alias, do not collide) */
+	unsigned i = (unsigned)(((vaddr >> 12) * 0x9e3779b97f4a7c15ull) >> (64 - XC_BITS));
+	struct xlat *e = &c->xc[(i ^ (info & 0xf)) & (XC_N - 1)];
+	struct qemu_plugin_hwaddr *hw;
+
+	if (gen != c->xc_gen || c->ctx != c->xc_ctx) {
+		c->xc_gen = gen;
+		c->xc_ctx = c->ctx;
+		c->xc_epoch++;
+	}
+	if (e->tag == tag && e->epoch == c->xc_epoch) {
+		c->xc_hits++;
+		*pa = e->pa | (vaddr & 0xfff);
+		return true;
+	}
+	c->xc_misses++;
+	hw = qemu_plugin_get_hwaddr(info, vaddr);
+	if (!hw || qemu_plugin_hwaddr_is_io(hw))
+		return false;
+	*pa = qemu_plugin_hwaddr_phys_addr(hw);
+	if (P.xc_off || __atomic_load_n(&P.inflight, __ATOMIC_ACQUIRE))
+		return true;
+	/* MemOpIdx: MemOp << 4 | MMU index, the direction at bit 16 (QEMU's plugin.h) */
+	if (((info >> 4) & 7) != qemu_plugin_mem_size_shift(info) ||
+	    !((info >> 16) & QEMU_PLUGIN_MEM_W) != !qemu_plugin_mem_is_store(info)) {
+		P.xc_off = true;
+		return true;
+	}
+	*e = (struct xlat){tag, *pa & ~0xfffull, c->xc_epoch};
+	return true;
+}
+
 static void mem_cb(unsigned int cpu, qemu_plugin_meminfo_t info, uint64_t vaddr, void *udata)
 {
-	struct qemu_plugin_hwaddr *hw;
 	uint64_t pa;
 	unsigned n;
 
@@ -1037,13 +1127,10 @@ static void mem_cb(unsigned int cpu, qemu_plugin_meminfo_t info, uint64_t vaddr,
 		if (window_hit(vaddr))
 			access_check(cpu, vaddr, false, pc);
 	}
-	if (!qemu_plugin_mem_is_store(info))
-		return;
-	hw = qemu_plugin_get_hwaddr(info, vaddr);
-	if (!hw || qemu_plugin_hwaddr_is_io(hw))
-		return;
-	pa = qemu_plugin_hwaddr_phys_addr(hw);
-	if (!ptrack_is_table(P.pt, pa))
+	/* (loads have callbacks only with access=all) */
+	if ((P.access == ACCESS_ALL && !qemu_plugin_mem_is_store(info)) ||
+	    !store_pa(&P.vcpus[cpu], info, vaddr, &pa) ||
+	    !ptrack_is_table(P.pt, pa))
 		return;
 	g_mutex_lock(&P.lock);
 	fetch_seen(cpu, (uint64_t)(uintptr_t)udata);
@@ -1059,6 +1146,14 @@ static void mem_cb(unsigned int cpu, qemu_plugin_meminfo_t info, uint64_t vaddr,
 		tick(cpu);
 	}
 	g_mutex_unlock(&P.lock);
+}
+
+/* Before an MSR that may change translation: a new epoch of store_pa()'s cache. */
+static void ctx_cb(unsigned int cpu, void *udata)
+{
+	(void)udata;
+	if (cpu < P.nvcpus)
+		P.vcpus[cpu].ctx++;
 }
 
 static void fetch_cb(unsigned int cpu, void *udata)
@@ -1128,7 +1223,7 @@ static int decode_msr(uint32_t w, unsigned *sr, unsigned *rt)
 	case SR_TTBR0_EL12: case SR_TTBR1_EL12: case SR_TCR_EL12:
 	case SR_TTBR0_EL2: case SR_TTBR1_EL2: case SR_TCR_EL2:
 	case SR_VTTBR_EL2: case SR_VTCR_EL2:
-	case SR_SCTLR_EL1: case SR_SCTLR_EL12: case SR_SCTLR_EL2: case SR_HCR_EL2:
+	case SR_SCTLR_EL1: case SR_SCTLR_EL12: case SR_SCTLR_EL2: case SR_HCR_EL2: case SR_SCR_EL3:
 		return 1;
 	}
 	return 0;
@@ -1198,6 +1293,7 @@ static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 				    P.pending, 0, u);
 		} else if (decode_msr(w, &op, &rt)) {
 			/* Evaluated at the next context synchronization (sync_cb). */
+			qemu_plugin_register_vcpu_insn_exec_cb(insn, ctx_cb, QEMU_PLUGIN_CB_NO_REGS, NULL);
 			qemu_plugin_register_vcpu_insn_exec_inline_per_vcpu(
 			    insn, QEMU_PLUGIN_INLINE_STORE_U64, P.dirty, pc ? pc : 1);
 			/* (the _EL1 names reach the _EL2 registers at EL2 with E2H = 1) */
@@ -1265,6 +1361,18 @@ static void at_exit(qemu_plugin_id_t id, void *u)
 		 ptrack_nroots(P.pt), st.pages, st.outside, P.n_retired, P.n_guest_roots,
 		 ptrack_nroots(P.pt) ? "" : "; no translation-table root was loaded (MMU never enabled?)");
 	out_line(line);
+	{
+		unsigned long long hits = 0, misses = 0;
+		for (unsigned c = 0; c < P.nvcpus; c++) {
+			hits += P.vcpus[c].xc_hits;
+			misses += P.vcpus[c].xc_misses;
+		}
+		snprintf(line, sizeof(line),
+			 "# fixmap-plugin: store addresses: %llu from the translation cache, %llu from "
+			 "QEMU's TLB%s",
+			 hits, misses, P.xc_off ? " (no cache: unknown meminfo layout)" : "");
+		out_line(line);
+	}
 	if (P.n_windows_dropped) {
 		snprintf(line, sizeof(line), "# fixmap-plugin: %llu access windows not kept (more than %d open)",
 			 P.n_windows_dropped, MAX_WINDOWS);

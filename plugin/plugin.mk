@@ -51,7 +51,7 @@ $(BUILD)/tests/test_ptrack: $(BUILD)/san/tests/unit/test_ptrack.o $(BUILD)/san/p
 	$(call quiet,LINK,$@)$(CC) $(SAN_FLAGS) -o $@ $^
 
 # Guests that misuse their tables (tests/e2e/record-bad.sh), one ELF per case.
-BADGUEST_CASES := nommu 16k loop switch narrow fetch
+BADGUEST_CASES := nommu 16k loop switch narrow fetch remap
 BADGUEST_ELF := $(BADGUEST_CASES:%=$(BUILD)/tests/badguest-%.elf)
 CHECK_EXTRA += $(BADGUEST_ELF)
 

@@ -5,7 +5,8 @@
 # (never a root, a 16K granule, self-referencing tables and tables outside RAM):
 # a clear message, no crash, no leftover files. And ones that do nothing
 # wrong in a way a recorder must follow: a table switch with the MMU off,
-# stores narrower than a descriptor, fetches from a range being changed.
+# stores narrower than a descriptor, fetches from a range being changed, a
+# store through a VA remapped onto a table.
 cd "$(dirname "$0")/../.." || exit 2
 . tests/lib.sh
 . tests/record-lib.sh
@@ -145,6 +146,21 @@ if [ $rc = 0 ] &&
 	pass record-access-fetch
 else
 	fail record-access-fetch "rc=$rc: $(grep -E ' access ' "$TMP/fetch-all.trace" | head -n3)"
+fi
+# A VA that held data, remapped (break, TLBI, make) onto the block that holds
+# the guest's own tables, then a table store through it: the plugin's cache of
+# store translations must give the new physical address (a pte event at the
+# store's PC, not an unseen one from the audit). Proper maintenance: exit 0.
+rst=$(sym remap remap_store)
+"$FM" record --quiet --save "$TMP/remap.trace" -- "$Q10" "${MIN[@]}" \
+	-kernel "$BUILD/tests/badguest-remap.elf" >"$TMP/remap.out" 2>&1 </dev/null
+rc=$?
+if [ $rc = 0 ] &&
+	grep -q "^c0 pte va=0x45000000 level=2 old=0x45000701 new=0x80000045000701 table=el2-0x[0-9a-f]* ptep=0x[0-9a-f]* pc=$rst\$" \
+		"$TMP/remap.trace" && ! grep -q '^c0 unseen' "$TMP/remap.trace"; then
+	pass guest-remap-store-seen
+else
+	fail guest-remap-store-seen "rc=$rc, store at $rst: $(grep -E 'va=0x45000000|unseen' "$TMP/remap.trace" | head -n3)"
 fi
 expect record-bad-access 2 "access some: expected store, fetch, all or off" "$FM" record \
 	--access some -- "$Q10" "${MIN[@]}"

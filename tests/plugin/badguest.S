@@ -17,6 +17,9 @@
  *   CASE_FETCH  fetches from VAs whose entries changed before their TLBI:
  *               the DSB after a change to the block that maps the code
  *               itself, and a call into another changed block
+ *   CASE_REMAP  stores at a VA, remaps it (break, TLBI, make) onto the block
+ *               that holds its own tables, and stores into a table through
+ *               it: the store must be seen at its new physical address
  */
 #define CASE_NOMMU 0
 #define CASE_16K 1
@@ -24,6 +27,7 @@
 #define CASE_SWITCH 3
 #define CASE_NARROW 4
 #define CASE_FETCH 5
+#define CASE_REMAP 6
 
 #define SCTLR_EL2_RES1 0x30c50830	/* non-VHE SCTLR_EL2: RES1 bits, M = 0 */
 #define BLOCK_ATTRS 0x701		/* 2 MiB block: AttrIndx 0, inner shareable, AF */
@@ -184,6 +188,32 @@ fetch_dsb:
 	tlbi	vae2is, x0
 	dsb	ish
 	isb
+#elif CASE == CASE_REMAP
+	mmu_on_identity
+	adr	x1, table_l2
+	ldr	x6, =0x44000000			/* VA X: block 32, identity-mapped */
+	adr	x8, table_l2
+	and	x8, x8, #0x1fffff		/* table_l2's offset in its 2 MiB block */
+	add	x8, x8, #40 * 8			/* its entry 40 (the block of 0x45000000) */
+	str	x6, [x6, x8]			/* a data store at X + that offset: RAM, no table */
+	str	xzr, [x1, #32 * 8]		/* break X */
+	dsb	ish
+	lsr	x0, x6, #12
+	tlbi	vae2is, x0
+	dsb	ish
+	ldr	x2, =0x40200000 | BLOCK_ATTRS	/* make X: the block that holds table_l2 */
+	str	x2, [x1, #32 * 8]
+	dsb	ish
+	isb
+	ldr	x2, =0x45000000 | BLOCK_ATTRS | (1 << 55)	/* a software bit: no break needed */
+	.globl	remap_store
+remap_store:
+	str	x2, [x6, x8]			/* entry 40 of table_l2, through X */
+	dsb	ish
+	ldr	x0, =0x45000000 >> 12
+	tlbi	vae2is, x0
+	dsb	ish
+	isb
 #endif
 	/* Semihosting SYS_EXIT (0x18) with ADP_Stopped_ApplicationExit, status 0. */
 	mov	x0, #0x18
@@ -198,7 +228,7 @@ exit_block:
 	.balign 4096
 table:
 	.fill	512, 8, 0
-#if CASE == CASE_SWITCH || CASE == CASE_NARROW || CASE == CASE_FETCH
+#if CASE == CASE_SWITCH || CASE == CASE_NARROW || CASE == CASE_FETCH || CASE == CASE_REMAP
 table_l2:
 	.fill	512, 8, 0
 #endif
