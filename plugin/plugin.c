@@ -966,13 +966,23 @@ static void access_check(unsigned cpu, uint64_t va, bool exec, uint64_t pc)
 	g_mutex_unlock(&P.lock);
 }
 
+/* An instruction at pc that accesses va, while a window is open: its fetch, then its access. */
+static void insn_access_check(unsigned cpu, uint64_t pc, uint64_t va)
+{
+	if (window_hit(pc))
+		access_check(cpu, pc, true, pc);
+	if (window_hit(va))
+		access_check(cpu, va, false, pc);
+}
+
 /*
  * The fetch of an instruction whose callback runs (a table store, a barrier or
  * TLBI recorded, a store while a window is open): checked for every access=
  * but off, at no cost elsewhere. It catches maintenance code that runs in the
- * VA range it changes (splitting the block that maps it, EDK2's and Xen's
- * hazard); a fetch elsewhere needs access=fetch, a check in every executed
- * block (see `make bench`). Callers hold P.lock.
+ * VA range it changes (splitting the block that maps it, as EDK2's
+ * ArmReplaceLiveTranslationEntry() callers do); a fetch elsewhere needs
+ * access=fetch, a check in every executed block (see `make bench`). Callers
+ * hold P.lock.
  */
 static void fetch_seen(unsigned cpu, uint64_t pc)
 {
@@ -1120,13 +1130,8 @@ static void mem_cb(unsigned int cpu, qemu_plugin_meminfo_t info, uint64_t vaddr,
 
 	if (cpu >= P.nvcpus)
 		return;
-	if (P.access && __atomic_load_n(&P.nwindows, __ATOMIC_RELAXED)) {
-		uint64_t pc = (uint64_t)(uintptr_t)udata;
-		if (window_hit(pc)) /* the fetch before the access */
-			access_check(cpu, pc, true, pc);
-		if (window_hit(vaddr))
-			access_check(cpu, vaddr, false, pc);
-	}
+	if (P.access && __atomic_load_n(&P.nwindows, __ATOMIC_RELAXED))
+		insn_access_check(cpu, (uint64_t)(uintptr_t)udata, vaddr);
 	/* (loads have callbacks only with access=all) */
 	if ((P.access == ACCESS_ALL && !qemu_plugin_mem_is_store(info)) ||
 	    !store_pa(&P.vcpus[cpu], info, vaddr, &pa) ||
@@ -1178,10 +1183,7 @@ static void narrow_cb(unsigned int cpu, void *udata)
 		return;
 	va = arm64_addr_eval(&in->addr, in->addr.rn == 31 ? reg(c, c->sp) : xreg(c, in->addr.rn),
 			     in->addr.mode == ARM64_ADDR_REG ? xreg(c, in->addr.rm) : 0);
-	if (window_hit(in->pc))
-		access_check(cpu, in->pc, true, in->pc);
-	if (window_hit(va))
-		access_check(cpu, va, false, in->pc);
+	insn_access_check(cpu, in->pc, va);
 }
 
 /* --- translation --- */

@@ -13,7 +13,8 @@
  *               does (MMU off, tlbi alle2, TTBR0_EL2 = B, dsb nsh, isb, MMU
  *               on), then reuses A's pages for anything (garbage stores):
  *               nothing can hold A, so none of it is news
- *   CASE_NARROW changes entries with 1-byte and 4-byte stores
+ *   CASE_NARROW a 1-byte store to a VA whose TLBI is to come, then a 4-byte
+ *               store that clears half a descriptor
  *   CASE_FETCH  fetches from VAs whose entries changed before their TLBI:
  *               the DSB after a change to the block that maps the code
  *               itself, and a call into another changed block
